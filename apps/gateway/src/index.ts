@@ -1,1 +1,1 @@
-import { hello } from "@po/contracts"; console.log(hello);
+export {};

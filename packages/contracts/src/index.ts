@@ -1,1 +1,6 @@
-export const hello: string = "hi";
+export * from './api.ts';
+export * from './job.ts';
+export * from './kube.ts';
+export * from './messages.ts';
+export * from './status.ts';
+export * from './subjects.ts';

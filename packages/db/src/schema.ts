@@ -1,0 +1,149 @@
+/** The database as kysely sees it. Keep in step with ./migrations. */
+
+import type { PipelineStatus, PipelineType, Priority, RenderedJob } from '@po/contracts';
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+/** jsonb: read as the value, written as a JSON string (pg turns JS arrays into Postgres arrays). */
+type Json<T> = ColumnType<T, string, string>;
+type BigSerial = ColumnType<string, never, never>;
+
+export interface PipelinesTable {
+  id: string;
+  tenant_id: ColumnType<string, string | undefined, never>;
+  pipeline_type: Json<PipelineType>;
+  template: string;
+  template_version: number;
+  config: Json<Record<string, unknown>>;
+  priority: Priority;
+  priority_rank: number;
+  timeout_seconds: number;
+  namespace: string;
+  job: Json<RenderedJob>;
+  status: PipelineStatus;
+  reason: string | null;
+  /** The current attempt (1-based); a retry or restart increments it on the way to Queued. */
+  attempt: ColumnType<number, number | undefined, number>;
+  max_attempts: ColumnType<number, number | undefined, number>;
+  /** Null while the current attempt waits in the queue; set when the scheduler admits it. */
+  admitted_at: NullableTimestamp;
+  traceparent: string | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+  queued_at: Timestamp;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+}
+
+export interface PipelineAttemptsTable {
+  pipeline_id: string;
+  attempt: number;
+  job_name: string;
+  namespace: string;
+  admitted_at: Timestamp;
+  job_created_at: NullableTimestamp;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+  status: PipelineStatus | null;
+  exit_code: number | null;
+  reason: string | null;
+  logs_captured_at: NullableTimestamp;
+  logs_bytes: ColumnType<number, number | undefined, number>;
+  logs_truncated: ColumnType<boolean, boolean | undefined, boolean>;
+  job_deleted_at: NullableTimestamp;
+}
+
+export type PipelineEventKind =
+  | 'transition'
+  | 'admitted'
+  | 'job_created'
+  | 'logs_captured'
+  | 'job_deleted'
+  | 'dead_lettered';
+
+export interface PipelineEventsTable {
+  id: BigSerial;
+  pipeline_id: string;
+  attempt: number;
+  kind: PipelineEventKind;
+  from_status: PipelineStatus | null;
+  to_status: PipelineStatus | null;
+  reason: string | null;
+  at: CreatedAt;
+}
+
+export interface PipelineLogsTable {
+  id: BigSerial;
+  pipeline_id: string;
+  attempt: number;
+  pod_name: string;
+  /** The kubelet's timestamp of the line, when known. */
+  ts: Date | null;
+  line: string;
+}
+
+export interface OutboxTable {
+  id: BigSerial;
+  msg_id: string;
+  subject: string;
+  payload: Json<unknown>;
+  headers: Json<Record<string, string>>;
+  created_at: CreatedAt;
+  published_at: NullableTimestamp;
+}
+
+export interface TemplatesTable {
+  name: string;
+  version: number;
+  spec: Json<Record<string, unknown>>;
+  tenant_id: string | null;
+  created_at: CreatedAt;
+  deleted_at: NullableTimestamp;
+}
+
+export type Role = 'admin' | 'submitter' | 'viewer';
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  tenant_id: string;
+  role: Role;
+  name: string;
+  key_hash: string;
+  created_at: CreatedAt;
+  revoked_at: NullableTimestamp;
+}
+
+export interface AuditLogTable {
+  id: BigSerial;
+  at: CreatedAt;
+  actor: string;
+  tenant_id: string | null;
+  action: string;
+  target: string | null;
+  request_id: string | null;
+  client_addr: string | null;
+  outcome: string;
+  details: Json<Record<string, unknown>> | null;
+}
+
+export interface Database {
+  pipelines: PipelinesTable;
+  pipeline_attempts: PipelineAttemptsTable;
+  pipeline_events: PipelineEventsTable;
+  pipeline_logs: PipelineLogsTable;
+  outbox: OutboxTable;
+  templates: TemplatesTable;
+  api_keys: ApiKeysTable;
+  audit_log: AuditLogTable;
+}
+
+export type Pipeline = Selectable<PipelinesTable>;
+export type NewPipeline = Insertable<PipelinesTable>;
+export type PipelineAttempt = Selectable<PipelineAttemptsTable>;
+export type PipelineEvent = Selectable<PipelineEventsTable>;
+export type PipelineLog = Selectable<PipelineLogsTable>;
+export type OutboxRow = Selectable<OutboxTable>;
