@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Parse the environment once, at start-up. Fails with every bad variable named, e.g.
+ * `invalid configuration: DATABASE_URL: required; PORT: must be an integer`.
+ */
+export function parseConfig<S extends z.ZodObject>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => {
+    const key = i.path.join('.') || '(root)';
+    return `${key}: ${i.code === 'invalid_type' && env[key] === undefined ? 'required' : i.message}`;
+  });
+  throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+}
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+/** Variables every service shares. */
+export const commonEnv = {
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  BUS_PREFIX: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,31}$/)
+    .default('po'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+};
+
+export const kubeEnv = {
+  KUBECONFIG: z.string().min(1).optional(),
+  K8S_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
+    .default('pipelines'),
+};
+
+export const opsPort = port;

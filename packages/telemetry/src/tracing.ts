@@ -1,0 +1,51 @@
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+
+export interface TracingOptions {
+  service: string;
+  version?: string;
+  /** OTLP/HTTP base URL (e.g. http://jaeger:4318). Unset: spans are still created and propagated, never exported. */
+  otlpEndpoint?: string | undefined;
+  /** Extra processors (tests use an in-memory exporter). */
+  spanProcessors?: SpanProcessor[];
+}
+
+export interface Tracing {
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts the OTel SDK. Call it before importing modules that load `pg`, so the CommonJS hook sees
+ * them (each service's main.ts imports its service module dynamically after this).
+ */
+export function startTracing(opts: TracingOptions): Tracing {
+  const processors: SpanProcessor[] = [...(opts.spanProcessors ?? [])];
+  if (opts.otlpEndpoint) {
+    const url = `${opts.otlpEndpoint.replace(/\/$/, '')}/v1/traces`;
+    processors.push(
+      new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }), scheduledDelayMillis: 1000 }),
+    );
+  }
+  // With no processor the SDK registers no provider, and nothing would get a trace id to propagate.
+  if (processors.length === 0) processors.push(new NoopSpanProcessor());
+  const sdk = new NodeSDK({
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: opts.service,
+      [ATTR_SERVICE_VERSION]: opts.version ?? '0.1.0',
+    }),
+    resourceDetectors: [],
+    spanProcessors: processors,
+    instrumentations: [
+      new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
+      // client-node 2.x talks to the API server through undici; skip long-lived watches.
+      new UndiciInstrumentation({ ignoreRequestHook: (req) => req.path.includes('watch=true') }),
+    ],
+  });
+  sdk.start();
+  return { shutdown: () => sdk.shutdown() };
+}
