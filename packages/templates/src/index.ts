@@ -1,1 +1,6 @@
-export {};
+export { builtinTemplates } from './builtins.ts';
+export { type RenderContext, renderJob, TemplateError } from './render.ts';
+export { checkTemplateSafety } from './safety.ts';
+export type { JsonSchemaObject, JsonSchemaProperty, Template } from './template.ts';
+export { TemplateSpec } from './template.ts';
+export { type ConfigResult, validateConfig } from './validate.ts';

@@ -1,0 +1,67 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { JsonSchemaObject, Template } from './template.ts';
+
+export type ConfigResult = { ok: true; config: Record<string, unknown> } | { ok: false; message: string };
+
+const ajv = new Ajv({ useDefaults: true, removeAdditional: false, allErrors: true, strict: true });
+
+// Templates loaded from the database are new objects each time, so cache by schema text (bounded).
+const cache = new Map<string, ValidateFunction>();
+const CACHE_MAX = 256;
+
+/** Compiles a config schema; throws ajv's error when the schema itself is invalid. */
+export function compileSchema(schema: JsonSchemaObject): ValidateFunction {
+  const key = JSON.stringify(schema);
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const fn = ajv.compile(schema);
+  if (cache.size >= CACHE_MAX) {
+    const oldest = cache.keys().next().value;
+    if (oldest !== undefined) cache.delete(oldest);
+  }
+  cache.set(key, fn);
+  return fn;
+}
+
+function fieldOf(instancePath: string): string {
+  const parts = instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
+  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : `${acc}.${p}`), 'config');
+}
+
+function describe(e: ErrorObject): string {
+  const field = fieldOf(e.instancePath);
+  const params = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required':
+      return `${field}: missing required field '${String(params.missingProperty)}'`;
+    case 'additionalProperties':
+      return `${field}: unknown field '${String(params.additionalProperty)}'`;
+    case 'enum':
+      return `${field}: must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return `${field}: ${e.message ?? 'is invalid'}`;
+  }
+}
+
+/** Checks a pipeline's config against its template's schema and applies schema defaults (on a copy). */
+export function validateConfig(t: Template, config: unknown): ConfigResult {
+  let validate: ValidateFunction;
+  try {
+    validate = compileSchema(t.configSchema);
+  } catch (err) {
+    return {
+      ok: false,
+      message: `template '${t.name}' has an invalid config schema: ${(err as Error).message}`,
+    };
+  }
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    return { ok: false, message: 'config: must be object' };
+  }
+  const copy = structuredClone(config) as Record<string, unknown>;
+  if (validate(copy)) return { ok: true, config: copy };
+  const messages = [...new Set((validate.errors ?? []).map(describe))];
+  return { ok: false, message: messages.join('; ') || 'config: is invalid' };
+}
