@@ -1,0 +1,32 @@
+import { commonEnv, kubeEnv, opsPort, parseConfig } from '@po/runtime';
+import { startTracing } from '@po/telemetry';
+import { z } from 'zod';
+
+const csv = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+
+const config = parseConfig(
+  z.object({
+    ...commonEnv,
+    ...kubeEnv,
+    OPS_PORT: opsPort(9102),
+    /** Image prefixes a Job may use; empty allows every image. */
+    JOB_IMAGE_ALLOW_LIST: csv,
+    JOB_MAX_CPU: z.string().default('4'),
+    JOB_MAX_MEMORY: z.string().default('8Gi'),
+    /** A safety net only: normal cleanup deletes Jobs as soon as their logs are stored. */
+    JOB_TTL_SECONDS_AFTER_FINISHED: z.coerce.number().int().min(60).default(86_400),
+    JOB_RUNNER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  }),
+  process.env,
+);
+const tracing = startTracing({ service: 'job-runner', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+const { runJobRunner } = await import('./service.ts');
+await runJobRunner(config, tracing);

@@ -1,0 +1,20 @@
+import { commonEnv, kubeEnv, opsPort, parseConfig } from '@po/runtime';
+import { startTracing } from '@po/telemetry';
+import { z } from 'zod';
+
+const config = parseConfig(
+  z.object({
+    ...commonEnv,
+    ...kubeEnv,
+    OPS_PORT: opsPort(9104),
+    /** Per pipeline, summed over attempts; beyond it a truncation marker is stored. */
+    LOG_CAP_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+    /** Deliveries to try reading logs before the Job is deleted without them (the reason is recorded). */
+    LOG_CAPTURE_MAX_TRIES: z.coerce.number().int().min(1).max(50).default(5),
+    LOG_COLLECTOR_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  }),
+  process.env,
+);
+const tracing = startTracing({ service: 'log-collector', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+const { runLogCollector } = await import('./service.ts');
+await runLogCollector(config, tracing);

@@ -1,0 +1,44 @@
+import { startConsumer } from '@po/bus';
+import { CONSUMERS, PipelineFinished, streams } from '@po/contracts';
+import { createJobsApi, loadKubeConfig, readPodLog } from '@po/kube';
+import { bootService, type ServiceConfig } from '@po/runtime';
+import type { Tracing } from '@po/telemetry';
+import { LogCollector } from './log-collector.ts';
+
+export interface LogCollectorConfig extends ServiceConfig {
+  KUBECONFIG?: string | undefined;
+  K8S_NAMESPACE: string;
+  LOG_CAP_BYTES: number;
+  LOG_CAPTURE_MAX_TRIES: number;
+  LOG_COLLECTOR_CONCURRENCY: number;
+}
+
+export async function runLogCollector(config: LogCollectorConfig, tracing: Tracing): Promise<void> {
+  const ctx = await bootService('log-collector', config);
+  ctx.lifecycle.add('tracing', tracing.shutdown);
+  const kc = loadKubeConfig(config.KUBECONFIG ? { kubeconfigPath: config.KUBECONFIG } : {});
+  const jobs = createJobsApi(kc);
+  const collector = new LogCollector({
+    db: ctx.db,
+    subjects: ctx.subjects,
+    logger: ctx.logger,
+    metrics: ctx.metrics,
+    capBytes: config.LOG_CAP_BYTES,
+    maxTries: config.LOG_CAPTURE_MAX_TRIES,
+    listPods: (ns, job) => jobs.listPods(ns, job),
+    readLog: (ns, pod) => readPodLog(kc, ns, pod),
+  });
+  const consumer = startConsumer({
+    nc: ctx.nc,
+    stream: streams(config.BUS_PREFIX).events,
+    consumer: CONSUMERS.logCollector,
+    schema: PipelineFinished,
+    subjects: ctx.subjects,
+    logger: ctx.logger,
+    concurrency: config.LOG_COLLECTOR_CONCURRENCY,
+    handler: (msg, meta) => collector.capture(msg, meta.deliveryCount),
+  });
+  ctx.lifecycle.add('consumer', consumer.stop);
+  ctx.logger.info('log-collector started');
+  await ctx.lifecycle.handleSignals();
+}

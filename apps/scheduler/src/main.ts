@@ -1,0 +1,20 @@
+import { commonEnv, opsPort, parseConfig } from '@po/runtime';
+import { startTracing } from '@po/telemetry';
+import { z } from 'zod';
+
+const config = parseConfig(
+  z.object({
+    ...commonEnv,
+    OPS_PORT: opsPort(9101),
+    /** Global concurrency quota: pipelines admitted and not yet finished. */
+    SCHEDULER_MAX_RUNNING: z.coerce.number().int().min(1).default(50),
+    SCHEDULER_BATCH: z.coerce.number().int().min(1).max(1000).default(50),
+    /** Fallback scan for queued pipelines, in case a wake-up message was missed. */
+    SCHEDULER_POLL_MS: z.coerce.number().int().min(50).default(2000),
+  }),
+  process.env,
+);
+const tracing = startTracing({ service: 'scheduler', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+// Imported after tracing starts so the pg instrumentation sees `pg` load.
+const { runScheduler } = await import('./service.ts');
+await runScheduler(config, tracing);

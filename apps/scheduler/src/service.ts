@@ -1,0 +1,44 @@
+import { startConsumer } from '@po/bus';
+import { CONSUMERS, PipelineQueued, streams } from '@po/contracts';
+import { bootService, type ServiceConfig } from '@po/runtime';
+import type { Tracing } from '@po/telemetry';
+import { Scheduler } from './scheduler.ts';
+
+export async function runScheduler(
+  config: ServiceConfig & {
+    SCHEDULER_MAX_RUNNING: number;
+    SCHEDULER_BATCH: number;
+    SCHEDULER_POLL_MS: number;
+  },
+  tracing: Tracing,
+): Promise<void> {
+  const ctx = await bootService('scheduler', config);
+  ctx.lifecycle.add('tracing', tracing.shutdown);
+  const scheduler = new Scheduler({
+    db: ctx.db,
+    subjects: ctx.subjects,
+    logger: ctx.logger,
+    metrics: ctx.metrics,
+    maxRunning: config.SCHEDULER_MAX_RUNNING,
+    batch: config.SCHEDULER_BATCH,
+    pollMs: config.SCHEDULER_POLL_MS,
+  });
+  scheduler.start();
+  ctx.lifecycle.add('scheduler', () => scheduler.stop());
+  // The message only says "something was queued"; the queue itself is the pipelines table.
+  const consumer = startConsumer({
+    nc: ctx.nc,
+    stream: streams(config.BUS_PREFIX).commands,
+    consumer: CONSUMERS.scheduler,
+    schema: PipelineQueued,
+    subjects: ctx.subjects,
+    logger: ctx.logger,
+    concurrency: 8,
+    handler: async () => {
+      await scheduler.admitNow();
+    },
+  });
+  ctx.lifecycle.add('consumer', consumer.stop);
+  ctx.logger.info('scheduler started');
+  await ctx.lifecycle.handleSignals();
+}

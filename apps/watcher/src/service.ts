@@ -1,0 +1,55 @@
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import { MANAGED_SELECTOR } from '@po/contracts';
+import { loadKubeConfig, startInformer } from '@po/kube';
+import { bootService, type ServiceConfig } from '@po/runtime';
+import type { Tracing } from '@po/telemetry';
+import { Watcher } from './watcher.ts';
+
+export interface WatcherConfig extends ServiceConfig {
+  KUBECONFIG?: string | undefined;
+  K8S_NAMESPACE: string;
+}
+
+export async function runWatcher(config: WatcherConfig, tracing: Tracing): Promise<void> {
+  const ctx = await bootService('watcher', config);
+  ctx.lifecycle.add('tracing', tracing.shutdown);
+  const kc = loadKubeConfig(config.KUBECONFIG ? { kubeconfigPath: config.KUBECONFIG } : {});
+  const watcher = new Watcher({
+    db: ctx.db,
+    subjects: ctx.subjects,
+    logger: ctx.logger,
+    metrics: ctx.metrics,
+    namespace: config.K8S_NAMESPACE,
+  });
+  const pods = startInformer<V1Pod>(kc, {
+    kind: 'pods',
+    namespace: config.K8S_NAMESPACE,
+    labelSelector: MANAGED_SELECTOR,
+    logger: ctx.logger.child({ informer: 'pods' }),
+    onChange: (pod) => watcher.podChanged(pod),
+    onDelete: (pod) => watcher.podChanged(pod),
+  });
+  const jobs = startInformer<V1Job>(kc, {
+    kind: 'jobs',
+    namespace: config.K8S_NAMESPACE,
+    labelSelector: MANAGED_SELECTOR,
+    logger: ctx.logger.child({ informer: 'jobs' }),
+    onChange: (job) => watcher.jobChanged(job),
+    onDelete: (job) => watcher.jobDeleted(job),
+  });
+  watcher.attach({ jobs: () => jobs.list(), pods: () => pods.list() });
+  ctx.lifecycle.add('informers', async () => {
+    await Promise.all([jobs.stop(), pods.stop()]);
+  });
+  ctx.lifecycle.add('watcher', () => watcher.stop());
+  let synced = false;
+  ctx.checks.informers = async () => {
+    if (!synced) throw new Error('informers not synced');
+  };
+  await Promise.all([jobs.synced, pods.synced]);
+  synced = true;
+  // Invariant 4: after the first list, reconcile both ways.
+  await watcher.reconcileAll();
+  ctx.logger.info('watcher started');
+  await ctx.lifecycle.handleSignals();
+}

@@ -1,0 +1,67 @@
+import type { Database } from '@po/db';
+import { createDb } from '@po/db';
+import { connectNats, startOutboxRelay } from '@po/bus';
+import { type Subjects, subjects as subjectsFor } from '@po/contracts';
+import { createLogger, createMetrics, type Logger, type Metrics } from '@po/telemetry';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { type Kysely, sql } from 'kysely';
+import { Lifecycle } from './lifecycle.ts';
+import { type ReadinessChecks, startOpsServer } from './ops-server.ts';
+
+export interface ServiceConfig {
+  DATABASE_URL: string;
+  NATS_URL: string;
+  BUS_PREFIX: string;
+  LOG_LEVEL: string;
+  OPS_PORT: number;
+}
+
+/** What every service gets before its own components start. */
+export interface ServiceContext {
+  name: string;
+  logger: Logger;
+  metrics: Metrics;
+  lifecycle: Lifecycle;
+  db: Kysely<Database>;
+  nc: NatsConnection;
+  subjects: Subjects;
+  /** Extra readiness checks the service adds before `ready()` is served. */
+  checks: ReadinessChecks;
+}
+
+/**
+ * Boots the shared plumbing in dependency order — Postgres, NATS, the outbox relay, the ops
+ * server — registering each stop with the lifecycle so shutdown runs in reverse.
+ */
+export async function bootService(name: string, config: ServiceConfig): Promise<ServiceContext> {
+  const logger = createLogger({ service: name, level: config.LOG_LEVEL });
+  const metrics = createMetrics({ service: name });
+  const lifecycle = new Lifecycle(logger);
+
+  const database = createDb({ connectionString: config.DATABASE_URL, applicationName: name });
+  lifecycle.add('postgres', database.close);
+  const nc = await connectNats({ servers: config.NATS_URL, name });
+  lifecycle.add('nats', () => nc.drain());
+  const relay = startOutboxRelay({
+    db: database.db,
+    connectionString: config.DATABASE_URL,
+    nc,
+    logger: logger.child({ component: 'outbox-relay' }),
+  });
+  lifecycle.add('outbox-relay', relay.stop);
+
+  const checks: ReadinessChecks = {
+    postgres: async () => {
+      await sql`select 1`.execute(database.db);
+    },
+    nats: async () => {
+      if (nc.isClosed()) throw new Error('connection closed');
+      await nc.flush();
+    },
+  };
+  const ops = await startOpsServer({ port: config.OPS_PORT, registry: metrics.registry, checks });
+  lifecycle.add('ops-server', ops.close);
+  logger.info({ opsPort: ops.port }, 'ops server listening');
+
+  return { name, logger, metrics, lifecycle, db: database.db, nc, subjects: subjectsFor(config.BUS_PREFIX), checks };
+}
