@@ -1,1 +1,17 @@
+export { type AdmitOptions, admitQueued } from './admission.ts';
+export {
+  type EventInput,
+  type LogsCaptured,
+  markJobCreated,
+  markJobDeleted,
+  markLogsCaptured,
+  recordEvent,
+} from './attempts.ts';
+export { createDb, type DbHandle, type DbOptions } from './client.ts';
+export { type AppendLogs, type AppendLogsResult, appendLogs, truncationMarker } from './logs.ts';
+export { migrateToLatest } from './migrate.ts';
+export { activeTraceHeaders, enqueue } from './outbox.ts';
+export { getPipeline, type InsertPipelineResult, insertPipeline } from './pipelines.ts';
 export * from './schema.ts';
+export { type TransitionRequest, type TransitionResult, transition } from './transition.ts';
+export { inTransaction, type Tx } from './tx.ts';

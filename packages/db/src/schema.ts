@@ -4,7 +4,8 @@ import type { PipelineStatus, PipelineType, Priority, RenderedJob } from '@po/co
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** Has a database default (now()), so optional on insert. */
+type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 /** jsonb: read as the value, written as a JSON string (pg turns JS arrays into Postgres arrays). */
 type Json<T> = ColumnType<T, string, string>;
@@ -33,8 +34,8 @@ export interface PipelinesTable {
   idempotency_key: string | null;
   request_hash: string | null;
   created_at: CreatedAt;
-  updated_at: Timestamp;
-  queued_at: Timestamp;
+  updated_at: DefaultedTimestamp;
+  queued_at: DefaultedTimestamp;
   started_at: NullableTimestamp;
   finished_at: NullableTimestamp;
 }
@@ -44,7 +45,7 @@ export interface PipelineAttemptsTable {
   attempt: number;
   job_name: string;
   namespace: string;
-  admitted_at: Timestamp;
+  admitted_at: DefaultedTimestamp;
   job_created_at: NullableTimestamp;
   started_at: NullableTimestamp;
   finished_at: NullableTimestamp;

@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { subjects as subjectsFor } from '@po/contracts';
+import {
+  admitQueued,
+  appendLogs,
+  insertPipeline,
+  markLogsCaptured,
+  transition,
+  truncationMarker,
+} from './index.ts';
+import { createTestDatabase, newPipelineRow, type TestDatabase } from './testing.ts';
+
+const subjects = subjectsFor(`t${randomBytes(4).toString('hex')}`);
+let tdb: TestDatabase;
+
+before(async () => {
+  tdb = await createTestDatabase();
+});
+after(() => tdb.close());
+
+async function admittedPipeline() {
+  await tdb.db.deleteFrom('pipelines').execute();
+  const r = await insertPipeline(tdb.db, subjects, newPipelineRow());
+  assert.ok(r.created);
+  await admitQueued(tdb.db, subjects, { limit: 1 });
+  return r.pipeline.id;
+}
+
+const lines = (...texts: string[]) => texts.map((line) => ({ ts: null, line }));
+const stored = (id: string) =>
+  tdb.db
+    .selectFrom('pipeline_logs')
+    .select(['attempt', 'line'])
+    .where('pipeline_id', '=', id)
+    .orderBy('id')
+    .execute();
+
+test('appendLogs caps bytes per pipeline across attempts and writes one marker', async () => {
+  const id = await admittedPipeline();
+  const cap = 20;
+  assert.deepEqual(
+    await appendLogs(tdb.db, {
+      pipelineId: id,
+      attempt: 1,
+      podName: 'p1',
+      lines: lines('0123456789'),
+      capBytes: cap,
+    }),
+    {
+      bytes: 10,
+      truncated: false,
+    },
+  );
+  // Retry: attempt 2's logs count against the same cap.
+  assert.ok((await transition(tdb.db, subjects, { pipelineId: id, to: 'Running' })).ok);
+  assert.ok((await transition(tdb.db, subjects, { pipelineId: id, to: 'Queued' })).ok);
+  await admitQueued(tdb.db, subjects, { limit: 1 });
+  const r = await appendLogs(tdb.db, {
+    pipelineId: id,
+    attempt: 2,
+    podName: 'p2',
+    lines: lines('abcde', 'fghijk', 'lm'),
+    capBytes: cap,
+  });
+  assert.deepEqual(r, { bytes: 5, truncated: true });
+  const later = await appendLogs(tdb.db, {
+    pipelineId: id,
+    attempt: 2,
+    podName: 'p2',
+    lines: lines('x'),
+    capBytes: cap,
+  });
+  assert.deepEqual(later, { bytes: 0, truncated: true });
+  assert.deepEqual(
+    (await stored(id)).map((l) => [l.attempt, l.line]),
+    [
+      [1, '0123456789'],
+      [2, 'abcde'],
+      [2, truncationMarker(cap)],
+    ],
+  );
+  assert.equal(truncationMarker(cap), '[log truncated: size cap of 20 bytes reached]');
+  const attempts = await tdb.db
+    .selectFrom('pipeline_attempts')
+    .select(['attempt', 'logs_bytes', 'logs_truncated'])
+    .where('pipeline_id', '=', id)
+    .orderBy('attempt')
+    .execute();
+  assert.deepEqual(attempts, [
+    { attempt: 1, logs_bytes: 10, logs_truncated: false },
+    { attempt: 2, logs_bytes: 5, logs_truncated: true },
+  ]);
+});
+
+test('concurrent appenders never exceed the cap and write exactly one marker', async () => {
+  const id = await admittedPipeline();
+  const cap = 100;
+  await Promise.all(
+    Array.from({ length: 8 }, (_, i) =>
+      appendLogs(tdb.db, {
+        pipelineId: id,
+        attempt: 1,
+        podName: `p${i}`,
+        lines: lines('x'.repeat(30)),
+        capBytes: cap,
+      }),
+    ),
+  );
+  const rows = await stored(id);
+  assert.equal(rows.filter((l) => l.line === truncationMarker(cap)).length, 1);
+  const bytes = rows.filter((l) => l.line !== truncationMarker(cap)).reduce((s, l) => s + l.line.length, 0);
+  assert.equal(bytes, 90);
+});
+
+test('markLogsCaptured records once and enqueues one JobDelete', async () => {
+  const id = await admittedPipeline();
+  const req = {
+    pipelineId: id,
+    attempt: 1,
+    jobName: `pipeline-${id}-1`,
+    namespace: 'default',
+    reason: 'logs stored',
+  };
+  assert.equal(await markLogsCaptured(tdb.db, subjects, req), true);
+  assert.equal(await markLogsCaptured(tdb.db, subjects, req), false);
+  const deletes = await tdb.db
+    .selectFrom('outbox')
+    .selectAll()
+    .where('subject', '=', subjects.jobDelete)
+    .execute();
+  assert.deepEqual(
+    deletes.map((d) => d.msg_id),
+    [`${id}:1:delete`],
+  );
+  const events = await tdb.db
+    .selectFrom('pipeline_events')
+    .select('kind')
+    .where('pipeline_id', '=', id)
+    .where('kind', '=', 'logs_captured')
+    .execute();
+  assert.equal(events.length, 1);
+});

@@ -1,0 +1,85 @@
+import { inTransaction, type Tx } from './tx.ts';
+
+export interface AppendLogs {
+  pipelineId: string;
+  attempt: number;
+  podName: string;
+  lines: { ts: Date | null; line: string }[];
+  /** Per pipeline, summed over its attempts. */
+  capBytes: number;
+}
+
+export interface AppendLogsResult {
+  /** Bytes of log lines stored by this call (the marker line not counted). */
+  bytes: number;
+  /** The pipeline's logs are (now or already) truncated. */
+  truncated: boolean;
+}
+
+export const truncationMarker = (capBytes: number) =>
+  `[log truncated: size cap of ${capBytes} bytes reached]`;
+
+const CHUNK = 1000;
+
+/**
+ * Append lines until the pipeline's byte cap; the first append that hits the cap stores what fits and
+ * one marker line, and every later append stores nothing.
+ */
+export function appendLogs(db: Tx, req: AppendLogs): Promise<AppendLogsResult> {
+  return inTransaction(db, async (trx) => {
+    // Locking every attempt row of the pipeline serialises appenders of the same pipeline, so the
+    // sum below cannot be raced past the cap.
+    const attempts = await trx
+      .selectFrom('pipeline_attempts')
+      .select(['attempt', 'logs_bytes', 'logs_truncated'])
+      .where('pipeline_id', '=', req.pipelineId)
+      .orderBy('attempt')
+      .forUpdate()
+      .execute();
+    if (!attempts.some((a) => a.attempt === req.attempt)) {
+      throw new Error(`pipeline ${req.pipelineId} has no attempt ${req.attempt}`);
+    }
+    if (attempts.some((a) => a.logs_truncated)) return { bytes: 0, truncated: true };
+
+    let room = req.capBytes - attempts.reduce((sum, a) => sum + a.logs_bytes, 0);
+    let bytes = 0;
+    let truncated = false;
+    const rows: { pipeline_id: string; attempt: number; pod_name: string; ts: Date | null; line: string }[] =
+      [];
+    for (const { ts, line } of req.lines) {
+      const size = Buffer.byteLength(line, 'utf8');
+      if (size > room) {
+        truncated = true;
+        break;
+      }
+      room -= size;
+      bytes += size;
+      rows.push({ pipeline_id: req.pipelineId, attempt: req.attempt, pod_name: req.podName, ts, line });
+    }
+    if (truncated) {
+      const last = rows.at(-1)?.ts ?? req.lines[rows.length]?.ts ?? null;
+      rows.push({
+        pipeline_id: req.pipelineId,
+        attempt: req.attempt,
+        pod_name: req.podName,
+        ts: last,
+        line: truncationMarker(req.capBytes),
+      });
+    }
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      await trx
+        .insertInto('pipeline_logs')
+        .values(rows.slice(i, i + CHUNK))
+        .execute();
+    }
+    if (bytes > 0 || truncated) {
+      await trx
+        .updateTable('pipeline_attempts')
+        .set((eb) => ({ logs_bytes: eb('logs_bytes', '+', bytes), logs_truncated: truncated }))
+        .where('pipeline_id', '=', req.pipelineId)
+        .where('attempt', '=', req.attempt)
+        .execute();
+    }
+    return { bytes, truncated };
+  });
+}

@@ -1,0 +1,41 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import type { BusMessage } from '@po/contracts';
+import type { Tx } from './tx.ts';
+
+/** W3C trace context of the active OTel context ({} when there is no SDK or no active span). */
+export function activeTraceHeaders(): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier;
+}
+
+/**
+ * The trace a message about a pipeline should continue: the active span when there is one (it already
+ * belongs to the pipeline's trace, or is the request that caused the change), else the pipeline's root.
+ */
+export function traceHeadersFor(traceparent: string | null): Record<string, string> {
+  if (trace.getSpanContext(context.active()) || !traceparent) return activeTraceHeaders();
+  return { traceparent };
+}
+
+/**
+ * Put a bus message in the outbox inside the caller's transaction. msg_id = message.id; a second
+ * enqueue of the same id is a no-op, so a retried caller never publishes twice.
+ */
+export async function enqueue(
+  trx: Tx,
+  subject: string,
+  message: BusMessage,
+  headers: Record<string, string> = activeTraceHeaders(),
+): Promise<void> {
+  await trx
+    .insertInto('outbox')
+    .values({
+      msg_id: message.id,
+      subject,
+      payload: JSON.stringify(message),
+      headers: JSON.stringify(headers),
+    })
+    .onConflict((oc) => oc.column('msg_id').doNothing())
+    .execute();
+}

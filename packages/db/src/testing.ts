@@ -1,0 +1,74 @@
+/** Test support: a private, migrated database per test run. */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { PRIORITY_RANK } from '@po/contracts';
+import type { Kysely } from 'kysely';
+import pg from 'pg';
+import { createDb } from './client.ts';
+import { migrateToLatest } from './migrate.ts';
+import type { Database, NewPipeline } from './schema.ts';
+
+export interface TestDatabase {
+  url: string;
+  db: Kysely<Database>;
+  close(): Promise<void>;
+}
+
+const DEFAULT_ADMIN_URL = 'postgres://root@127.0.0.1:5432/postgres';
+
+async function admin<T>(adminUrl: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates `t_<random>`, migrates it, and drops it (terminating leftover sessions) on close(). */
+export async function createTestDatabase(opts: { adminUrl?: string } = {}): Promise<TestDatabase> {
+  const adminUrl = opts.adminUrl ?? DEFAULT_ADMIN_URL;
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  await admin(adminUrl, (c) => c.query(`create database ${name}`));
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const handle = createDb({ connectionString: url.toString(), max: 10, applicationName: 'po-test' });
+  const drop = async () => {
+    await handle.close();
+    await admin(adminUrl, (c) => c.query(`drop database if exists ${name} with (force)`));
+  };
+  try {
+    await migrateToLatest(handle.db);
+  } catch (err) {
+    await drop();
+    throw err;
+  }
+  return { url: url.toString(), db: handle.db, close: drop };
+}
+
+/** A valid pipeline row for tests; override what the test is about. */
+export function newPipelineRow(overrides: Partial<NewPipeline> = {}): NewPipeline {
+  return {
+    id: randomUUID(),
+    pipeline_type: JSON.stringify('DataProcessing'),
+    template: 'data-processing',
+    template_version: 1,
+    config: JSON.stringify({}),
+    priority: 'Normal',
+    priority_rank: PRIORITY_RANK.Normal,
+    timeout_seconds: 60,
+    namespace: 'default',
+    job: JSON.stringify({
+      template: 'data-processing',
+      image: 'busybox:1.36',
+      command: ['sh', '-c', 'echo hi'],
+      args: [],
+      env: {},
+      resources: { cpu_request: '100m', memory_request: '64Mi', cpu_limit: '500m', memory_limit: '128Mi' },
+      backoffLimit: 0,
+    }),
+    status: 'Queued',
+    reason: null,
+    ...overrides,
+  };
+}

@@ -1,0 +1,110 @@
+import type { PipelineStatus, Subjects } from '@po/contracts';
+import { canTransition, isTerminal } from '@po/contracts';
+import { sql } from 'kysely';
+import { finished, queued, statusChanged } from './envelopes.ts';
+import { enqueue, traceHeadersFor } from './outbox.ts';
+import type { Pipeline } from './schema.ts';
+import { inTransaction, type Tx } from './tx.ts';
+
+export interface TransitionRequest {
+  pipelineId: string;
+  to: PipelineStatus;
+  reason?: string | null;
+  /** Only transition if the pipeline is still at this attempt (a stale observer must not act). */
+  attempt?: number;
+  exitCode?: number | null;
+  /** Only transition a pipeline of this tenant. */
+  tenantId?: string;
+}
+
+export type TransitionResult =
+  | { ok: true; pipeline: Pipeline; from: PipelineStatus }
+  | { ok: false; current: Pipeline | undefined };
+
+const now = sql<Date>`now()`;
+
+/**
+ * THE transition function (invariant 1): allowed-from check, conditional UPDATE, event row and the
+ * derived outbox messages, all in one transaction, so no caller can change a status without them.
+ *
+ * The row is read FOR UPDATE first: the derived effects depend on the status we leave (from,
+ * attempt, admitted_at), and PostgreSQL < 18 cannot return the old row from an UPDATE. The lock makes
+ * the read and the conditional UPDATE see the same version; a writer that loses the race waits, then
+ * sees the winner's status and writes nothing.
+ */
+export function transition(db: Tx, subjects: Subjects, req: TransitionRequest): Promise<TransitionResult> {
+  return inTransaction(db, async (trx): Promise<TransitionResult> => {
+    let select = trx.selectFrom('pipelines').selectAll().where('id', '=', req.pipelineId);
+    if (req.tenantId !== undefined) select = select.where('tenant_id', '=', req.tenantId);
+    const cur = await select.forUpdate().executeTakeFirst();
+    if (
+      !cur ||
+      !canTransition(cur.status, req.to) ||
+      (req.attempt !== undefined && cur.attempt !== req.attempt)
+    ) {
+      return { ok: false, current: cur };
+    }
+
+    const { to } = req;
+    const reason = req.reason ?? null;
+    let update = trx
+      .updateTable('pipelines')
+      .set({ status: to, reason, updated_at: now })
+      .where('id', '=', cur.id)
+      .where('status', '=', cur.status);
+    if (to === 'Queued') {
+      // Every way into Queued (retry from Running, restart from a terminal status) starts a new attempt.
+      update = update.set((eb) => ({
+        attempt: eb('attempt', '+', 1),
+        admitted_at: null,
+        queued_at: now,
+        finished_at: null,
+      }));
+    } else if (to === 'Running') {
+      update = update.set({ started_at: sql<Date>`coalesce(started_at, now())` });
+    } else if (isTerminal(to)) {
+      update = update.set({ finished_at: now });
+    }
+    const pipeline = await update.returningAll().executeTakeFirst();
+    if (!pipeline) return { ok: false, current: cur };
+
+    const headers = traceHeadersFor(pipeline.traceparent);
+    const jobMayExist = cur.status === 'Running' || (cur.status === 'Queued' && cur.admitted_at !== null);
+    if (jobMayExist && (isTerminal(to) || to === 'Queued')) {
+      await trx
+        .updateTable('pipeline_attempts')
+        .set({
+          status: to,
+          finished_at: now,
+          reason,
+          ...(req.exitCode !== undefined ? { exit_code: req.exitCode } : {}),
+        })
+        .where('pipeline_id', '=', cur.id)
+        .where('attempt', '=', cur.attempt)
+        .execute();
+      await enqueue(trx, subjects.pipelineFinished, finished(pipeline, cur.attempt, to, reason), headers);
+    }
+    if (to === 'Running') {
+      await trx
+        .updateTable('pipeline_attempts')
+        .set({ started_at: sql<Date>`coalesce(started_at, now())` })
+        .where('pipeline_id', '=', cur.id)
+        .where('attempt', '=', pipeline.attempt)
+        .execute();
+    }
+    await trx
+      .insertInto('pipeline_events')
+      .values({
+        pipeline_id: cur.id,
+        attempt: pipeline.attempt,
+        kind: 'transition',
+        from_status: cur.status,
+        to_status: to,
+        reason,
+      })
+      .execute();
+    await enqueue(trx, subjects.pipelineStatus(cur.id), statusChanged(pipeline, cur.status, reason), headers);
+    if (to === 'Queued') await enqueue(trx, subjects.pipelineQueued, queued(pipeline), headers);
+    return { ok: true, pipeline, from: cur.status };
+  });
+}
