@@ -1,0 +1,102 @@
+/**
+ * A whole system for one test file: its own database, subject prefix, kube-sim and the five
+ * services as separate processes, all torn down afterwards.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { connectNats, deleteStreams, provision } from '@po/bus';
+import { dropDatabase, prepareDatabase, type System, startSystem } from '@po/devstack';
+import { type KubeSim, startKubeSim } from '@po/kube-sim';
+
+export const NAMESPACE = 'pipelines';
+const NATS_URL = 'nats://127.0.0.1:4222';
+
+export interface Stack {
+  system: System;
+  sim: KubeSim;
+  batch: BatchV1Api;
+  core: CoreV1Api;
+  dir: string;
+  apiKey: string;
+  databaseUrl: string;
+  api(path: string, init?: RequestInit): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(opts: { env?: Record<string, string> } = {}): Promise<Stack> {
+  const id = randomBytes(4).toString('hex');
+  const dir = mkdtempSync(join(tmpdir(), `po-e2e-${id}-`));
+  const databaseUrl = `postgres://root@127.0.0.1:5432/po_e2e_${id}`;
+  const busPrefix = `t${id}`;
+  const apiKey = `key-${randomBytes(12).toString('hex')}`;
+  await prepareDatabase(databaseUrl);
+  const nc = await connectNats({ servers: NATS_URL, name: 'e2e' });
+  await provision(nc, busPrefix);
+  const sim = await startKubeSim({
+    kubeconfigPath: join(dir, 'kubeconfig'),
+    namespaces: ['default', NAMESPACE],
+    workDir: dir,
+  });
+  const kc = new KubeConfig();
+  kc.loadFromString(sim.kubeconfig);
+  let system: System;
+  try {
+    system = await startSystem({
+      databaseUrl,
+      natsUrl: NATS_URL,
+      busPrefix,
+      kubeconfigPath: join(dir, 'kubeconfig'),
+      namespace: NAMESPACE,
+      devApiKey: apiKey,
+      output: { dir },
+      ...(opts.env ? { env: opts.env } : {}),
+    });
+  } catch (err) {
+    await sim.stop();
+    throw new Error(`system did not start; service logs in ${dir}`, { cause: err });
+  }
+  return {
+    system,
+    sim,
+    batch: kc.makeApiClient(BatchV1Api),
+    core: kc.makeApiClient(CoreV1Api),
+    dir,
+    apiKey,
+    databaseUrl,
+    api: (path, init = {}) =>
+      fetch(`${system.gatewayUrl}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', ...init.headers },
+      }),
+    stop: async () => {
+      await system.stop();
+      await sim.stop();
+      await deleteStreams(nc, busPrefix);
+      await nc.close();
+      await dropDatabase(databaseUrl);
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value (not undefined) or the deadline passes. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}

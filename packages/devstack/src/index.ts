@@ -1,0 +1,10 @@
+export { dropDatabase, prepareDatabase } from './database.ts';
+export { freePort } from './ports.ts';
+export {
+  type RunningService,
+  SERVICES,
+  type ServiceName,
+  type System,
+  type SystemOptions,
+  startSystem,
+} from './system.ts';

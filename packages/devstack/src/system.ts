@@ -1,0 +1,136 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './ports.ts';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export const SERVICES = ['gateway', 'scheduler', 'job-runner', 'watcher', 'log-collector'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+export interface SystemOptions {
+  databaseUrl: string;
+  natsUrl: string;
+  busPrefix: string;
+  kubeconfigPath: string;
+  namespace: string;
+  devApiKey: string;
+  gatewayPort?: number;
+  /** Extra environment for every service (e.g. OTEL_EXPORTER_OTLP_ENDPOINT). */
+  env?: Record<string, string>;
+  /** Where each service's output goes: a directory for `<service>.log` files, or 'inherit' to prefix and print. */
+  output: { dir: string } | 'inherit';
+  logLevel?: string;
+}
+
+export interface RunningService {
+  name: ServiceName;
+  port: number;
+  process: ChildProcess;
+}
+
+export interface System {
+  gatewayUrl: string;
+  services: Map<ServiceName, RunningService>;
+  /** SIGTERM one service and wait for it to exit (fault tests); `start` brings it back. */
+  kill(name: ServiceName, signal?: NodeJS.Signals): Promise<number | null>;
+  start(name: ServiceName): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the five services as separate processes and waits until each answers /ready. */
+export async function startSystem(opts: SystemOptions): Promise<System> {
+  const ports = new Map<ServiceName, number>();
+  for (const name of SERVICES)
+    ports.set(name, name === 'gateway' && opts.gatewayPort ? opts.gatewayPort : await freePort());
+  const services = new Map<ServiceName, RunningService>();
+  const logs: WriteStream[] = [];
+
+  const envFor = (name: ServiceName): NodeJS.ProcessEnv => ({
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DATABASE_URL: opts.databaseUrl,
+    NATS_URL: opts.natsUrl,
+    BUS_PREFIX: opts.busPrefix,
+    KUBECONFIG: opts.kubeconfigPath,
+    K8S_NAMESPACE: opts.namespace,
+    LOG_LEVEL: opts.logLevel ?? 'info',
+    DEV_API_KEY: opts.devApiKey,
+    [name === 'gateway' ? 'PORT' : 'OPS_PORT']: String(ports.get(name)),
+    ...opts.env,
+  });
+
+  const start = async (name: ServiceName) => {
+    const child = spawn(process.execPath, [`apps/${name}/src/main.ts`], {
+      cwd: ROOT,
+      env: envFor(name),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    if (opts.output === 'inherit') {
+      const tag = `[${name}] `;
+      for (const stream of [child.stdout, child.stderr]) {
+        let buf = '';
+        stream.on('data', (d: Buffer) => {
+          buf += d.toString();
+          const lines = buf.split('\n');
+          buf = lines.pop() ?? '';
+          for (const l of lines) process.stdout.write(`${tag}${l}\n`);
+        });
+      }
+    } else {
+      const file = createWriteStream(`${opts.output.dir}/${name}.log`, { flags: 'a' });
+      logs.push(file);
+      child.stdout.pipe(file, { end: false });
+      child.stderr.pipe(file, { end: false });
+    }
+    const port = ports.get(name) ?? 0;
+    services.set(name, { name, port, process: child });
+    await waitReady(name, port, child);
+  };
+
+  const kill = async (name: ServiceName, signal: NodeJS.Signals = 'SIGTERM') => {
+    const svc = services.get(name);
+    if (!svc || svc.process.exitCode !== null || svc.process.signalCode !== null)
+      return svc?.process.exitCode ?? null;
+    const exited = once(svc.process, 'exit');
+    svc.process.kill(signal);
+    const [code] = (await exited) as [number | null];
+    return code;
+  };
+
+  try {
+    await Promise.all(SERVICES.map(start));
+  } catch (err) {
+    await Promise.all(SERVICES.map((n) => kill(n, 'SIGKILL')));
+    throw err;
+  }
+  return {
+    gatewayUrl: `http://127.0.0.1:${ports.get('gateway')}`,
+    services,
+    kill,
+    start,
+    stop: async () => {
+      await Promise.all(SERVICES.map((n) => kill(n)));
+      for (const l of logs) l.end();
+    },
+  };
+}
+
+async function waitReady(name: ServiceName, port: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`${name} exited with code ${child.exitCode} before it was ready`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/ready`);
+      if (res.ok) return;
+      last = `${res.status} ${await res.text()}`;
+    } catch (err) {
+      last = String(err);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${name} not ready after 60s: ${last}`);
+}
