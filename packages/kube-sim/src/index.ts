@@ -1,1 +1,115 @@
-export {};
+// Public surface of kube-sim: an in-process Kubernetes API server with a Job controller and a
+// kubelet that runs containers as local processes.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname } from 'node:path';
+import { Cluster } from './cluster.ts';
+import { EventRecorder } from './events.ts';
+import { Faults } from './faults.ts';
+import { GarbageCollector } from './gc.ts';
+import { JobController } from './job-controller.ts';
+import { kubeconfigYaml } from './kubeconfig.ts';
+import { Kubelet } from './kubelet.ts';
+import { LogStore } from './logs.ts';
+import { NAMESPACES } from './resources.ts';
+import { SimServer } from './server.ts';
+import { Store } from './store.ts';
+import type { ActiveWatch } from './watch.ts';
+
+export type { FaultRule, Faults, WatchCut } from './faults.ts';
+
+export interface KubeSimOptions {
+  /** default 0 (ephemeral); listens on 127.0.0.1 only */
+  port?: number;
+  /** pre-created, default ['default', 'pipelines'] */
+  namespaces?: string[];
+  /** kubelet mode, default 'process' */
+  mode?: 'process' | 'fast';
+  /** fast-mode defaults */
+  fast?: { durationMs?: number; exitCode?: number; log?: string };
+  /** if set, also writes the kubeconfig YAML there */
+  kubeconfigPath?: string;
+  /** scratch dirs for pod processes (default os.tmpdir()) */
+  workDir?: string;
+  /** bounded event history size for 410 Gone (default 10000) */
+  watchHistory?: number;
+  /** interval of BOOKMARK events on watches with allowWatchBookmarks (default 10000 ms) */
+  bookmarkIntervalMs?: number;
+  /** record core/v1 Events (default true); at most this many are kept (default 20000) */
+  maxEvents?: number;
+}
+
+export interface KubeSim {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  /** kubeconfig YAML text */
+  kubeconfig: string;
+  kubeconfigPath?: string;
+  /** fault injection controller */
+  faults: Faults;
+  /** drop every connection, keep state, listen again on the same port */
+  restart(): Promise<void>;
+  /** kill pod processes, close server */
+  stop(): Promise<void>;
+}
+
+export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> {
+  const store = new Store(opts.watchHistory ?? 10_000);
+  const cluster = new Cluster(store);
+  const logs = new LogStore();
+  const events = new EventRecorder(store, opts.maxEvents ?? 20_000);
+  if (opts.maxEvents === 0) events.enabled = false;
+  const watches = new Set<ActiveWatch>();
+  const faults = new Faults({
+    forceGone() {
+      store.compact();
+      for (const w of [...watches])
+        w.expire(`too old resource version: forced by kube-sim faults (${store.resourceVersion})`);
+    },
+  });
+  for (const ns of opts.namespaces ?? ['default', 'pipelines']) {
+    cluster.create(NAMESPACES, undefined, { metadata: { name: ns } });
+  }
+  const gc = new GarbageCollector(cluster);
+  const jobs = new JobController(cluster, events);
+  const kubelet = new Kubelet(cluster, logs, events, {
+    mode: opts.mode ?? 'process',
+    fast: opts.fast ?? {},
+    workDir: opts.workDir ?? tmpdir(),
+  });
+  gc.start();
+  jobs.start();
+  kubelet.start();
+
+  const server = new SimServer({
+    cluster,
+    logs,
+    faults,
+    watches,
+    bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000,
+  });
+  const port = await server.listen(opts.port ?? 0);
+  const url = `http://127.0.0.1:${port}`;
+  const kubeconfig = kubeconfigYaml(url);
+  if (opts.kubeconfigPath) {
+    mkdirSync(dirname(opts.kubeconfigPath), { recursive: true });
+    writeFileSync(opts.kubeconfigPath, kubeconfig, { mode: 0o600 });
+  }
+  let stopped = false;
+  const sim: KubeSim = {
+    url,
+    kubeconfig,
+    faults,
+    restart: () => server.restart(),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      jobs.stop();
+      gc.stop();
+      await kubelet.stop();
+      await server.close();
+    },
+  };
+  if (opts.kubeconfigPath) sim.kubeconfigPath = opts.kubeconfigPath;
+  return sim;
+}

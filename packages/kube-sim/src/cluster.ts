@@ -1,0 +1,456 @@
+// API semantics over the store: create (generateName, uid, defaults, validation), get, list with
+// selectors and paging, update with optimistic concurrency, patch, delete with grace periods,
+// finalizers and propagation policies. The HTTP layer and the controllers both go through here.
+import { randomUUID } from 'node:crypto';
+import {
+  assertValid,
+  defaultJob,
+  defaultPodSpec,
+  validateJob,
+  validateJobUpdate,
+  validateNamespace,
+  validatePod,
+  validatePodUpdate,
+} from './admission.ts';
+import { applyPatch, PatchTestFailed } from './patch.ts';
+import { apiVersionOf, NAMESPACES, PODS, type ResourceInfo } from './resources.ts';
+import { type FieldSelector, fieldValue, type LabelSelector, matchFields, matchLabels } from './selectors.ts';
+import { ApiError, alreadyExists, badRequest, conflict, gone, notFound, qualified } from './status.ts';
+import { objKey, type Store } from './store.ts';
+import type { Job, KubeObject, Pod, PodSpec } from './types.ts';
+import { isRecord, now } from './types.ts';
+
+const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
+
+export function randomSuffix(n = 5): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += NAME_CHARS[Math.floor(Math.random() * NAME_CHARS.length)];
+  return s;
+}
+
+export interface DeleteOptions {
+  propagationPolicy?: string;
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: boolean;
+}
+
+export interface ListOptions {
+  labelSelector?: LabelSelector;
+  fieldSelector?: FieldSelector;
+  limit?: number;
+  continue?: string;
+}
+
+export interface ListResult {
+  items: KubeObject[];
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+export type DeleteResult = { object: KubeObject; removed: boolean };
+
+export function matches(
+  obj: KubeObject,
+  labelSelector: LabelSelector | undefined,
+  fieldSelector: FieldSelector | undefined,
+): boolean {
+  if (labelSelector && labelSelector.length > 0 && !matchLabels(labelSelector, obj.metadata.labels))
+    return false;
+  if (fieldSelector && fieldSelector.length > 0) {
+    return matchFields(fieldSelector, (f) => {
+      if (f === 'status.successful') return fieldValue(obj, 'status.succeeded') || '0';
+      if (f === 'source') return fieldValue(obj, 'source.component');
+      return fieldValue(obj, f);
+    });
+  }
+  return true;
+}
+
+export class Cluster {
+  readonly store: Store;
+  /** Called after a pod is marked for graceful deletion (the kubelet finishes it). */
+  onPodTerminating: (pod: Pod) => void = () => {};
+
+  constructor(store: Store) {
+    this.store = store;
+  }
+
+  private requireNamespace(info: ResourceInfo, ns: string | undefined) {
+    if (!info.namespaced) return;
+    const nsObj = ns ? this.store.get('namespaces', undefined, ns) : undefined;
+    if (!ns || !nsObj) throw notFound('namespaces', '', ns ?? '');
+    return nsObj;
+  }
+
+  get(info: ResourceInfo, ns: string | undefined, name: string): KubeObject {
+    const o = this.store.get(info.resource, info.namespaced ? ns : undefined, name);
+    if (!o) throw notFound(info.resource, info.group, name);
+    return o;
+  }
+
+  list(info: ResourceInfo, ns: string | undefined, opts: ListOptions = {}): ListResult {
+    const rv = String(this.store.resourceVersion);
+    let start = '';
+    if (opts.continue) {
+      try {
+        const tok = JSON.parse(Buffer.from(opts.continue, 'base64url').toString('utf8'));
+        if (!isRecord(tok) || typeof tok.start !== 'string' || typeof tok.rv !== 'number')
+          throw new Error('bad');
+        if (tok.rv < this.store.oldestValidRv) {
+          throw gone(
+            'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+          );
+        }
+        start = tok.start;
+      } catch (e) {
+        if (e instanceof ApiError) throw e;
+        throw badRequest('continue key is not valid: illegal base64 data at input byte 0');
+      }
+    }
+    const all: { key: string; o: KubeObject }[] = [];
+    for (const o of this.store.list(info.resource, info.namespaced ? ns : undefined)) {
+      const key = objKey(o.metadata.namespace, o.metadata.name ?? '');
+      if (start && key <= start) continue;
+      if (matches(o, opts.labelSelector, opts.fieldSelector)) all.push({ key, o });
+    }
+    all.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    if (limit && all.length > limit) {
+      const page = all.slice(0, limit);
+      const last = page[page.length - 1];
+      const token = Buffer.from(JSON.stringify({ rv: Number(rv), start: last?.key ?? '' })).toString(
+        'base64url',
+      );
+      return {
+        items: page.map((x) => x.o),
+        resourceVersion: rv,
+        continue: token,
+        remainingItemCount: all.length - limit,
+      };
+    }
+    return { items: all.map((x) => x.o), resourceVersion: rv };
+  }
+
+  create(info: ResourceInfo, ns: string | undefined, body: unknown, dryRun = false): KubeObject {
+    if (!isRecord(body) || !isRecord(body.metadata ?? {}))
+      throw badRequest('the object provided is unrecognized');
+    if (body.kind !== undefined && body.kind !== info.kind) {
+      throw badRequest(
+        `the object provided is unrecognized (must be of type ${info.kind}): ${String(body.kind)}`,
+      );
+    }
+    const obj = { ...structuredClone(body), apiVersion: apiVersionOf(info), kind: info.kind } as KubeObject;
+    obj.apiVersion = apiVersionOf(info);
+    obj.kind = info.kind;
+    obj.metadata ??= {};
+    const meta = obj.metadata;
+    if (info.namespaced) {
+      if (meta.namespace && meta.namespace !== ns) {
+        throw badRequest(
+          'the namespace of the provided object does not match the namespace sent on the request',
+        );
+      }
+      meta.namespace = ns;
+      const nsObj = this.requireNamespace(info, ns);
+      if (nsObj?.metadata.deletionTimestamp) {
+        throw new ApiError(
+          403,
+          'Forbidden',
+          `${info.resource}${info.group ? `.${info.group}` : ''} "${meta.name ?? meta.generateName ?? ''}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
+          { name: meta.name ?? '', group: info.group, kind: info.resource },
+        );
+      }
+    } else {
+      delete meta.namespace;
+    }
+    if (!meta.name && meta.generateName) {
+      for (let i = 0; i < 8; i++) {
+        const candidate = `${meta.generateName}${randomSuffix()}`;
+        if (!this.store.get(info.resource, meta.namespace, candidate)) {
+          meta.name = candidate;
+          break;
+        }
+      }
+    }
+    const uid = randomUUID();
+    meta.uid = uid;
+    meta.creationTimestamp = now();
+    meta.generation = 1;
+    delete meta.resourceVersion;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    if (meta.managedFields) delete meta.managedFields;
+    this.admitCreate(info, obj, uid);
+    if (meta.name && this.store.get(info.resource, meta.namespace, meta.name)) {
+      throw alreadyExists(info.resource, info.group, meta.name);
+    }
+    if (dryRun) return obj;
+    return this.store.create(info.resource, obj);
+  }
+
+  private admitCreate(info: ResourceInfo, obj: KubeObject, uid: string) {
+    switch (info.resource) {
+      case 'jobs': {
+        const job = obj as Job;
+        defaultJob(job, uid);
+        assertValid(info, obj, validateJob(job));
+        job.status = {};
+        break;
+      }
+      case 'pods': {
+        if (isRecord(obj.spec)) defaultPodSpec(obj.spec as PodSpec, false);
+        assertValid(info, obj, validatePod(obj));
+        obj.status = { phase: 'Pending', qosClass: 'BestEffort' };
+        break;
+      }
+      case 'namespaces': {
+        assertValid(info, obj, validateNamespace(obj));
+        obj.metadata.labels = {
+          ...(obj.metadata.labels ?? {}),
+          'kubernetes.io/metadata.name': obj.metadata.name ?? '',
+        };
+        obj.spec = { finalizers: ['kubernetes'] };
+        obj.status = { phase: 'Active' };
+        break;
+      }
+      default: {
+        if (!obj.metadata.name) {
+          assertValid(info, obj, [
+            {
+              reason: 'FieldValueRequired',
+              message: 'Required value: name or generateName is required',
+              field: 'metadata.name',
+            },
+          ]);
+        }
+      }
+    }
+  }
+
+  /**
+   * Replace an object (PUT). `subresource === 'status'` changes only status; otherwise status is kept
+   * for resources that have a status subresource.
+   */
+  replace(
+    info: ResourceInfo,
+    ns: string | undefined,
+    name: string,
+    body: unknown,
+    subresource?: string,
+    dryRun = false,
+  ): KubeObject {
+    if (!isRecord(body) || !isRecord(body.metadata)) throw badRequest('the object provided is unrecognized');
+    const cur = this.get(info, ns, name);
+    const inBody = body as KubeObject;
+    if (inBody.metadata.name !== undefined && inBody.metadata.name !== name) {
+      throw badRequest(
+        'the name of the object (' +
+          String(inBody.metadata.name) +
+          ') does not match the name on the URL (' +
+          name +
+          ')',
+      );
+    }
+    const rv = inBody.metadata.resourceVersion;
+    if (rv !== undefined && rv !== '' && rv !== cur.metadata.resourceVersion) {
+      throw conflict(info.resource, info.group, name);
+    }
+    let next: KubeObject;
+    if (subresource === 'status') {
+      next = { ...structuredClone(cur), status: structuredClone(inBody.status) };
+    } else {
+      next = structuredClone(inBody);
+      next.apiVersion = cur.apiVersion;
+      next.kind = cur.kind;
+      next.metadata = {
+        ...next.metadata,
+        name,
+        uid: cur.metadata.uid,
+        creationTimestamp: cur.metadata.creationTimestamp,
+        generation: cur.metadata.generation,
+      };
+      if (info.namespaced) next.metadata.namespace = ns;
+      if (cur.metadata.deletionTimestamp) {
+        next.metadata.deletionTimestamp = cur.metadata.deletionTimestamp;
+        if (cur.metadata.deletionGracePeriodSeconds !== undefined) {
+          next.metadata.deletionGracePeriodSeconds = cur.metadata.deletionGracePeriodSeconds;
+        }
+      }
+      if (info.subresources.includes('status')) next.status = structuredClone(cur.status);
+      if (JSON.stringify(cur.spec) !== JSON.stringify(next.spec)) {
+        next.metadata.generation = (cur.metadata.generation ?? 1) + 1;
+      }
+      if (info.resource === 'jobs') {
+        assertValid(info, next, validateJobUpdate(cur as Job, next as Job));
+      } else if (info.resource === 'pods') {
+        assertValid(info, next, validatePodUpdate(cur, next));
+      } else if (info.resource === 'namespaces') {
+        next.spec = cur.spec;
+      }
+    }
+    if (dryRun) return next;
+    return this.commitUpdate(info, next);
+  }
+
+  patch(
+    info: ResourceInfo,
+    ns: string | undefined,
+    name: string,
+    contentType: string,
+    patchBody: unknown,
+    subresource?: string,
+    dryRun = false,
+  ): KubeObject {
+    const cur = this.get(info, ns, name);
+    let patched: unknown;
+    try {
+      patched = applyPatch(contentType, structuredClone(cur), patchBody);
+    } catch (e) {
+      if (e instanceof PatchTestFailed) throw new ApiError(422, 'Invalid', e.message);
+      throw e;
+    }
+    if (patched === undefined) {
+      throw new ApiError(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
+      );
+    }
+    if (!isRecord(patched) || !isRecord(patched.metadata))
+      throw badRequest('the patched object is not an object');
+    // A patch carries a resourceVersion precondition only if the patch itself set one.
+    const patchRv =
+      isRecord(patchBody) && isRecord(patchBody.metadata) ? patchBody.metadata.resourceVersion : undefined;
+    const body = patched as KubeObject;
+    body.metadata.resourceVersion = typeof patchRv === 'string' ? patchRv : cur.metadata.resourceVersion;
+    return this.replace(info, ns, name, body, subresource, dryRun);
+  }
+
+  /** Store an updated object; an object being deleted whose finalizers are all gone is removed. */
+  commitUpdate(info: ResourceInfo, next: KubeObject): KubeObject {
+    const meta = next.metadata;
+    if (meta.deletionTimestamp && (meta.finalizers ?? []).length === 0 && info.resource !== 'pods') {
+      this.store.update(info.resource, next);
+      return this.store.remove(info.resource, meta.namespace, meta.name ?? '') ?? next;
+    }
+    return this.store.update(info.resource, next);
+  }
+
+  delete(info: ResourceInfo, ns: string | undefined, name: string, opts: DeleteOptions = {}): DeleteResult {
+    const cur = this.get(info, ns, name);
+    const pre = opts.preconditions;
+    if (pre?.uid && pre.uid !== cur.metadata.uid) {
+      throw new ApiError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${qualified(info.resource, info.group)} "${name}": Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid}`,
+        { name, group: info.group, kind: info.resource },
+      );
+    }
+    if (pre?.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion) {
+      throw new ApiError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${qualified(info.resource, info.group)} "${name}": Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`,
+        { name, group: info.group, kind: info.resource },
+      );
+    }
+    const policy = opts.propagationPolicy ?? (info.resource === 'jobs' ? 'Orphan' : 'Background');
+    if (!['Orphan', 'Background', 'Foreground'].includes(policy)) {
+      throw new ApiError(
+        422,
+        'Invalid',
+        `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,
+      );
+    }
+    if (opts.dryRun) return { object: cur, removed: false };
+
+    if (info.resource === 'namespaces') return this.deleteNamespace(cur);
+
+    if (policy === 'Orphan') this.orphanDependents(cur);
+
+    if (info.resource === 'pods') {
+      const pod = cur as Pod;
+      const phase = pod.status?.phase;
+      const grace = opts.gracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
+      const running = !!pod.spec.nodeName && phase !== 'Succeeded' && phase !== 'Failed';
+      if (running && grace > 0) {
+        if (cur.metadata.deletionTimestamp) {
+          // Already terminating: a shorter grace period still takes effect.
+          const prevGrace = cur.metadata.deletionGracePeriodSeconds ?? grace;
+          if (grace >= prevGrace) return { object: cur, removed: false };
+        }
+        const next = structuredClone(pod);
+        next.metadata.deletionTimestamp = new Date(Date.now() + grace * 1000)
+          .toISOString()
+          .replace(/\.\d{3}Z$/, 'Z');
+        next.metadata.deletionGracePeriodSeconds = grace;
+        const stored = this.store.update('pods', next) as Pod;
+        this.onPodTerminating(stored);
+        return { object: stored, removed: false };
+      }
+    }
+
+    const finalizers = [...(cur.metadata.finalizers ?? [])];
+    if (policy === 'Foreground' && this.store.dependents(cur.metadata.uid ?? '').length > 0) {
+      if (!finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
+    }
+    if (finalizers.length > 0) {
+      if (cur.metadata.deletionTimestamp) return { object: cur, removed: false };
+      const next = structuredClone(cur);
+      next.metadata.deletionTimestamp = now();
+      next.metadata.deletionGracePeriodSeconds = 0;
+      next.metadata.finalizers = finalizers;
+      return { object: this.store.update(info.resource, next), removed: false };
+    }
+    const removed = this.store.remove(info.resource, cur.metadata.namespace, name);
+    return { object: removed ?? cur, removed: true };
+  }
+
+  private orphanDependents(owner: KubeObject) {
+    const uid = owner.metadata.uid ?? '';
+    for (const d of this.store.dependents(uid)) {
+      const next = structuredClone(d.object);
+      next.metadata.ownerReferences = (next.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
+      if (next.metadata.ownerReferences.length === 0) delete next.metadata.ownerReferences;
+      this.store.update(d.resource, next);
+    }
+  }
+
+  private deleteNamespace(cur: KubeObject): DeleteResult {
+    if (!cur.metadata.deletionTimestamp) {
+      const next = structuredClone(cur);
+      next.metadata.deletionTimestamp = now();
+      next.status = { phase: 'Terminating' };
+      this.store.update('namespaces', next);
+    }
+    const ns = cur.metadata.name ?? '';
+    this.finishNamespace(ns);
+    return { object: this.store.get('namespaces', undefined, ns) ?? cur, removed: false };
+  }
+
+  /** Delete everything in a terminating namespace; remove it once empty. */
+  finishNamespace(ns: string) {
+    const nsObj = this.store.get('namespaces', undefined, ns);
+    if (!nsObj?.metadata.deletionTimestamp) return;
+    let left = 0;
+    for (const resource of ['jobs', 'pods', 'events']) {
+      for (const o of [...this.store.list(resource, ns)]) {
+        left++;
+        if (o.metadata.deletionTimestamp) continue;
+        if (resource === 'pods') {
+          try {
+            this.delete(PODS, ns, o.metadata.name ?? '', {});
+          } catch {
+            // already gone
+          }
+        } else {
+          this.store.remove(resource, ns, o.metadata.name ?? '');
+        }
+      }
+    }
+    if (left === 0) this.store.remove(NAMESPACES.resource, undefined, ns);
+  }
+}

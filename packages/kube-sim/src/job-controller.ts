@@ -1,0 +1,244 @@
+// The Job controller: level-triggered. Any change to a Job or one of its pods queues the Job; a
+// reconcile reads the current state, asks reconcileJob what to do, and applies it.
+
+import type { Cluster } from './cluster.ts';
+import { randomSuffix } from './cluster.ts';
+import type { EventRecorder } from './events.ts';
+import { INDEX_LABEL, reconcileJob, type Tracked } from './job-reconcile.ts';
+import { JOBS, PODS } from './resources.ts';
+import { objKey, type StoreEvent } from './store.ts';
+import type { Container, Job, Pod } from './types.ts';
+
+const SOURCE = { component: 'job-controller' };
+
+interface JobMemory {
+  tracked: Map<string, Tracked>;
+  lastActive: Set<string>;
+  deadlineTimer?: NodeJS.Timeout;
+  ttlTimer?: NodeJS.Timeout;
+}
+
+export class JobController {
+  private readonly cluster: Cluster;
+  private readonly events: EventRecorder;
+  private readonly queue = new Set<string>();
+  private scheduled = false;
+  private readonly memory = new Map<string, JobMemory>();
+  private unsubscribe: (() => void) | undefined;
+  private stopped = false;
+
+  constructor(cluster: Cluster, events: EventRecorder) {
+    this.cluster = cluster;
+    this.events = events;
+  }
+
+  start() {
+    this.unsubscribe = this.cluster.store.subscribe((e) => this.onEvent(e));
+    for (const j of this.cluster.store.list('jobs'))
+      this.enqueue(objKey(j.metadata.namespace, j.metadata.name ?? ''));
+  }
+
+  stop() {
+    this.stopped = true;
+    this.unsubscribe?.();
+    for (const m of this.memory.values()) {
+      if (m.deadlineTimer) clearTimeout(m.deadlineTimer);
+      if (m.ttlTimer) clearTimeout(m.ttlTimer);
+    }
+  }
+
+  private onEvent(e: StoreEvent) {
+    if (e.resource === 'jobs') {
+      const key = objKey(e.object.metadata.namespace, e.object.metadata.name ?? '');
+      if (e.type === 'DELETED') this.forget(e.object.metadata.uid ?? '');
+      else this.enqueue(key);
+    } else if (e.resource === 'pods') {
+      const ref = (e.object.metadata.ownerReferences ?? e.prev?.metadata.ownerReferences ?? []).find(
+        (r) => r.controller && r.kind === 'Job',
+      );
+      if (ref) this.enqueue(objKey(e.object.metadata.namespace, ref.name));
+    }
+  }
+
+  private enqueue(key: string) {
+    this.queue.add(key);
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(() => this.drain());
+  }
+
+  private drain() {
+    this.scheduled = false;
+    const keys = [...this.queue];
+    this.queue.clear();
+    for (const key of keys) {
+      const i = key.indexOf('/');
+      try {
+        this.reconcile(key.slice(0, i), key.slice(i + 1));
+      } catch (err) {
+        // A conflicting write raced us; the change that caused it queues the Job again.
+        if (process.env.KUBE_SIM_DEBUG) console.error('job reconcile', key, err);
+      }
+    }
+  }
+
+  private forget(uid: string) {
+    const m = this.memory.get(uid);
+    if (!m) return;
+    if (m.deadlineTimer) clearTimeout(m.deadlineTimer);
+    if (m.ttlTimer) clearTimeout(m.ttlTimer);
+    this.memory.delete(uid);
+  }
+
+  private mem(uid: string): JobMemory {
+    let m = this.memory.get(uid);
+    if (!m) {
+      m = { tracked: new Map(), lastActive: new Set() };
+      this.memory.set(uid, m);
+    }
+    return m;
+  }
+
+  private podsOf(job: Job): Pod[] {
+    return this.cluster.store
+      .dependents(job.metadata.uid ?? '')
+      .filter((d) => d.resource === 'pods')
+      .map((d) => d.object as Pod)
+      .filter((p) => p.metadata.ownerReferences?.some((r) => r.uid === job.metadata.uid && r.controller));
+  }
+
+  reconcile(ns: string, name: string) {
+    const job = this.cluster.store.get('jobs', ns, name) as Job | undefined;
+    if (!job || job.metadata.deletionTimestamp) return;
+    const uid = job.metadata.uid ?? '';
+    const m = this.mem(uid);
+    const pods = this.podsOf(job);
+    const nowMs = Date.now();
+    const r = reconcileJob({ job, pods, tracked: m.tracked, lastActive: m.lastActive, nowMs });
+    for (const [podUid, how] of r.counted) m.tracked.set(podUid, how);
+
+    if (r.finished) {
+      this.scheduleTtl(job, m, r.status);
+    }
+    const suspended = job.spec.suspend === true;
+    for (const p of r.delete) {
+      if (suspended) m.tracked.set(p.metadata.uid ?? '', 'discarded');
+      try {
+        this.cluster.delete(PODS, ns, p.metadata.name ?? '', {});
+        this.events.record(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`, SOURCE);
+      } catch {
+        // already gone
+      }
+    }
+    for (const index of r.create) {
+      const pod = this.createPod(job, index);
+      if (pod)
+        this.events.record(job, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, SOURCE);
+    }
+    for (const ev of r.events) this.events.record(job, ev.type, ev.reason, ev.message, SOURCE);
+
+    m.lastActive = new Set(
+      this.podsOf(job)
+        .filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
+        .map((p) => p.metadata.uid ?? ''),
+    );
+
+    if (JSON.stringify(r.status) !== JSON.stringify(job.status ?? {})) {
+      const cur = this.cluster.store.get('jobs', ns, name);
+      if (cur && cur.metadata.uid === uid) {
+        const next = structuredClone(cur) as Job;
+        next.status = r.status;
+        this.cluster.store.update('jobs', next);
+      }
+    }
+    if (r.requeueAt !== undefined && !m.deadlineTimer) {
+      const delay = Math.max(0, r.requeueAt - Date.now());
+      m.deadlineTimer = setTimeout(() => {
+        m.deadlineTimer = undefined;
+        this.enqueue(objKey(ns, name));
+      }, delay);
+    }
+  }
+
+  private scheduleTtl(job: Job, m: JobMemory, status: Job['status']) {
+    const ttl = job.spec.ttlSecondsAfterFinished;
+    if (ttl === undefined || m.ttlTimer) return;
+    const fin = status?.conditions?.find(
+      (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+    );
+    const finishedAt = Date.parse(
+      status?.completionTime ?? fin?.lastTransitionTime ?? new Date().toISOString(),
+    );
+    const delay = Math.max(0, finishedAt + ttl * 1000 - Date.now());
+    const ns = job.metadata.namespace ?? '';
+    const name = job.metadata.name ?? '';
+    const uid = job.metadata.uid;
+    m.ttlTimer = setTimeout(() => {
+      const cur = this.cluster.store.get('jobs', ns, name);
+      if (!cur || cur.metadata.uid !== uid) return;
+      try {
+        this.cluster.delete(JOBS, ns, name, { propagationPolicy: 'Background', preconditions: { uid } });
+      } catch {
+        // gone already
+      }
+    }, delay);
+  }
+
+  private createPod(job: Job, index: number | undefined): Pod | undefined {
+    const jobName = job.metadata.name ?? '';
+    const tpl = structuredClone(job.spec.template);
+    const labels = { ...(tpl.metadata?.labels ?? {}) };
+    const annotations = { ...(tpl.metadata?.annotations ?? {}) };
+    const spec = tpl.spec;
+    if (index !== undefined) {
+      labels[INDEX_LABEL] = String(index);
+      annotations[INDEX_LABEL] = String(index);
+      spec.hostname ??= `${jobName}-${index}`;
+      const addIndexEnv = (c: Container) => {
+        c.env = [
+          ...(c.env ?? []),
+          {
+            name: 'JOB_COMPLETION_INDEX',
+            valueFrom: {
+              fieldRef: { apiVersion: 'v1', fieldPath: `metadata.annotations['${INDEX_LABEL}']` },
+            },
+          },
+        ];
+      };
+      spec.containers.forEach(addIndexEnv);
+      spec.initContainers?.forEach(addIndexEnv);
+    }
+    const base = index !== undefined ? `${jobName}-${index}-` : `${jobName}-`;
+    // Pod names are capped at 63 chars with a 5-char suffix, like the real controller.
+    const generateName = base.length > 58 ? base.slice(0, 58) : base;
+    const body: Pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: `${generateName}${randomSuffix()}`,
+        generateName,
+        namespace: job.metadata.namespace ?? '',
+        labels,
+        annotations,
+        ownerReferences: [
+          {
+            apiVersion: 'batch/v1',
+            kind: 'Job',
+            name: jobName,
+            uid: job.metadata.uid ?? '',
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
+      },
+      spec,
+    };
+    if (Object.keys(annotations).length === 0) delete body.metadata.annotations;
+    try {
+      return this.cluster.create(PODS, job.metadata.namespace, body) as Pod;
+    } catch (err) {
+      if (process.env.KUBE_SIM_DEBUG) console.error('create pod', err);
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,570 @@
+// The node: binds new pods to itself, runs each container as a local process (process mode) or
+// completes it after a set time (fast mode), reports status like the real kubelet, keeps logs,
+// and carries out graceful deletion (SIGTERM, then SIGKILL after the grace period).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { join } from 'node:path';
+import type { Cluster } from './cluster.ts';
+import type { EventRecorder } from './events.ts';
+import type { LogStore } from './logs.ts';
+import type { StoreEvent } from './store.ts';
+import type { Condition, Container, ContainerStatus, EnvVar, Pod, PodStatus } from './types.ts';
+import { now } from './types.ts';
+
+export const NODE_NAME = 'kube-sim-node';
+const NODE_IP = '10.0.0.10';
+
+export interface FastOptions {
+  durationMs?: number;
+  exitCode?: number;
+  log?: string;
+}
+
+export interface KubeletOptions {
+  mode: 'process' | 'fast';
+  fast: FastOptions;
+  workDir: string;
+}
+
+interface ContainerRun {
+  name: string;
+  proc?: ChildProcess;
+  timer?: NodeJS.Timeout;
+  startedAt?: string;
+  done: boolean;
+}
+
+interface PodRun {
+  uid: string;
+  ns: string;
+  name: string;
+  containers: Map<string, ContainerRun>;
+  scratch?: string;
+  terminating: boolean;
+  killTimer?: NodeJS.Timeout;
+  removed: boolean;
+}
+
+const SOURCE = { component: 'kubelet', host: NODE_NAME };
+
+function cond(type: string, status: boolean, reason?: string, message?: string): Condition {
+  const c: Condition = {
+    type,
+    status: status ? 'True' : 'False',
+    lastProbeTime: null,
+    lastTransitionTime: now(),
+  };
+  if (reason) c.reason = reason;
+  if (message) c.message = message;
+  return c;
+}
+
+/** Set a condition, keeping lastTransitionTime when the status does not change. */
+export function setCondition(list: Condition[], c: Condition): Condition[] {
+  const i = list.findIndex((x) => x.type === c.type);
+  if (i < 0) return [...list, c];
+  const old = list[i];
+  const merged = old && old.status === c.status ? { ...c, lastTransitionTime: old.lastTransitionTime } : c;
+  return list.map((x, j) => (j === i ? merged : x));
+}
+
+function fieldRef(pod: Pod, path: string): string {
+  const m = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(path);
+  if (m) {
+    const bag = m[1] === 'labels' ? pod.metadata.labels : pod.metadata.annotations;
+    return bag?.[m[2] ?? ''] ?? '';
+  }
+  switch (path) {
+    case 'metadata.name':
+      return pod.metadata.name ?? '';
+    case 'metadata.namespace':
+      return pod.metadata.namespace ?? '';
+    case 'metadata.uid':
+      return pod.metadata.uid ?? '';
+    case 'spec.nodeName':
+      return pod.spec.nodeName ?? '';
+    case 'spec.serviceAccountName':
+      return String(pod.spec.serviceAccountName ?? '');
+    case 'status.podIP':
+      return pod.status?.podIP ?? '';
+    case 'status.hostIP':
+      return pod.status?.hostIP ?? '';
+    case 'status.podIPs':
+      return (pod.status?.podIPs ?? []).map((p) => p.ip).join(',');
+    default:
+      return '';
+  }
+}
+
+/** Kubernetes $(VAR) expansion: defined vars are replaced, $$ escapes, unknown refs stay. */
+export function expand(s: string, env: Record<string, string>): string {
+  return s.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (all, name: string | undefined) => {
+    if (all === '$$') return '$';
+    return name !== undefined && name in env ? (env[name] ?? '') : all;
+  });
+}
+
+export function containerEnv(pod: Pod, c: Container, base: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = { ...base };
+  const own: Record<string, string> = {};
+  for (const e of c.env ?? ([] as EnvVar[])) {
+    let v = '';
+    if (e.value !== undefined) v = expand(e.value, own);
+    else if (e.valueFrom?.fieldRef) v = fieldRef(pod, e.valueFrom.fieldRef.fieldPath);
+    own[e.name] = v;
+    env[e.name] = v;
+  }
+  return env;
+}
+
+function signalNumber(sig: NodeJS.Signals | null): number {
+  if (!sig) return 0;
+  return osConstants.signals[sig] ?? 0;
+}
+
+export class Kubelet {
+  private readonly cluster: Cluster;
+  private readonly logs: LogStore;
+  private readonly events: EventRecorder;
+  private readonly opts: KubeletOptions;
+  private readonly runs = new Map<string, PodRun>();
+  private ipCounter = 0;
+  private unsubscribe: (() => void) | undefined;
+  private stopped = false;
+
+  constructor(cluster: Cluster, logs: LogStore, events: EventRecorder, opts: KubeletOptions) {
+    this.cluster = cluster;
+    this.logs = logs;
+    this.events = events;
+    this.opts = opts;
+  }
+
+  start() {
+    this.unsubscribe = this.cluster.store.subscribe((e) => this.onEvent(e));
+    this.cluster.onPodTerminating = (pod) => setImmediate(() => this.terminate(pod));
+  }
+
+  async stop() {
+    this.stopped = true;
+    this.unsubscribe?.();
+    const exits: Promise<void>[] = [];
+    for (const run of this.runs.values()) {
+      if (run.killTimer) clearTimeout(run.killTimer);
+      for (const c of run.containers.values()) {
+        if (c.timer) clearTimeout(c.timer);
+        const p = c.proc;
+        if (p && p.exitCode === null && p.signalCode === null) {
+          exits.push(new Promise((r) => p.once('exit', () => r())));
+          this.signal(p, 'SIGKILL');
+        }
+      }
+      if (run.scratch) rmSync(run.scratch, { recursive: true, force: true });
+    }
+    await Promise.all(exits);
+    this.runs.clear();
+  }
+
+  private onEvent(e: StoreEvent) {
+    if (e.resource !== 'pods' || this.stopped) return;
+    const pod = e.object as Pod;
+    if (e.type === 'ADDED' && !pod.spec.nodeName && !pod.metadata.deletionTimestamp) {
+      setImmediate(() =>
+        this.admit(pod.metadata.namespace ?? '', pod.metadata.name ?? '', pod.metadata.uid ?? ''),
+      );
+    } else if (e.type === 'DELETED') {
+      this.forget(pod.metadata.uid ?? '');
+    }
+  }
+
+  private current(ns: string, name: string, uid: string): Pod | undefined {
+    const p = this.cluster.store.get('pods', ns, name) as Pod | undefined;
+    return p && p.metadata.uid === uid ? p : undefined;
+  }
+
+  private writeStatus(ns: string, name: string, uid: string, mutate: (p: Pod) => void): Pod | undefined {
+    const cur = this.current(ns, name, uid);
+    if (!cur) return undefined;
+    const next = structuredClone(cur);
+    mutate(next);
+    return this.cluster.store.update('pods', next) as Pod;
+  }
+
+  private nextIp(): string {
+    this.ipCounter++;
+    return `10.244.${(this.ipCounter >> 8) & 255}.${this.ipCounter & 255}`;
+  }
+
+  /** Schedule to this node and report ContainerCreating; then start the containers. */
+  private admit(ns: string, name: string, uid: string) {
+    const cur = this.current(ns, name, uid);
+    if (!cur || cur.spec.nodeName || cur.metadata.deletionTimestamp || this.stopped) return;
+    const ip = this.nextIp();
+    const containers = cur.spec.containers;
+    const names = containers.map((c) => c.name).join(' ');
+    const ts = now();
+    const pod = this.writeStatus(ns, name, uid, (p) => {
+      p.spec.nodeName = NODE_NAME;
+      const st: PodStatus = {
+        phase: 'Pending',
+        conditions: [
+          cond('PodReadyToStartContainers', true),
+          cond('Initialized', true),
+          cond('Ready', false, 'ContainersNotReady', `containers with unready status: [${names}]`),
+          cond('ContainersReady', false, 'ContainersNotReady', `containers with unready status: [${names}]`),
+          cond('PodScheduled', true),
+        ],
+        hostIP: NODE_IP,
+        hostIPs: [{ ip: NODE_IP }],
+        podIP: ip,
+        podIPs: [{ ip }],
+        startTime: ts,
+        containerStatuses: containers.map(
+          (c): ContainerStatus => ({
+            name: c.name,
+            state: { waiting: { reason: 'ContainerCreating' } },
+            lastState: {},
+            ready: false,
+            restartCount: 0,
+            image: c.image ?? '',
+            imageID: '',
+            started: false,
+          }),
+        ),
+        qosClass: p.status?.qosClass ?? 'BestEffort',
+      };
+      p.status = st;
+    });
+    if (!pod) return;
+    const run: PodRun = { uid, ns, name, containers: new Map(), terminating: false, removed: false };
+    this.runs.set(uid, run);
+    this.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${NODE_NAME}`, {
+      component: 'default-scheduler',
+    });
+    for (const c of containers) {
+      run.containers.set(c.name, { name: c.name, done: false });
+      this.logs.open(uid, c.name);
+      this.events.record(
+        pod,
+        'Normal',
+        'Pulled',
+        `Container image "${c.image}" already present on machine`,
+        SOURCE,
+        `spec.containers{${c.name}}`,
+      );
+    }
+    setImmediate(() => {
+      for (const c of containers) this.startContainer(run, c);
+    });
+  }
+
+  private containerId(): string {
+    return `containerd://${randomBytes(32).toString('hex')}`;
+  }
+
+  private startContainer(run: PodRun, c: Container) {
+    const pod = this.current(run.ns, run.name, run.uid);
+    const cr = run.containers.get(c.name);
+    if (!pod || !cr || run.terminating || this.stopped) return;
+    if (this.opts.mode === 'fast') return this.startFast(run, pod, c, cr);
+
+    const base: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      HOSTNAME: String(pod.spec.hostname ?? pod.metadata.name ?? ''),
+    };
+    const env = containerEnv(pod, c, base);
+    const argv = [...(c.command ?? []), ...(c.args ?? [])].map((s) => expand(s, env));
+    if (!run.scratch) {
+      run.scratch = mkdtempSync(join(this.opts.workDir, `kube-sim-${run.name}-`));
+    }
+    env.HOME ??= run.scratch;
+    const log = this.logs.open(run.uid, c.name);
+    const cmd = argv[0];
+    if (cmd === undefined) {
+      // No command and no image entrypoint to fall back to: the container exits at once.
+      this.markRunning(run, c.name, this.containerId());
+      this.markTerminated(run, c.name, 0, 'Completed');
+      return;
+    }
+    let proc: ChildProcess;
+    try {
+      proc = spawn(cmd, argv.slice(1), {
+        env,
+        cwd: run.scratch,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+    } catch (e) {
+      this.startError(run, c, cmd, e);
+      return;
+    }
+    cr.proc = proc;
+    const containerID = this.containerId();
+    proc.stdout?.setEncoding('utf8');
+    proc.stderr?.setEncoding('utf8');
+    proc.stdout?.on('data', (d: string) => log.write(d));
+    proc.stderr?.on('data', (d: string) => log.write(d));
+    proc.once('spawn', () => this.markRunning(run, c.name, containerID));
+    proc.once('error', (e) => {
+      if (cr.done) return;
+      if (!cr.startedAt) this.startError(run, c, cmd, e);
+    });
+    proc.once('exit', (code, signal) => {
+      // stdio may still hold buffered output: wait for it briefly (a grandchild could keep it open).
+      const finish = () => {
+        if (cr.done) return;
+        this.killGroup(proc);
+        this.markTerminated(
+          run,
+          c.name,
+          code ?? 128 + signalNumber(signal),
+          code === 0 ? 'Completed' : 'Error',
+          containerID,
+        );
+      };
+      const t = setTimeout(finish, 200);
+      proc.once('close', () => {
+        clearTimeout(t);
+        finish();
+      });
+    });
+  }
+
+  private startError(run: PodRun, c: Container, cmd: string, e: unknown) {
+    const code = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : '';
+    const why =
+      code === 'ENOENT'
+        ? `exec: "${cmd}": executable file not found in $PATH`
+        : code === 'EACCES'
+          ? `exec: "${cmd}": permission denied`
+          : `exec: "${cmd}": ${String(e)}`;
+    const message = `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ${why}: unknown`;
+    this.markTerminated(run, c.name, 128, 'StartError', this.containerId(), message, '1970-01-01T00:00:00Z');
+    const pod = this.current(run.ns, run.name, run.uid);
+    if (pod)
+      this.events.record(pod, 'Warning', 'Failed', `Error: ${message}`, SOURCE, `spec.containers{${c.name}}`);
+  }
+
+  private startFast(run: PodRun, pod: Pod, c: Container, cr: ContainerRun) {
+    const a = pod.metadata.annotations ?? {};
+    const num = (v: string | undefined, d: number) => {
+      const n = v === undefined ? Number.NaN : Number(v);
+      return Number.isFinite(n) ? n : d;
+    };
+    const durationMs = num(a['kube-sim.io/fast-duration-ms'], this.opts.fast.durationMs ?? 100);
+    const exitCode = num(a['kube-sim.io/fast-exit-code'], this.opts.fast.exitCode ?? 0);
+    const text = a['kube-sim.io/fast-log'] ?? this.opts.fast.log ?? '';
+    const containerID = this.containerId();
+    this.markRunning(run, c.name, containerID);
+    const log = this.logs.open(run.uid, c.name);
+    if (text) log.write(text.endsWith('\n') ? text : `${text}\n`);
+    cr.timer = setTimeout(() => {
+      this.markTerminated(run, c.name, exitCode, exitCode === 0 ? 'Completed' : 'Error', containerID);
+    }, durationMs);
+  }
+
+  private markRunning(run: PodRun, name: string, containerID: string) {
+    const cr = run.containers.get(name);
+    if (!cr || cr.done) return;
+    cr.startedAt = now();
+    const startedAt = cr.startedAt;
+    const pod = this.writeStatus(run.ns, run.name, run.uid, (p) => {
+      const st = p.status ?? {};
+      st.containerStatuses = (st.containerStatuses ?? []).map((cs) =>
+        cs.name === name
+          ? {
+              ...cs,
+              state: { running: { startedAt } },
+              ready: true,
+              started: true,
+              containerID,
+              imageID: `${cs.image}@sha256:${'0'.repeat(64)}`,
+            }
+          : cs,
+      );
+      this.recomputePhase(st);
+      p.status = st;
+    });
+    if (pod) {
+      this.events.record(
+        pod,
+        'Normal',
+        'Created',
+        `Created container: ${name}`,
+        SOURCE,
+        `spec.containers{${name}}`,
+      );
+      this.events.record(
+        pod,
+        'Normal',
+        'Started',
+        `Started container ${name}`,
+        SOURCE,
+        `spec.containers{${name}}`,
+      );
+    }
+  }
+
+  private markTerminated(
+    run: PodRun,
+    name: string,
+    exitCode: number,
+    reason: string,
+    containerID?: string,
+    message?: string,
+    startedAtOverride?: string,
+  ) {
+    const cr = run.containers.get(name);
+    if (!cr || cr.done) return;
+    cr.done = true;
+    if (cr.timer) clearTimeout(cr.timer);
+    this.logs.get(run.uid, name)?.end();
+    const finishedAt = now();
+    const startedAt = startedAtOverride ?? cr.startedAt ?? finishedAt;
+    const pod = this.writeStatus(run.ns, run.name, run.uid, (p) => {
+      const st = p.status ?? {};
+      st.containerStatuses = (st.containerStatuses ?? []).map((cs) => {
+        if (cs.name !== name) return cs;
+        const terminated: NonNullable<ContainerStatus['state']['terminated']> = {
+          exitCode,
+          reason,
+          startedAt,
+          finishedAt,
+        };
+        if (message) terminated.message = message;
+        const id = containerID ?? cs.containerID;
+        if (id) terminated.containerID = id;
+        const next: ContainerStatus = { ...cs, state: { terminated }, ready: false, started: false };
+        if (id) next.containerID = id;
+        return next;
+      });
+      this.recomputePhase(st);
+      p.status = st;
+    });
+    if (pod && [...run.containers.values()].every((c) => c.done)) this.finished(run, pod);
+  }
+
+  /** Phase and Ready conditions from container states (restartPolicy Never/OnFailure: no restarts). */
+  private recomputePhase(st: PodStatus) {
+    const cs = st.containerStatuses ?? [];
+    const allTerminated = cs.length > 0 && cs.every((c) => c.state.terminated);
+    const anyRunning = cs.some((c) => c.state.running);
+    const allReady = cs.length > 0 && cs.every((c) => c.ready);
+    let conds = st.conditions ?? [];
+    if (allTerminated) {
+      const ok = cs.every((c) => c.state.terminated?.exitCode === 0);
+      st.phase = ok ? 'Succeeded' : 'Failed';
+      conds = setCondition(conds, cond('PodReadyToStartContainers', false));
+      conds = setCondition(conds, cond('Ready', false, 'PodCompleted'));
+      conds = setCondition(conds, cond('ContainersReady', false, 'PodCompleted'));
+    } else {
+      if (anyRunning || cs.some((c) => c.state.terminated)) st.phase = 'Running';
+      const unready = cs.filter((c) => !c.ready).map((c) => c.name);
+      const msg = `containers with unready status: [${unready.join(' ')}]`;
+      conds = setCondition(
+        conds,
+        allReady ? cond('Ready', true) : cond('Ready', false, 'ContainersNotReady', msg),
+      );
+      conds = setCondition(
+        conds,
+        allReady ? cond('ContainersReady', true) : cond('ContainersReady', false, 'ContainersNotReady', msg),
+      );
+    }
+    st.conditions = conds;
+  }
+
+  /** All containers done: a pod being deleted is now removed. */
+  private finished(run: PodRun, pod: Pod) {
+    if (run.killTimer) clearTimeout(run.killTimer);
+    if (pod.metadata.deletionTimestamp) this.remove(run);
+  }
+
+  private remove(run: PodRun) {
+    if (run.removed) return;
+    run.removed = true;
+    const cur = this.current(run.ns, run.name, run.uid);
+    if (cur) this.cluster.store.remove('pods', run.ns, run.name);
+  }
+
+  private signal(p: ChildProcess, sig: NodeJS.Signals) {
+    try {
+      if (p.pid !== undefined) process.kill(-p.pid, sig);
+    } catch {
+      try {
+        p.kill(sig);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  private killGroup(p: ChildProcess) {
+    try {
+      if (p.pid !== undefined) process.kill(-p.pid, 'SIGKILL');
+    } catch {
+      // group already gone
+    }
+  }
+
+  /** Graceful deletion: SIGTERM now, SIGKILL when the grace period ends; removal once all exited. */
+  terminate(pod: Pod) {
+    const uid = pod.metadata.uid ?? '';
+    const run = this.runs.get(uid);
+    const cur = this.current(pod.metadata.namespace ?? '', pod.metadata.name ?? '', uid);
+    if (!cur) return;
+    if (!run) {
+      this.cluster.store.remove('pods', cur.metadata.namespace, cur.metadata.name ?? '');
+      return;
+    }
+    const grace = cur.metadata.deletionGracePeriodSeconds ?? 30;
+    if (run.killTimer) clearTimeout(run.killTimer);
+    const alreadyTerminating = run.terminating;
+    run.terminating = true;
+    if ([...run.containers.values()].every((c) => c.done)) {
+      this.remove(run);
+      return;
+    }
+    if (!alreadyTerminating) {
+      for (const c of run.containers.values()) {
+        if (!c.done)
+          this.events.record(
+            cur,
+            'Normal',
+            'Killing',
+            `Stopping container ${c.name}`,
+            SOURCE,
+            `spec.containers{${c.name}}`,
+          );
+      }
+    }
+    for (const c of run.containers.values()) {
+      if (c.done) continue;
+      if (c.proc) {
+        if (!alreadyTerminating) this.signal(c.proc, 'SIGTERM');
+      } else {
+        // fast mode or not yet started: stops at once, as a SIGTERM'd process would
+        this.markTerminated(run, c.name, c.startedAt ? 143 : 137, 'Error');
+      }
+    }
+    if ([...run.containers.values()].every((c) => c.done)) return;
+    run.killTimer = setTimeout(() => {
+      for (const c of run.containers.values()) if (c.proc && !c.done) this.signal(c.proc, 'SIGKILL');
+    }, grace * 1000);
+  }
+
+  private forget(uid: string) {
+    const run = this.runs.get(uid);
+    this.logs.drop(uid);
+    if (!run) return;
+    run.removed = true;
+    this.runs.delete(uid);
+    if (run.killTimer) clearTimeout(run.killTimer);
+    for (const c of run.containers.values()) {
+      if (c.timer) clearTimeout(c.timer);
+      if (c.proc && !c.done) this.signal(c.proc, 'SIGKILL');
+      c.done = true;
+    }
+    if (run.scratch) rmSync(run.scratch, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,130 @@
+// Container logs: lines with their timestamps, kept until the pod is deleted, served with the
+// kubelet's options (tailLines, sinceSeconds/sinceTime, timestamps, limitBytes, follow).
+
+export interface LogLine {
+  /** epoch ms */
+  t: number;
+  /** RFC3339Nano as the kubelet prints it with timestamps=true */
+  ts: string;
+  text: string;
+  /** false only for a final line that did not end in "\n" */
+  nl: boolean;
+}
+
+/** RFC3339 with nanoseconds and trailing zeros trimmed, like Go's time.RFC3339Nano. */
+export function rfc3339Nano(ms: number, subMsNanos = 0): string {
+  const iso = new Date(ms).toISOString(); // 2024-01-02T03:04:05.678Z
+  const frac = `${iso.slice(20, 23)}${String(subMsNanos).padStart(6, '0')}`.replace(/0+$/, '');
+  return `${iso.slice(0, 19)}${frac ? `.${frac}` : ''}Z`;
+}
+
+function stamp(): { t: number; ts: string } {
+  const t = Date.now();
+  const sub = Number(process.hrtime.bigint() % 1_000_000n);
+  return { t, ts: rfc3339Nano(t, sub) };
+}
+
+export class ContainerLog {
+  readonly lines: LogLine[] = [];
+  private partial = '';
+  private partialAt: { t: number; ts: string } | undefined;
+  private readonly listeners = new Set<(l: LogLine | null) => void>();
+  ended = false;
+
+  write(chunk: string) {
+    if (this.ended || chunk === '') return;
+    let rest = chunk;
+    while (rest !== '') {
+      const i = rest.indexOf('\n');
+      if (i < 0) {
+        if (!this.partialAt) this.partialAt = stamp();
+        this.partial += rest;
+        return;
+      }
+      const at = this.partialAt ?? stamp();
+      this.push({ ...at, text: this.partial + rest.slice(0, i), nl: true });
+      this.partial = '';
+      this.partialAt = undefined;
+      rest = rest.slice(i + 1);
+    }
+  }
+
+  private push(l: LogLine) {
+    this.lines.push(l);
+    for (const fn of this.listeners) fn(l);
+  }
+
+  end() {
+    if (this.ended) return;
+    if (this.partial !== '') {
+      this.push({ ...(this.partialAt ?? stamp()), text: this.partial, nl: false });
+      this.partial = '';
+    }
+    this.ended = true;
+    for (const fn of this.listeners) fn(null);
+    this.listeners.clear();
+  }
+
+  /** Subscribe to new lines; `null` means the container has terminated. */
+  follow(fn: (l: LogLine | null) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+}
+
+export interface LogQuery {
+  tailLines?: number;
+  sinceSeconds?: number;
+  sinceTime?: string;
+  timestamps?: boolean;
+  limitBytes?: number;
+}
+
+export function formatLine(l: LogLine, timestamps: boolean | undefined): string {
+  const body = l.nl ? `${l.text}\n` : l.text;
+  return timestamps ? `${l.ts} ${body}` : body;
+}
+
+/** The lines a non-follow request returns (and the backlog of a follow request). */
+export function selectLines(lines: readonly LogLine[], q: LogQuery, nowMs = Date.now()): LogLine[] {
+  let out: readonly LogLine[] = lines;
+  let since: number | undefined;
+  if (q.sinceSeconds !== undefined) since = nowMs - q.sinceSeconds * 1000;
+  else if (q.sinceTime) since = Date.parse(q.sinceTime);
+  if (since !== undefined && !Number.isNaN(since)) {
+    const s = since;
+    out = out.filter((l) => l.t >= s);
+  }
+  if (q.tailLines !== undefined) out = q.tailLines <= 0 ? [] : out.slice(-q.tailLines);
+  return [...out];
+}
+
+/** Per pod uid and container name; removed with the pod. */
+export class LogStore {
+  private readonly byPod = new Map<string, Map<string, ContainerLog>>();
+
+  get(podUid: string, container: string): ContainerLog | undefined {
+    return this.byPod.get(podUid)?.get(container);
+  }
+
+  open(podUid: string, container: string): ContainerLog {
+    let m = this.byPod.get(podUid);
+    if (!m) {
+      m = new Map();
+      this.byPod.set(podUid, m);
+    }
+    let log = m.get(container);
+    if (!log) {
+      log = new ContainerLog();
+      m.set(container, log);
+    }
+    return log;
+  }
+
+  drop(podUid: string) {
+    const m = this.byPod.get(podUid);
+    if (!m) return;
+    for (const l of m.values()) l.end();
+    this.byPod.delete(podUid);
+  }
+}

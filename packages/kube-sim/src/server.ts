@@ -1,0 +1,415 @@
+// The HTTP front: routing, request bodies, fault injection, errors as Status objects.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Cluster, DeleteOptions } from './cluster.ts';
+import type { Faults } from './faults.ts';
+import type { LogStore } from './logs.ts';
+import { apiVersionOf, findResource, PODS, type ResourceInfo } from './resources.ts';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, VERSION } from './routes/discovery.ts';
+import { serveLogs } from './routes/logs.ts';
+import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
+import { ApiError, badRequest, methodNotAllowed, pathNotFound, successStatus } from './status.ts';
+import { toTable, wantsTable } from './table.ts';
+import type { KubeObject, Pod } from './types.ts';
+import { isRecord, now } from './types.ts';
+import { type ActiveWatch, serveWatch } from './watch.ts';
+
+export interface ServerContext {
+  cluster: Cluster;
+  logs: LogStore;
+  faults: Faults;
+  watches: Set<ActiveWatch>;
+  bookmarkIntervalMs: number;
+}
+
+const MAX_BODY = 3 * 1024 * 1024;
+
+function send(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}) {
+  const json = JSON.stringify(body);
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(json),
+    ...headers,
+  });
+  res.end(json);
+}
+
+function sendError(res: ServerResponse, e: ApiError) {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  send(res, e.code, e.toStatus(), e.headers);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    const b = c as Buffer;
+    size += b.length;
+    if (size > MAX_BODY)
+      throw new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw badRequest(`the object provided is unrecognized: ${(e as Error).message}`);
+  }
+}
+
+function intParam(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw badRequest(`invalid value for ${name}: ${v}`);
+  return n;
+}
+
+function boolParam(q: URLSearchParams, name: string): boolean | undefined {
+  const v = q.get(name);
+  if (v === null) return undefined;
+  return v === 'true' || v === '1' || v === '';
+}
+
+interface Target {
+  info: ResourceInfo;
+  ns: string | undefined;
+  name: string | undefined;
+  sub: string | undefined;
+}
+
+/** Map /api/v1/... and /apis/{group}/{version}/... to a resource target, or a discovery doc. */
+function resolve(segs: string[]): { target?: Target; doc?: unknown } | undefined {
+  let group = '';
+  let version: string | undefined;
+  let rest: string[];
+  if (segs[0] === 'api') {
+    if (segs.length === 1) return { doc: 'api' };
+    version = segs[1];
+    rest = segs.slice(2);
+  } else if (segs[0] === 'apis') {
+    if (segs.length === 1) return { doc: apiGroupList() };
+    group = segs[1] ?? '';
+    if (segs.length === 2) {
+      const g = apiGroup(group);
+      return g ? { doc: g } : undefined;
+    }
+    version = segs[2];
+    rest = segs.slice(3);
+  } else return undefined;
+  if (!version) return undefined;
+  if (rest.length === 0) {
+    const doc = apiResourceList(group, version);
+    return doc ? { doc } : undefined;
+  }
+  let ns: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    ns = rest[1];
+    rest = rest.slice(2);
+  }
+  const info = findResource(group, version, rest[0] ?? '');
+  if (!info) return undefined;
+  if (ns !== undefined && !info.namespaced) return undefined;
+  if (rest.length > 3) return undefined;
+  const sub = rest[2];
+  if (sub !== undefined && !info.subresources.includes(sub)) return undefined;
+  return { target: { info, ns, name: rest[1], sub } };
+}
+
+function deleteOptions(body: string, q: URLSearchParams): DeleteOptions {
+  const opts: DeleteOptions = {};
+  // Like the real server: a non-empty body is the DeleteOptions, and query parameters are ignored.
+  if (body.trim() !== '') {
+    const b = parseJson(body);
+    if (isRecord(b)) {
+      if (typeof b.propagationPolicy === 'string') opts.propagationPolicy = b.propagationPolicy;
+      else if (b.orphanDependents === true) opts.propagationPolicy = 'Orphan';
+      else if (b.orphanDependents === false) opts.propagationPolicy = 'Background';
+      if (typeof b.gracePeriodSeconds === 'number') opts.gracePeriodSeconds = b.gracePeriodSeconds;
+      if (isRecord(b.preconditions)) {
+        const pre: NonNullable<DeleteOptions['preconditions']> = {};
+        if (typeof b.preconditions.uid === 'string') pre.uid = b.preconditions.uid;
+        if (typeof b.preconditions.resourceVersion === 'string')
+          pre.resourceVersion = b.preconditions.resourceVersion;
+        opts.preconditions = pre;
+      }
+      if (Array.isArray(b.dryRun) && b.dryRun.includes('All')) opts.dryRun = true;
+    }
+    return opts;
+  }
+  const pp = q.get('propagationPolicy');
+  if (pp) opts.propagationPolicy = pp;
+  else if (q.get('orphanDependents') === 'true') opts.propagationPolicy = 'Orphan';
+  else if (q.get('orphanDependents') === 'false') opts.propagationPolicy = 'Background';
+  const g = intParam(q, 'gracePeriodSeconds');
+  if (g !== undefined) opts.gracePeriodSeconds = g;
+  if (q.get('dryRun') === 'All') opts.dryRun = true;
+  return opts;
+}
+
+function listBody(info: ResourceInfo, r: ReturnType<Cluster['list']>) {
+  const metadata: Record<string, unknown> = { resourceVersion: r.resourceVersion };
+  if (r.continue) {
+    metadata.continue = r.continue;
+    metadata.remainingItemCount = r.remainingItemCount;
+  }
+  return { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata, items: r.items };
+}
+
+async function handleResource(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  t: Target,
+  q: URLSearchParams,
+) {
+  const { cluster } = ctx;
+  const { info, ns, name, sub } = t;
+  const method = req.method ?? 'GET';
+  const dryRun = q.get('dryRun') === 'All';
+  const table = wantsTable(req.headers.accept);
+  if (name === undefined) {
+    if (method === 'GET') {
+      const labelSelector = parseLabelSelector(q.get('labelSelector'));
+      const fieldSelector = parseFieldSelector(q.get('fieldSelector'), info.fieldSelectors);
+      if (boolParam(q, 'watch')) {
+        serveWatch(
+          cluster.store,
+          req,
+          res,
+          {
+            info,
+            ns,
+            labelSelector,
+            fieldSelector,
+            resourceVersion: q.get('resourceVersion') ?? undefined,
+            timeoutSeconds: intParam(q, 'timeoutSeconds'),
+            allowBookmarks: boolParam(q, 'allowWatchBookmarks') === true,
+            sendInitialEvents: boolParam(q, 'sendInitialEvents'),
+            cut: ctx.faults.watchCut(req.url ?? ''),
+            bookmarkIntervalMs: ctx.bookmarkIntervalMs,
+          },
+          ctx.watches,
+        );
+        return;
+      }
+      const opts: Parameters<Cluster['list']>[2] = { labelSelector, fieldSelector };
+      const limit = intParam(q, 'limit');
+      if (limit !== undefined) opts.limit = limit;
+      const cont = q.get('continue');
+      if (cont) opts.continue = cont;
+      const r = cluster.list(info, ns, opts);
+      send(res, 200, table ? toTable(info, r.items, r.resourceVersion, r.continue) : listBody(info, r));
+      return;
+    }
+    if (method === 'POST') {
+      const body = parseJson(await readBody(req));
+      const created = cluster.create(info, ns, body, dryRun);
+      send(res, 201, created);
+      return;
+    }
+    if (method === 'DELETE' && info.verbs.includes('deletecollection')) {
+      const body = await readBody(req);
+      const opts = deleteOptions(body, q);
+      const labelSelector = parseLabelSelector(q.get('labelSelector'));
+      const fieldSelector = parseFieldSelector(q.get('fieldSelector'), info.fieldSelectors);
+      const r = cluster.list(info, ns, { labelSelector, fieldSelector });
+      const items: KubeObject[] = [];
+      for (const o of r.items) {
+        try {
+          items.push(cluster.delete(info, o.metadata.namespace, o.metadata.name ?? '', opts).object);
+        } catch {
+          // deleted meanwhile
+        }
+      }
+      send(res, 200, {
+        kind: `${info.kind}List`,
+        apiVersion: apiVersionOf(info),
+        metadata: { resourceVersion: String(cluster.store.resourceVersion) },
+        items,
+      });
+      return;
+    }
+    throw methodNotAllowed();
+  }
+
+  if (sub === 'log') {
+    if (method !== 'GET') throw methodNotAllowed();
+    serveLogs(cluster.store, ctx.logs, ns ?? '', name, q, res);
+    return;
+  }
+  if (sub === 'eviction') {
+    if (method !== 'POST') throw methodNotAllowed();
+    await readBody(req);
+    const pod = cluster.get(PODS, ns, name) as Pod;
+    // Eviction marks the pod with DisruptionTarget (what podFailurePolicy onPodConditions sees).
+    const next = structuredClone(pod);
+    const st = next.status ?? {};
+    st.conditions = [
+      ...(st.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'),
+      {
+        type: 'DisruptionTarget',
+        status: 'True',
+        reason: 'EvictionByEvictionAPI',
+        message: 'Eviction API: evicting',
+        lastProbeTime: null,
+        lastTransitionTime: now(),
+      },
+    ];
+    next.status = st;
+    cluster.store.update('pods', next);
+    cluster.delete(PODS, ns, name, {});
+    send(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+    return;
+  }
+  switch (method) {
+    case 'GET': {
+      const o = cluster.get(info, ns, name);
+      send(res, 200, table ? toTable(info, [o], o.metadata.resourceVersion ?? '') : o);
+      return;
+    }
+    case 'PUT': {
+      const body = parseJson(await readBody(req));
+      send(res, 200, cluster.replace(info, ns, name, body, sub, dryRun));
+      return;
+    }
+    case 'PATCH': {
+      const body = parseJson(await readBody(req));
+      send(res, 200, cluster.patch(info, ns, name, req.headers['content-type'] ?? '', body, sub, dryRun));
+      return;
+    }
+    case 'DELETE': {
+      if (sub) throw methodNotAllowed();
+      const opts = deleteOptions(await readBody(req), q);
+      const r = cluster.delete(info, ns, name, opts);
+      if (r.removed && info.resource !== 'pods') {
+        send(res, 200, successStatus(info.resource, info.group, name, r.object.metadata.uid ?? ''));
+      } else {
+        send(res, r.removed ? 200 : 202 - (info.resource === 'pods' ? 2 : 0), r.object);
+      }
+      return;
+    }
+    default:
+      throw methodNotAllowed();
+  }
+}
+
+async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse) {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const q = url.searchParams;
+  const isWatch = boolParam(q, 'watch') === true;
+  const d = ctx.faults.decide(req.method ?? 'GET', `${url.pathname}${url.search}`, isWatch);
+  if (d.latencyMs > 0) await new Promise((r) => setTimeout(r, d.latencyMs));
+  if (d.status !== undefined) {
+    const reason =
+      d.status === 429
+        ? 'TooManyRequests'
+        : d.status === 503
+          ? 'ServiceUnavailable'
+          : d.status === 504
+            ? 'Timeout'
+            : 'InternalError';
+    const message =
+      d.status === 429
+        ? 'Too many requests, please try again later.'
+        : d.status === 503
+          ? 'the server is currently unable to handle the request'
+          : 'an error on the server ("injected fault") has prevented the request from succeeding';
+    const headers: Record<string, string> = {};
+    const details: Record<string, unknown> = {};
+    if (d.retryAfterSeconds !== undefined) {
+      headers['Retry-After'] = String(d.retryAfterSeconds);
+      details.retryAfterSeconds = d.retryAfterSeconds;
+    }
+    await readBody(req).catch(() => '');
+    throw new ApiError(d.status, reason, message, details, headers);
+  }
+  const segs = url.pathname.split('/').filter((s) => s !== '');
+  const path = url.pathname.replace(/\/+$/, '');
+  if (req.method === 'GET') {
+    if (path === '/version') return send(res, 200, VERSION);
+    if (path === '/healthz' || path === '/livez' || path === '/readyz') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('ok');
+      return;
+    }
+  }
+  const r = resolve(segs);
+  if (!r) throw pathNotFound();
+  if (r.doc !== undefined) {
+    if (req.method !== 'GET') throw methodNotAllowed();
+    return send(res, 200, r.doc === 'api' ? apiVersions(req.headers.host ?? '127.0.0.1') : r.doc);
+  }
+  if (r.target) await handleResource(ctx, req, res, r.target, q);
+}
+
+export class SimServer {
+  private server: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly ctx: ServerContext;
+  port = 0;
+
+  constructor(ctx: ServerContext) {
+    this.ctx = ctx;
+    this.server = this.make();
+  }
+
+  private make(): Server {
+    const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
+      handle(this.ctx, req, res).catch((e: unknown) => {
+        if (e instanceof ApiError) sendError(res, e);
+        else {
+          if (process.env.KUBE_SIM_DEBUG) console.error(e);
+          sendError(res, new ApiError(500, 'InternalError', `Internal error occurred: ${String(e)}`));
+        }
+      });
+    });
+    server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    return server;
+  }
+
+  listen(port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        const addr = this.server.address();
+        this.port = typeof addr === 'object' && addr ? addr.port : port;
+        resolve(this.port);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const w of [...this.ctx.watches]) w.close();
+    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    for (const s of this.sockets) s.destroy();
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  /** Drop every connection and listen again on the same port, keeping state. */
+  async restart(): Promise<void> {
+    await this.close();
+    this.server = this.make();
+    // The port was just released; retry briefly if the OS has not let go of it yet.
+    for (let i = 0; ; i++) {
+      try {
+        await this.listen(this.port);
+        return;
+      } catch (e) {
+        if (i >= 50) throw e;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  }
+}
