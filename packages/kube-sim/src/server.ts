@@ -7,6 +7,7 @@ import type { LogStore } from './logs.ts';
 import { apiVersionOf, findResource, PODS, type ResourceInfo } from './resources.ts';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, VERSION } from './routes/discovery.ts';
 import { serveLogs } from './routes/logs.ts';
+import { openapiV3Doc, openapiV3Index } from './routes/openapi.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { ApiError, badRequest, methodNotAllowed, pathNotFound, successStatus } from './status.ts';
 import { toTable, wantsTable } from './table.ts';
@@ -334,6 +335,11 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   const path = url.pathname.replace(/\/+$/, '');
   if (req.method === 'GET') {
     if (path === '/version') return send(res, 200, VERSION);
+    if (path === '/openapi/v3') return send(res, 200, openapiV3Index());
+    if (path.startsWith('/openapi/v3/')) {
+      const doc = openapiV3Doc(path.slice('/openapi/v3/'.length));
+      if (doc) return send(res, 200, doc);
+    }
     if (path === '/healthz' || path === '/livez' || path === '/readyz') {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.end('ok');
