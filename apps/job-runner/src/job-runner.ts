@@ -2,14 +2,14 @@ import { context, propagation } from '@opentelemetry/api';
 import { RetryLater } from '@po/bus';
 import { isTerminal, type JobCommand, type JobCreate, type JobDelete, type Subjects } from '@po/contracts';
 import { type Database, getPipeline, markJobCreated, markJobDeleted, transition } from '@po/db';
-import { buildJob, classifyKubeError, type createJobsApi, type JobPolicy, PolicyViolation } from '@po/kube';
+import { buildJob, classifyKubeError, type JobPolicy, type JobsApi, PolicyViolation } from '@po/kube';
 import type { Logger, Metrics } from '@po/telemetry';
 import type { Kysely } from 'kysely';
 
 export interface JobRunnerOptions {
   db: Kysely<Database>;
   subjects: Subjects;
-  jobs: ReturnType<typeof createJobsApi>;
+  jobs: JobsApi;
   logger: Logger;
   metrics: Metrics;
   policy: JobPolicy;

@@ -1,5 +1,13 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
-import { isTerminal, jobNameFor, LABEL_ATTEMPT, LABEL_PIPELINE_ID, type Subjects } from '@po/contracts';
+import { propagation, ROOT_CONTEXT, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  ANNOTATION_TRACEPARENT,
+  isTerminal,
+  jobNameFor,
+  LABEL_ATTEMPT,
+  LABEL_PIPELINE_ID,
+  type Subjects,
+} from '@po/contracts';
 import { type Database, enqueue, type Pipeline, transition } from '@po/db';
 import { mapJobStatus } from '@po/kube';
 import type { Logger, Metrics } from '@po/telemetry';
@@ -20,6 +28,7 @@ interface Caches {
 }
 
 const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
+const tracer = trace.getTracer('@po/watcher');
 
 /**
  * Turns what Kubernetes says about managed Jobs into pipeline transitions. Level-triggered: any
@@ -100,18 +109,35 @@ export class Watcher {
       .where('id', '=', ids.pipelineId)
       .executeTakeFirst();
     const log = logger.child({ pipelineId: ids.pipelineId, attempt: ids.attempt, job: name });
+    // The watcher learns of changes from Kubernetes, not from a message: the Job's annotation carries the trace.
+    const traceparent =
+      source?.metadata?.annotations?.[ANNOTATION_TRACEPARENT] ?? pipeline?.traceparent ?? null;
 
     if (!job) {
       // The Job is gone. Fine once the pipeline is done with it; otherwise the attempt is lost.
       if (pipeline && pipeline.attempt === ids.attempt && pipeline.status === 'Running') {
-        await this.#move(pipeline, 'Failed', 'JobDeleted: the Job disappeared before it finished', null, log);
+        await this.#move(
+          pipeline,
+          'Failed',
+          'JobDeleted: the Job disappeared before it finished',
+          null,
+          log,
+          traceparent,
+        );
       } else if (
         pipeline &&
         pipeline.attempt === ids.attempt &&
         pipeline.status === 'Queued' &&
         hint === 'missing'
       ) {
-        await this.#move(pipeline, 'Failed', 'JobMissing: the Job was not found in the cluster', null, log);
+        await this.#move(
+          pipeline,
+          'Failed',
+          'JobMissing: the Job was not found in the cluster',
+          null,
+          log,
+          traceparent,
+        );
       }
       return;
     }
@@ -140,15 +166,15 @@ export class Watcher {
     }
     const pods = this.#caches.pods().filter((p) => p.metadata?.labels?.[JOB_NAME_LABEL] === name);
     const seen = mapJobStatus(job, pods);
-    if (seen.status === 'Queued' || seen.status === pipeline.status) return;
+    if (!seen || seen.status === 'Queued' || seen.status === pipeline.status) return;
     let current: Pipeline = pipeline;
     if (current.status === 'Queued' && seen.status !== 'Running' && seen.status !== 'Cancelled') {
       // Finished before we saw it run: it did run, so record both steps.
-      const moved = await this.#move(current, 'Running', null, null, log);
+      const moved = await this.#move(current, 'Running', null, null, log, traceparent);
       if (!moved) return;
       current = moved;
     }
-    await this.#move(current, seen.status, seen.reason, seen.exitCode, log);
+    await this.#move(current, seen.status, seen.reason, seen.exitCode, log, traceparent);
   }
 
   async #cleanupDone(pipeline: Pipeline, attempt: number): Promise<boolean> {
@@ -162,24 +188,42 @@ export class Watcher {
     return !row || row.job_deleted_at !== null;
   }
 
-  async #move(
+  #move(
     pipeline: Pipeline,
     to: Pipeline['status'],
     reason: string | null,
     exitCode: number | null,
     log: Logger,
+    traceparent: string | null,
   ): Promise<Pipeline | undefined> {
-    const result = await transition(this.#o.db, this.#o.subjects, {
-      pipelineId: pipeline.id,
-      attempt: pipeline.attempt,
-      to,
-      reason,
-      exitCode,
+    const parent = traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }) : ROOT_CONTEXT;
+    const attributes = {
+      'pipeline.id': pipeline.id,
+      'pipeline.attempt': pipeline.attempt,
+      'pipeline.status': to,
+    };
+    return tracer.startActiveSpan(`transition ${to}`, { attributes }, parent, async (span) => {
+      try {
+        const result = await transition(this.#o.db, this.#o.subjects, {
+          pipelineId: pipeline.id,
+          attempt: pipeline.attempt,
+          to,
+          reason,
+          exitCode,
+        });
+        span.setAttribute('pipeline.transition.applied', result.ok);
+        if (!result.ok) return undefined;
+        this.#transitions.inc({ to });
+        log.info({ from: result.from, to, reason }, 'pipeline transition');
+        return result.pipeline;
+      } catch (err) {
+        span.recordException(err as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw err;
+      } finally {
+        span.end();
+      }
     });
-    if (!result.ok) return undefined;
-    this.#transitions.inc({ to });
-    log.info({ from: result.from, to, reason }, 'pipeline transition');
-    return result.pipeline;
   }
 }
 

@@ -1,4 +1,4 @@
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -9,7 +9,10 @@ import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic
 export interface TracingOptions {
   service: string;
   version?: string;
-  /** OTLP/HTTP base URL (e.g. http://jaeger:4318). Unset: spans are still created and propagated, never exported. */
+  /**
+   * OTLP/HTTP base URL (e.g. http://jaeger:4318); spans go as OTLP JSON, which Jaeger and every
+   * collector accept. Unset: spans are still created and propagated, never exported.
+   */
   otlpEndpoint?: string | undefined;
   /** Extra processors (tests use an in-memory exporter). */
   spanProcessors?: SpanProcessor[];
