@@ -1,1 +1,26 @@
-export {};
+export type { KubeConfig, KubernetesObject, V1Job, V1Pod } from '@kubernetes/client-node';
+export { type BuildJobInput, buildJob, type JobPolicy } from './build-job.ts';
+export { type KubeConfigOptions, loadKubeConfig } from './config.ts';
+export {
+  classifyKubeError,
+  httpStatusOf,
+  isAlreadyExists,
+  isNotFound,
+  type KubeErrorClass,
+  kubeStatusOf,
+  PolicyViolation,
+} from './errors.ts';
+export { type InformerOptions, type RunningInformer, startInformer } from './informer.ts';
+export { createJobsApi, type JobsApi } from './jobs-api.ts';
+export type { Logger } from './logger.ts';
+export {
+  type FollowLogOptions,
+  followPodLog,
+  type LogFollow,
+  type LogLine,
+  parseLogLine,
+  type ReadLogOptions,
+  readPodLog,
+} from './logs.ts';
+export { parseQuantity } from './quantity.ts';
+export { type JobOutcome, mapJobStatus } from './status.ts';

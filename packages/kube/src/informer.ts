@@ -1,0 +1,151 @@
+import {
+  BatchV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  ListWatch,
+  Watch,
+} from '@kubernetes/client-node';
+import type { Logger } from './logger.ts';
+
+export interface InformerOptions<T extends KubernetesObject> {
+  kind: 'jobs' | 'pods';
+  namespace: string;
+  labelSelector: string;
+  logger: Logger;
+  onChange: (obj: T) => void;
+  onDelete: (obj: T) => void;
+  onError?: (err: unknown) => void;
+  /** Restart backoff after an error (client-node stops on any non-410 error). */
+  backoff?: { initialMs: number; maxMs: number };
+  /** Restart when nothing (event or connect) was seen for this long; client-node reconnects every ~30 s when idle. */
+  watchdogMs?: number;
+}
+
+export interface RunningInformer<T> {
+  /** Resolves after the first successful list has been delivered to onChange. */
+  synced: Promise<void>;
+  list(): T[];
+  stop(): Promise<void>;
+}
+
+const DEFAULT_BACKOFF = { initialMs: 1_000, maxMs: 30_000 };
+const DEFAULT_WATCHDOG_MS = 5 * 60_000;
+
+/**
+ * A list-then-watch informer that keeps going: client-node handles 410 (relist) and idle timeouts itself,
+ * but stops for good on any other error, so this restarts it with backoff and also restarts a watch
+ * that has gone quiet for too long. Handlers must be idempotent: relists replay objects as updates.
+ */
+export function startInformer<T extends KubernetesObject>(
+  kc: KubeConfig,
+  opts: InformerOptions<T>,
+): RunningInformer<T> {
+  const { kind, namespace, labelSelector, logger } = opts;
+  const backoff = opts.backoff ?? DEFAULT_BACKOFF;
+  const watchdogMs = opts.watchdogMs ?? DEFAULT_WATCHDOG_MS;
+  const log = { kind, namespace, labelSelector };
+
+  const path =
+    kind === 'jobs' ? `/apis/batch/v1/namespaces/${namespace}/jobs` : `/api/v1/namespaces/${namespace}/pods`;
+  const batch = kc.makeApiClient(BatchV1Api);
+  const core = kc.makeApiClient(CoreV1Api);
+
+  let resolveSynced: () => void = () => {};
+  const synced = new Promise<void>((resolve) => {
+    resolveSynced = resolve;
+  });
+  let isSynced = false;
+
+  const listFn = async (): Promise<KubernetesListObject<T>> => {
+    const list = (
+      kind === 'jobs'
+        ? await batch.listNamespacedJob({ namespace, labelSelector })
+        : await core.listNamespacedPod({ namespace, labelSelector })
+    ) as KubernetesListObject<T>;
+    if (!isSynced) {
+      isSynced = true;
+      // ListWatch delivers the list's items right after this promise settles, synchronously.
+      setImmediate(resolveSynced);
+    }
+    return list;
+  };
+
+  const lw = new ListWatch<T>(path, new Watch(kc), listFn, false, labelSelector);
+
+  let stopped = false;
+  let delayMs = backoff.initialMs;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let lastSeen = Date.now();
+  const seen = () => {
+    lastSeen = Date.now();
+  };
+
+  const safely = (fn: (obj: T) => void, what: string) => (obj: T) => {
+    seen();
+    delayMs = backoff.initialMs;
+    try {
+      fn(obj);
+    } catch (err) {
+      logger.error({ ...log, err, name: obj.metadata?.name }, `informer ${what} handler threw`);
+    }
+  };
+  lw.on('add', safely(opts.onChange, 'add'));
+  lw.on('update', safely(opts.onChange, 'update'));
+  lw.on('delete', safely(opts.onDelete, 'delete'));
+  lw.on('connect', () => {
+    seen();
+    logger.debug(log, 'informer (re)connecting');
+  });
+
+  const restart = (why: string) => {
+    if (stopped || restartTimer !== undefined) return;
+    const wait = delayMs;
+    delayMs = Math.min(delayMs * 2, backoff.maxMs);
+    logger.warn({ ...log, delayMs: wait }, `informer restarting: ${why}`);
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      if (stopped) return;
+      seen();
+      void lw
+        .stop()
+        .then(() => (stopped ? undefined : lw.start()))
+        .catch((err: unknown) => {
+          opts.onError?.(err);
+          restart(`start failed: ${String(err)}`);
+        });
+    }, wait);
+  };
+
+  lw.on('error', (err?: unknown) => {
+    if (stopped) return;
+    opts.onError?.(err);
+    restart(err instanceof Error ? err.message : String(err));
+  });
+
+  const watchdog = setInterval(
+    () => {
+      if (Date.now() - lastSeen > watchdogMs) restart(`no event or connect for ${watchdogMs} ms`);
+    },
+    Math.max(10, Math.min(watchdogMs / 4, 30_000)),
+  );
+  watchdog.unref();
+
+  void lw.start().catch((err: unknown) => {
+    opts.onError?.(err);
+    restart(`start failed: ${String(err)}`);
+  });
+
+  return {
+    synced,
+    list: () => [...lw.list(namespace)],
+    async stop() {
+      stopped = true;
+      clearInterval(watchdog);
+      if (restartTimer !== undefined) clearTimeout(restartTimer);
+      restartTimer = undefined;
+      await lw.stop();
+    },
+  };
+}

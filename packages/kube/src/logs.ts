@@ -1,0 +1,120 @@
+import { createInterface } from 'node:readline';
+import { PassThrough } from 'node:stream';
+import { ApiException, CoreV1Api, type KubeConfig, Log } from '@kubernetes/client-node';
+import { CONTAINER_NAME } from '@po/contracts';
+
+export interface LogLine {
+  ts: Date | null;
+  line: string;
+}
+
+const STAMPED = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})) (.*)$/s;
+
+/** Splits "RFC3339Nano line" as written with timestamps=true; a line without a stamp keeps ts null. */
+export function parseLogLine(raw: string): LogLine {
+  const m = STAMPED.exec(raw);
+  if (!m) return { ts: null, line: raw };
+  const ts = new Date(m[1] ?? '');
+  return Number.isNaN(ts.getTime()) ? { ts: null, line: raw } : { ts, line: m[2] ?? '' };
+}
+
+export function parseLogText(text: string): LogLine[] {
+  if (text === '') return [];
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines.map((l) => parseLogLine(l.endsWith('\r') ? l.slice(0, -1) : l));
+}
+
+export interface ReadLogOptions {
+  container?: string;
+  sinceSeconds?: number;
+  limitBytes?: number;
+}
+
+/**
+ * The whole log of a pod's container, line by line. Errors are thrown as ApiException; a 400 "waiting
+ * to start" classifies as retry (classifyKubeError).
+ */
+export async function readPodLog(
+  kc: KubeConfig,
+  ns: string,
+  pod: string,
+  opts: ReadLogOptions = {},
+): Promise<LogLine[]> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const text = await core.readNamespacedPodLog({
+    name: pod,
+    namespace: ns,
+    container: opts.container ?? CONTAINER_NAME,
+    timestamps: true,
+    ...(opts.sinceSeconds !== undefined ? { sinceSeconds: opts.sinceSeconds } : {}),
+    ...(opts.limitBytes !== undefined ? { limitBytes: opts.limitBytes } : {}),
+  });
+  return parseLogText(typeof text === 'string' ? text : String(text ?? ''));
+}
+
+export interface FollowLogOptions {
+  container?: string;
+  sinceTime?: Date;
+}
+
+export interface LogFollow {
+  /** Ends when the server closes the stream (pod finished, or an early close: re-attach with sinceTime). */
+  lines: AsyncIterable<LogLine>;
+  abort(): void;
+}
+
+/**
+ * Follows a pod's log. The Log API hides the response body of errors, so a 400 (the usual "container is
+ * waiting to start") is re-thrown with that message so classifyKubeError says retry.
+ */
+export function followPodLog(
+  kc: KubeConfig,
+  ns: string,
+  pod: string,
+  opts: FollowLogOptions = {},
+): LogFollow {
+  const stream = new PassThrough();
+  let controller: AbortController | null = null;
+  let aborted = false;
+
+  async function* generate(): AsyncGenerator<LogLine> {
+    try {
+      controller = await new Log(kc).log(ns, pod, opts.container ?? CONTAINER_NAME, stream, {
+        follow: true,
+        timestamps: true,
+        ...(opts.sinceTime ? { sinceTime: opts.sinceTime.toISOString() } : {}),
+      });
+    } catch (err) {
+      if (aborted) return;
+      if (err instanceof ApiException && err.code === 400) {
+        const message = `container in pod ${pod} is waiting to start (log not available yet)`;
+        throw new ApiException(
+          400,
+          message,
+          JSON.stringify({ kind: 'Status', code: 400, reason: 'BadRequest', message }),
+          err.headers,
+        );
+      }
+      throw err;
+    }
+    if (aborted) controller.abort();
+    const rl = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+    try {
+      for await (const raw of rl) yield parseLogLine(raw);
+    } finally {
+      rl.close();
+      controller.abort();
+    }
+  }
+
+  return {
+    lines: generate(),
+    abort() {
+      aborted = true;
+      controller?.abort();
+      // The client pipes the response into our stream and does not end it on abort.
+      stream.end();
+    },
+  };
+}
