@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, test } from 'node:test';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { CONSUMERS, PipelineQueued } from '@po/contracts';
+import { pino } from 'pino';
+import {
+  DEAD_LETTER_HEADERS,
+  listDeadLetters,
+  type MessageMeta,
+  Permanent,
+  publish,
+  RetryLater,
+  type Stoppable,
+  startConsumer,
+} from './index.ts';
+import { createTestBus, type TestBus, waitFor } from './testing.ts';
+
+const logger = pino({ level: 'silent' });
+let bus: TestBus;
+let consumer: Stoppable | undefined;
+
+before(async () => {
+  bus = await createTestBus({ maxDeliver: 3 });
+});
+afterEach(async () => {
+  await consumer?.stop();
+  consumer = undefined;
+  // Each test starts from an empty work queue.
+  const jsm = await jetstreamManager(bus.nc);
+  await jsm.streams.purge(bus.streams.commands);
+  await jsm.streams.purge(bus.streams.deadLetters);
+});
+after(() => bus.close());
+
+let n = 0;
+function queued(): PipelineQueued {
+  n += 1;
+  return {
+    id: `msg-${n}-${Date.now()}`,
+    type: 'pipeline.queued',
+    version: 1,
+    occurredAt: new Date().toISOString(),
+    pipelineId: crypto.randomUUID(),
+    attempt: 1,
+    data: { priority: 'Normal' },
+  };
+}
+
+function start(handler: (m: PipelineQueued, meta: MessageMeta) => Promise<void>, concurrency = 1) {
+  consumer = startConsumer({
+    nc: bus.nc,
+    stream: bus.streams.commands,
+    consumer: CONSUMERS.scheduler,
+    schema: PipelineQueued,
+    handler,
+    logger,
+    subjects: bus.subjects,
+    concurrency,
+  });
+  return consumer;
+}
+
+async function streamMessages(stream: string) {
+  const jsm = await jetstreamManager(bus.nc);
+  return (await jsm.streams.info(stream)).state.messages;
+}
+
+test('a handler that returns acks the message (it leaves the work queue)', async () => {
+  const seen: string[] = [];
+  start(async (m) => {
+    seen.push(m.id);
+  });
+  const msg = queued();
+  await publish(jetstream(bus.nc), bus.subjects.pipelineQueued, msg);
+  await waitFor(() => seen.length === 1 || undefined, 'delivery');
+  await waitFor(async () => (await streamMessages(bus.streams.commands)) === 0, 'ack');
+  assert.deepEqual(seen, [msg.id]);
+});
+
+test('RetryLater naks with a delay and the message comes back', async () => {
+  const deliveries: number[] = [];
+  start(async (_m, meta) => {
+    deliveries.push(meta.deliveryCount);
+    if (meta.deliveryCount === 1) throw new RetryLater('not yet', 10);
+  });
+  await publish(jetstream(bus.nc), bus.subjects.pipelineQueued, queued());
+  await waitFor(async () => (await streamMessages(bus.streams.commands)) === 0, 'ack after retry');
+  assert.deepEqual(deliveries, [1, 2]);
+  assert.equal(await streamMessages(bus.streams.deadLetters), 0);
+});
+
+test('Permanent dead-letters at once with the payload and the reason', async () => {
+  const deliveries: number[] = [];
+  start(async (_m, meta) => {
+    deliveries.push(meta.deliveryCount);
+    throw new Permanent('template gone');
+  });
+  const msg = queued();
+  await publish(jetstream(bus.nc), bus.subjects.pipelineQueued, msg);
+  const [dl] = await waitFor(async () => {
+    const l = await listDeadLetters(bus.nc, bus.prefix, 10);
+    return l.length > 0 ? l : undefined;
+  }, 'dead letter');
+  assert.ok(dl);
+  assert.deepEqual(dl.payload, msg);
+  assert.equal(dl.subject, bus.subjects.deadLetter(bus.subjects.pipelineQueued));
+  assert.equal(dl.originalSubject, bus.subjects.pipelineQueued);
+  assert.match(dl.reason, /template gone/);
+  assert.deepEqual(deliveries, [1]);
+  await waitFor(async () => (await streamMessages(bus.streams.commands)) === 0, 'term');
+});
+
+test('an invalid message is dead-lettered without reaching the handler', async () => {
+  let calls = 0;
+  start(async () => {
+    calls += 1;
+  });
+  const js = jetstream(bus.nc);
+  await js.publish(bus.subjects.pipelineQueued, JSON.stringify({ hello: 'world' }));
+  await js.publish(bus.subjects.pipelineQueued, 'not json at all');
+  const dls = await waitFor(async () => {
+    const l = await listDeadLetters(bus.nc, bus.prefix, 10);
+    return l.length === 2 ? l : undefined;
+  }, 'two dead letters');
+  assert.equal(calls, 0);
+  assert.deepEqual(
+    dls.map((d) => d.payload),
+    ['not json at all', { hello: 'world' }],
+  );
+  assert.ok(dls.every((d) => d.reason.startsWith('invalid message')));
+});
+
+test('a message failing on its last delivery is dead-lettered (max_deliver 3)', async () => {
+  const deliveries: number[] = [];
+  start(async (_m, meta) => {
+    deliveries.push(meta.deliveryCount);
+    throw new Error('flaky dependency');
+  });
+  const msg = queued();
+  await publish(jetstream(bus.nc), bus.subjects.pipelineQueued, msg, { headers: { 'x-test': 'kept' } });
+  const [dl] = await waitFor(async () => {
+    const l = await listDeadLetters(bus.nc, bus.prefix, 10);
+    return l.length > 0 ? l : undefined;
+  }, 'dead letter after max deliveries');
+  assert.deepEqual(deliveries, [1, 2, 3]);
+  assert.ok(dl);
+  assert.equal(dl.deliveries, 3);
+  assert.match(dl.reason, /max deliveries \(3\).*flaky dependency/);
+  assert.deepEqual(dl.payload, msg);
+  // The copy keeps the original headers next to the dead-letter ones.
+  const jsm = await jetstreamManager(bus.nc);
+  const stored = await jsm.streams.getMessage(bus.streams.deadLetters, { seq: dl.seq });
+  assert.equal(stored?.header.get('x-test'), 'kept');
+  assert.equal(stored?.header.get(DEAD_LETTER_HEADERS.stream), bus.streams.commands);
+  await waitFor(async () => (await streamMessages(bus.streams.commands)) === 0, 'removed from work queue');
+});
+
+test('runs up to `concurrency` handlers at once and stop() waits for in-flight ones', async () => {
+  let running = 0;
+  let peak = 0;
+  let finished = 0;
+  let release: () => void = () => {};
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  const c = start(async () => {
+    running += 1;
+    peak = Math.max(peak, running);
+    await gate;
+    running -= 1;
+    finished += 1;
+  }, 3);
+  const js = jetstream(bus.nc);
+  for (let i = 0; i < 3; i++) await publish(js, bus.subjects.pipelineQueued, queued());
+  await waitFor(() => running === 3 || undefined, 'three handlers in flight');
+  const stopped = c.stop();
+  let done = false;
+  void stopped.then(() => {
+    done = true;
+  });
+  await Promise.resolve();
+  assert.equal(done, false);
+  release();
+  await stopped;
+  assert.equal(finished, 3);
+  assert.equal(peak, 3);
+  await waitFor(async () => (await streamMessages(bus.streams.commands)) === 0, 'acks of in-flight messages');
+});

@@ -1,0 +1,161 @@
+import { jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
+import type { Database } from '@po/db';
+import { type Kysely, sql } from 'kysely';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { type BusMetrics, metricSubject } from './metrics.ts';
+import { publishRaw } from './publish.ts';
+
+export interface OutboxRelayOptions {
+  db: Kysely<Database>;
+  /** For the dedicated LISTEN connection (LISTEN needs a session; a pooled client would lose it). */
+  connectionString: string;
+  nc: NatsConnection;
+  logger: Logger;
+  pollMs?: number;
+  batchSize?: number;
+  metrics?: BusMetrics;
+}
+
+export interface OutboxRelay {
+  stop(): Promise<void>;
+  /** Look for rows now (e.g. right after a commit in this process). */
+  kick(): void;
+}
+
+/**
+ * Moves committed outbox rows to JetStream (invariant 2). NOTIFY wakes it; polling covers
+ * notifications lost while the listener was down. Rows are claimed FOR UPDATE SKIP LOCKED so several
+ * relays share the work; a row is marked published only after its PubAck, and Nats-Msg-Id = msg_id
+ * turns a re-publish after a crash into a duplicate the stream drops.
+ */
+export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
+  const js = jetstream(opts.nc);
+  const log = opts.logger.child({ component: 'outbox-relay' });
+  const pollMs = opts.pollMs ?? 1000;
+  const batchSize = opts.batchSize ?? 100;
+  let stopped = false;
+  let pending = true;
+  let wake: (() => void) | undefined;
+  let listener: pg.Client | undefined;
+  let listenerRetry: NodeJS.Timeout | undefined;
+
+  const kick = () => {
+    pending = true;
+    wake?.();
+  };
+
+  const waitForWork = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, pollMs);
+      function done() {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+
+  async function listen(): Promise<void> {
+    if (stopped) return;
+    const client = new pg.Client({
+      connectionString: opts.connectionString,
+      application_name: 'outbox-relay',
+    });
+    const reconnect = (err?: Error) => {
+      if (listener !== client) return;
+      listener = undefined;
+      client.removeAllListeners('notification');
+      client.end().catch(() => {});
+      if (stopped) return;
+      if (err) log.warn({ err }, 'outbox listener lost; reconnecting');
+      listenerRetry = setTimeout(() => void listen(), pollMs);
+    };
+    listener = client;
+    client.on('error', reconnect);
+    client.on('end', () => reconnect());
+    client.on('notification', kick);
+    try {
+      await client.connect();
+      await client.query('LISTEN outbox');
+      kick(); // anything committed while not listening
+    } catch (err) {
+      reconnect(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /** Publishes one batch; returns how many rows it claimed. */
+  async function relayBatch(): Promise<number> {
+    return opts.db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .selectFrom('outbox')
+        .select(['id', 'msg_id', 'subject', 'payload', 'headers'])
+        .where('published_at', 'is', null)
+        .orderBy('id')
+        .limit(batchSize)
+        .forUpdate()
+        .skipLocked()
+        .execute();
+      const done: string[] = [];
+      let failure: unknown;
+      for (const row of rows) {
+        const parent = propagation.extract(ROOT_CONTEXT, row.headers);
+        try {
+          await context.with(parent, () =>
+            publishRaw(js, row.subject, row.msg_id, JSON.stringify(row.payload)),
+          );
+          done.push(row.id);
+          opts.metrics?.published(metricSubject(row.subject));
+        } catch (err) {
+          // Stop at the first failure so this relay never publishes a later row before an earlier one.
+          failure = err;
+          break;
+        }
+      }
+      if (done.length > 0) {
+        await trx
+          .updateTable('outbox')
+          .set({ published_at: sql<Date>`now()` })
+          .where('id', 'in', done)
+          .execute();
+      }
+      if (failure !== undefined) throw failure;
+      return rows.length;
+    });
+  }
+
+  const loop = (async () => {
+    await listen();
+    while (!stopped) {
+      if (!pending) await waitForWork();
+      if (stopped) break;
+      pending = false;
+      try {
+        while (!stopped && (await relayBatch()) === batchSize) {}
+      } catch (err) {
+        log.warn({ err }, 'outbox relay failed; rows stay for the next round');
+        if (!stopped) await waitForWork();
+        pending = true;
+      }
+    }
+  })();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    kick,
+    stop() {
+      stopping ??= (async () => {
+        stopped = true;
+        clearTimeout(listenerRetry);
+        wake?.();
+        await loop;
+        const client = listener;
+        listener = undefined;
+        await client?.end().catch(() => {});
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/** Test support: a private subject prefix with provisioned streams, removed on close(). */
+import { randomBytes } from 'node:crypto';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { type Streams, type Subjects, streams, subjects } from '@po/contracts';
+import { connectNats } from './nats.ts';
+import { deleteStreams, type ProvisionOptions, provision } from './provision.ts';
+
+export interface TestBus {
+  nc: NatsConnection;
+  prefix: string;
+  subjects: Subjects;
+  streams: Streams;
+  close(): Promise<void>;
+}
+
+export async function createTestBus(
+  opts: ProvisionOptions & { servers?: string; provision?: boolean } = {},
+): Promise<TestBus> {
+  const prefix = `t${randomBytes(4).toString('hex')}`;
+  const nc = await connectNats({ servers: opts.servers ?? '127.0.0.1:4222', name: `test-${prefix}` });
+  if (opts.provision !== false) await provision(nc, prefix, opts);
+  return {
+    nc,
+    prefix,
+    subjects: subjects(prefix),
+    streams: streams(prefix),
+    close: async () => {
+      await deleteStreams(nc, prefix);
+      await nc.close();
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
