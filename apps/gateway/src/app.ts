@@ -1,0 +1,189 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { httpInstrumentationMiddleware } from '@hono/otel';
+import { swaggerUI } from '@hono/swagger-ui';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Subjects } from '@po/contracts';
+import type { Database } from '@po/db';
+import type { Context } from 'hono';
+import { routePath } from 'hono/route';
+import type { Kysely } from 'kysely';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { App, AppEnv } from './env.ts';
+import { errors } from './errors/api-error.ts';
+import { notFoundRoute, onError } from './errors/handler.ts';
+import { type AuditSink, audit } from './middleware/audit/index.ts';
+import { auth, type KeyResolver } from './middleware/auth/index.ts';
+import { jsonBodyOnly } from './middleware/limits/index.ts';
+import { rateLimit } from './middleware/rate-limit/index.ts';
+import { requestId } from './middleware/request-id/index.ts';
+import { type ReadinessChecks, registerHealthRoutes } from './routes/health.ts';
+import { registerKeyRoutes } from './routes/keys.ts';
+import { registerLogRoutes } from './routes/logs.ts';
+import { registerPipelineRoutes } from './routes/pipelines.ts';
+import { registerTemplateRoutes } from './routes/templates.ts';
+import { describeIssues, PipelineService } from './service/pipelines.ts';
+import type { TemplateCatalog } from './store/templates.ts';
+import type { Clock, Logger } from './types.ts';
+
+export interface Limits {
+  maxBodyBytes: number;
+  /** Per client address, applied before authentication. */
+  ipRatePerSecond: number;
+  ipBurst: number;
+  /** Per tenant, after authentication. */
+  tenantRatePerSecond: number;
+  tenantBurst: number;
+  maxPageSize: number;
+  maxLogLines: number;
+  followPollMs: number;
+  followFinalCaptureWaitMs: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxBodyBytes: 64 * 1024,
+  ipRatePerSecond: 2000,
+  ipBurst: 4000,
+  tenantRatePerSecond: 2000,
+  tenantBurst: 4000,
+  maxPageSize: 200,
+  maxLogLines: 10_000,
+  followPollMs: 250,
+  followFinalCaptureWaitMs: 15_000,
+};
+
+export interface AppDeps {
+  db: Kysely<Database>;
+  subjects: Subjects;
+  templates: TemplateCatalog;
+  clock: Clock;
+  logger: Logger;
+  keys: KeyResolver;
+  audit: AuditSink;
+  registry: Registry;
+  /** Readiness checks (Postgres, NATS). */
+  checks: ReadinessChecks;
+  /** Namespace for every Job. */
+  namespace: string;
+  limits?: Partial<Limits>;
+  /** Take the client address from X-Forwarded-For (behind an ingress; tests). */
+  trustProxy?: boolean;
+  service?: PipelineService;
+}
+
+const PUBLIC = new Set(['/health', '/ready', '/metrics', '/openapi.json', '/docs']);
+
+export function clientAddress(c: Context, trustProxy: boolean): string | null {
+  if (trustProxy) {
+    const xff = c.req.header('x-forwarded-for');
+    const first = xff?.split(',')[0]?.trim();
+    if (first) return first;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export function createApp(deps: AppDeps): App {
+  const limits = { ...DEFAULT_LIMITS, ...deps.limits };
+  const trustProxy = deps.trustProxy ?? false;
+  const service =
+    deps.service ??
+    new PipelineService({
+      db: deps.db,
+      subjects: deps.subjects,
+      templates: deps.templates,
+      namespace: deps.namespace,
+      clock: deps.clock,
+    });
+
+  const app: App = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw errors.invalidConfig(describeIssues(result.error));
+    },
+  });
+  app.onError(onError(deps.logger));
+  app.notFound(notFoundRoute);
+
+  const requests = new Histogram({
+    name: 'po_gateway_http_request_duration_seconds',
+    help: 'HTTP requests by route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [deps.registry],
+  });
+  const created = new Counter({
+    name: 'po_gateway_pipelines_created_total',
+    help: 'Pipelines created through the gateway, by priority',
+    labelNames: ['priority'],
+    registers: [deps.registry],
+  });
+
+  app.use('*', requestId());
+  app.use('*', httpInstrumentationMiddleware({ serviceName: 'gateway' }));
+  app.use('*', async (c, next) => {
+    const start = performance.now();
+    await next();
+    const route = routePath(c);
+    requests.observe(
+      { method: c.req.method, route: route === '/*' ? 'unmatched' : route, status: String(c.res.status) },
+      (performance.now() - start) / 1000,
+    );
+    if (c.req.method === 'POST' && route === '/pipelines' && c.res.status === 201) {
+      created.inc({ priority: 'all' });
+    }
+  });
+  app.use(
+    '*',
+    rateLimit({
+      resource: 'requests per client address',
+      ratePerSecond: limits.ipRatePerSecond,
+      burst: limits.ipBurst,
+      clock: deps.clock,
+      key: (c) => (PUBLIC.has(c.req.path) ? undefined : (clientAddress(c, trustProxy) ?? 'unknown')),
+    }),
+  );
+  app.use(
+    '*',
+    audit(deps.audit, (c) => clientAddress(c, trustProxy)),
+  );
+  app.use('*', jsonBodyOnly({ maxBodyBytes: limits.maxBodyBytes }));
+  app.use('*', auth(deps.keys, { skip: (path) => PUBLIC.has(path) }));
+  app.use(
+    '*',
+    rateLimit({
+      resource: 'requests per tenant',
+      ratePerSecond: limits.tenantRatePerSecond,
+      burst: limits.tenantBurst,
+      clock: deps.clock,
+      key: (c) => c.get('principal')?.tenantId,
+    }),
+  );
+
+  registerHealthRoutes(app, { checks: deps.checks, registry: deps.registry });
+  registerPipelineRoutes(app, { db: deps.db, service, maxPageSize: limits.maxPageSize });
+  registerLogRoutes(app, {
+    db: deps.db,
+    service,
+    clock: deps.clock,
+    followPollMs: limits.followPollMs,
+    followFinalCaptureWaitMs: limits.followFinalCaptureWaitMs,
+    maxLines: limits.maxLogLines,
+  });
+  registerTemplateRoutes(app, { templates: deps.templates });
+  registerKeyRoutes(app, { db: deps.db, keys: deps.keys });
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });
+  app.doc('/openapi.json', {
+    openapi: '3.0.3',
+    info: {
+      title: 'Pipeline Operator API',
+      version: '1.0.0',
+      description:
+        'Submit data pipelines that run as Kubernetes Jobs. Errors are {"error": message, "type": kind}.',
+    },
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  return app;
+}

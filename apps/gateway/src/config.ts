@@ -1,0 +1,24 @@
+import { commonEnv, kubeEnv } from '@po/runtime';
+import { z } from 'zod';
+
+const int = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
+
+/** Every variable the gateway reads; parsed once in main.ts. */
+export const GatewayEnv = z.object({
+  ...commonEnv,
+  K8S_NAMESPACE: kubeEnv.K8S_NAMESPACE,
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** When set, this bearer key is admin of tenant `default` (dev mode; the dev command prints it). */
+  DEV_API_KEY: z.string().min(8).max(512).optional(),
+  /** Trust X-Forwarded-For for the client address (only behind an ingress that sets it). */
+  TRUST_PROXY: z.stringbool().default(false),
+  RATE_LIMIT_IP_PER_SECOND: int(1, 2000),
+  RATE_LIMIT_IP_BURST: int(1, 4000),
+  RATE_LIMIT_TENANT_PER_SECOND: int(1, 2000),
+  RATE_LIMIT_TENANT_BURST: int(1, 4000),
+  MAX_BODY_BYTES: int(1024, 64 * 1024),
+  DB_POOL_MAX: int(1, 20),
+  /** Grace period for in-flight requests and SSE streams on SIGTERM. */
+  SHUTDOWN_GRACE_MS: int(0, 10_000),
+});
+export type GatewayConfig = z.infer<typeof GatewayEnv>;

@@ -1,0 +1,184 @@
+/**
+ * The gateway's NATS face for services that talk NATS instead of HTTP:
+ *
+ * - `subjects.submit` (JetStream, durable consumer CONSUMERS.intake): a pipeline request, the HTTP body
+ *   plus `api_key`, published with the caller's idempotency key as `Nats-Msg-Id`. The pipeline's id is
+ *   derived from (tenant, idempotency key) — `intakePipelineId` — so the publisher knows it up front and
+ *   can subscribe to `subjects.pipelineStatus(id)` before publishing. Invalid or refused messages are
+ *   dead-lettered with the reason (`Po-Dead-Letter-Reason`), never dropped.
+ * - `subjects.api('create'|'get'|'cancel')` (core request/reply, queue group `gateway`): the same
+ *   operations as HTTP. The reply body is exactly the HTTP body (a Pipeline, or `{"error","type"}`),
+ *   with the HTTP status in the `Po-Status` header. Requests without a reply subject that cannot be
+ *   served are dead-lettered.
+ */
+import { createHash } from 'node:crypto';
+import { jetstream } from '@nats-io/jetstream';
+import {
+  type Msg,
+  type NatsConnection,
+  headers as natsHeaders,
+  type Subscription,
+} from '@nats-io/transport-node';
+import { Permanent, type Stoppable, startConsumer } from '@po/bus';
+import { CONSUMERS, type Subjects, streams } from '@po/contracts';
+import type { Database } from '@po/db';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { ApiError, errors, isApiError } from '../errors/api-error.ts';
+import type { KeyResolver } from '../middleware/auth/keys.ts';
+import type { PipelineService } from '../service/pipelines.ts';
+import { toDetail, toResponse } from '../service/present.ts';
+import { listAttempts } from '../store/pipelines.ts';
+import { type Principal, ROLE_RANK } from '../types.ts';
+
+/** Fixed namespace for name-based (v5) pipeline ids of NATS submissions. */
+export const INTAKE_ID_NAMESPACE = '6f1d3c2e-8a4b-5e7f-9c0d-1a2b3c4d5e6f';
+
+/** RFC 4122 version 5 UUID of `${tenantId}/${idempotencyKey}`. */
+export function intakePipelineId(tenantId: string, idempotencyKey: string): string {
+  const ns = Buffer.from(INTAKE_ID_NAMESPACE.replaceAll('-', ''), 'hex');
+  const h = createHash('sha1').update(ns).update(`${tenantId}/${idempotencyKey}`).digest();
+  h[6] = ((h[6] ?? 0) & 0x0f) | 0x50;
+  h[8] = ((h[8] ?? 0) & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+const WithKey = z.object({ api_key: z.string().min(1).max(512) });
+const IdRequest = z.strictObject({ api_key: z.string().min(1).max(512), id: z.string().max(64) });
+const Envelope = z.record(z.string(), z.unknown());
+
+export interface IntakeDeps {
+  nc: NatsConnection;
+  db: Kysely<Database>;
+  subjects: Subjects;
+  service: PipelineService;
+  keys: KeyResolver;
+  logger: Logger;
+  /** Submissions handled at once. */
+  concurrency?: number;
+}
+
+async function authenticate(keys: KeyResolver, raw: unknown, min: Principal['role']): Promise<Principal> {
+  const k = WithKey.safeParse(raw);
+  if (!k.success) throw errors.unauthorized('api_key missing');
+  const p = await keys.resolve(k.data.api_key);
+  if (!p) throw errors.unauthorized();
+  if (ROLE_RANK[p.role] < ROLE_RANK[min])
+    throw errors.forbidden(`role ${p.role} may not do this (needs ${min})`);
+  return p;
+}
+
+function withoutKey(raw: Record<string, unknown>, ...drop: string[]): Record<string, unknown> {
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) if (k !== 'api_key' && !drop.includes(k)) rest[k] = v;
+  return rest;
+}
+
+export function startIntake(d: IntakeDeps): Stoppable {
+  const js = jetstream(d.nc);
+
+  const submit = startConsumer({
+    nc: d.nc,
+    stream: streams(d.subjects.prefix).intake,
+    consumer: CONSUMERS.intake,
+    schema: Envelope,
+    logger: d.logger,
+    subjects: d.subjects,
+    concurrency: d.concurrency ?? 16,
+    handler: async (raw, meta) => {
+      try {
+        const principal = await authenticate(d.keys, raw, 'submitter');
+        const key = meta.headers['Nats-Msg-Id'];
+        if (!key) throw errors.invalidConfig('Nats-Msg-Id: required (the idempotency key)');
+        const req = d.service.parse(withoutKey(raw));
+        const r = await d.service.create(principal, req, {
+          idempotencyKey: key,
+          id: intakePipelineId(principal.tenantId, key),
+        });
+        d.logger.debug({ pipelineId: r.pipeline.id, created: r.created }, 'submission accepted');
+      } catch (err) {
+        // A refusal will not change on redelivery: dead-letter it with the reason.
+        if (isApiError(err)) throw new Permanent(`${err.type}: ${err.message}`);
+        throw err;
+      }
+    },
+  });
+
+  const answer = async (
+    op: 'create' | 'get' | 'cancel',
+    raw: unknown,
+  ): Promise<{ status: number; body: unknown }> => {
+    const parsed = Envelope.safeParse(raw);
+    if (!parsed.success) throw errors.invalidConfig('body: must be a JSON object');
+    if (op === 'create') {
+      const principal = await authenticate(d.keys, parsed.data, 'submitter');
+      const key = parsed.data.idempotency_key;
+      if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 255)) {
+        throw errors.invalidConfig('idempotency_key: must be a string of 1-255 characters');
+      }
+      const req = d.service.parse(withoutKey(parsed.data, 'idempotency_key'));
+      const r = await d.service.create(principal, req, { idempotencyKey: key });
+      return { status: r.created ? 201 : 200, body: toResponse(r.pipeline) };
+    }
+    const req = IdRequest.safeParse(parsed.data);
+    if (!req.success) throw errors.invalidConfig('body: must be {"api_key", "id"}');
+    if (op === 'get') {
+      const principal = await authenticate(d.keys, parsed.data, 'viewer');
+      const p = await d.service.get(principal, req.data.id);
+      return { status: 200, body: toDetail(p, await listAttempts(d.db, p.id)) };
+    }
+    const principal = await authenticate(d.keys, parsed.data, 'submitter');
+    return { status: 200, body: toResponse(await d.service.cancel(principal, req.data.id)) };
+  };
+
+  const handle = async (op: 'create' | 'get' | 'cancel', m: Msg) => {
+    let result: { status: number; body: unknown };
+    try {
+      let raw: unknown;
+      try {
+        raw = m.json();
+      } catch {
+        throw errors.invalidConfig('body: not JSON');
+      }
+      result = await answer(op, raw);
+    } catch (err) {
+      const e = isApiError(err) ? err : new ApiError('Internal', 'Internal server error');
+      if (!isApiError(err)) d.logger.error({ err, subject: m.subject }, 'request failed');
+      result = { status: e.status, body: e.body() };
+      if (!m.reply) {
+        const h = natsHeaders();
+        h.set('Po-Dead-Letter-Reason', `${e.type}: ${e.message}`.slice(0, 1000));
+        h.set('Po-Original-Subject', m.subject);
+        await js
+          .publish(d.subjects.deadLetter(m.subject), m.data, { headers: h })
+          .catch((pubErr: unknown) => {
+            d.logger.error({ err: pubErr, subject: m.subject }, 'dead-lettering a request failed');
+          });
+        return;
+      }
+    }
+    if (!m.reply) return;
+    const h = natsHeaders();
+    h.set('Po-Status', String(result.status));
+    m.respond(JSON.stringify(result.body), { headers: h });
+  };
+
+  const subs: Subscription[] = (['create', 'get', 'cancel'] as const).map((op) =>
+    d.nc.subscribe(d.subjects.api(op), {
+      queue: 'gateway',
+      callback: (err, m) => {
+        if (err) return d.logger.warn({ err }, 'request subscription error');
+        void handle(op, m);
+      },
+    }),
+  );
+
+  return {
+    async stop() {
+      for (const s of subs) s.unsubscribe();
+      await submit.stop();
+    },
+  };
+}

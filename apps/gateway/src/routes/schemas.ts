@@ -1,0 +1,139 @@
+/** OpenAPI-visible schemas: the contracts' zod types plus the gateway's own response shapes. */
+import { z } from '@hono/zod-openapi';
+import { ErrorBody, PipelineResponse, PipelineStatus } from '@po/contracts';
+
+// Schemas built by @po/contracts may predate the openapi extension, so name fresh copies.
+export const ErrorSchema = ErrorBody.extend({}).openapi('Error');
+export const Pipeline = PipelineResponse.extend({}).openapi('Pipeline');
+
+const isoOrNull = z.string().nullable();
+
+export const Attempt = z
+  .object({
+    attempt: z.number().int(),
+    job_name: z.string(),
+    namespace: z.string(),
+    status: PipelineStatus.nullable(),
+    admitted_at: isoOrNull,
+    job_created_at: isoOrNull,
+    started_at: isoOrNull,
+    finished_at: isoOrNull,
+    exit_code: z.number().int().nullable(),
+    reason: z.string().nullable(),
+    logs_captured_at: isoOrNull,
+    logs_bytes: z.number().int(),
+    logs_truncated: z.boolean(),
+    job_deleted_at: isoOrNull,
+  })
+  .openapi('Attempt');
+
+export const PipelineDetail = PipelineResponse.extend({
+  template: z.string(),
+  template_version: z.number().int(),
+  namespace: z.string(),
+  max_attempts: z.number().int(),
+  attempts: z.array(Attempt),
+  timing: z.object({
+    created_at: z.string(),
+    queued_at: isoOrNull,
+    admitted_at: isoOrNull,
+    started_at: isoOrNull,
+    finished_at: isoOrNull,
+    queue_seconds: z.number().nullable(),
+    run_seconds: z.number().nullable(),
+    total_seconds: z.number().nullable(),
+  }),
+}).openapi('PipelineDetail');
+
+export const Event = z
+  .object({
+    id: z.number().int(),
+    attempt: z.number().int(),
+    kind: z.string(),
+    from: PipelineStatus.nullable(),
+    to: PipelineStatus.nullable(),
+    reason: z.string().nullable(),
+    at: z.string(),
+  })
+  .openapi('PipelineEvent');
+
+export const LogLine = z
+  .object({
+    attempt: z.number().int(),
+    pod: z.string(),
+    ts: z.string().nullable(),
+    line: z.string(),
+    /** Present on the marker line the log-collector stores where the size cap cut the logs. */
+    truncated: z.boolean().optional(),
+  })
+  .openapi('LogLine');
+
+export const Logs = z
+  .object({
+    pipeline_id: z.string(),
+    status: PipelineStatus,
+    attempt: z.number().int(),
+    truncated: z.boolean(),
+    attempts: z.array(
+      z.object({
+        attempt: z.number().int(),
+        job_name: z.string(),
+        truncated: z.boolean(),
+        logs_bytes: z.number().int(),
+        captured: z.boolean(),
+        pods: z.array(z.string()),
+      }),
+    ),
+    lines: z.array(LogLine),
+  })
+  .openapi('PipelineLogs');
+
+export const TemplateView = z
+  .object({
+    name: z.string(),
+    version: z.number().int(),
+    builtin: z.boolean(),
+    description: z.string(),
+    image: z.string(),
+    config_schema: z.record(z.string(), z.unknown()),
+    defaults: z.record(z.string(), z.unknown()),
+    default_timeout_seconds: z.number().int(),
+    resources: z.record(z.string(), z.string()),
+  })
+  .openapi('Template');
+
+export const IdParam = z.object({
+  id: z
+    .string()
+    .openapi({ param: { name: 'id', in: 'path' }, example: '3f0c1a4e-2b7d-4c38-9a51-0e6f2d8b7c11' }),
+});
+export const NameParam = z.object({
+  name: z.string().openapi({ param: { name: 'name', in: 'path' }, example: 'data-processing' }),
+});
+
+export const errorResponses = (...codes: number[]) =>
+  Object.fromEntries(
+    codes.map((code) => [
+      code,
+      {
+        content: { 'application/json': { schema: ErrorSchema } },
+        description: ERROR_DESCRIPTION[code] ?? 'error',
+      },
+    ]),
+  );
+
+const ERROR_DESCRIPTION: Record<number, string> = {
+  400: 'InvalidConfig / TemplateError: the message names the field and why',
+  401: 'Unauthorized: missing or invalid API key',
+  403: 'Forbidden: the key role may not do this',
+  404: 'NotFound',
+  409: 'InvalidState',
+  413: 'PayloadTooLarge',
+  415: 'UnsupportedMediaType',
+  429: 'ResourceQuotaExceeded (Retry-After)',
+};
+
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});

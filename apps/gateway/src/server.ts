@@ -1,0 +1,143 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { connectNats, startOutboxRelay } from '@po/bus';
+import { subjects as subjectsFor } from '@po/contracts';
+import { createDb } from '@po/db';
+import { Lifecycle } from '@po/runtime';
+import { createLogger, createMetrics, type Tracing } from '@po/telemetry';
+import { builtinTemplates } from '@po/templates';
+import { sql } from 'kysely';
+import { createApp } from './app.ts';
+import type { GatewayConfig } from './config.ts';
+import { AuditSink } from './middleware/audit/index.ts';
+import { dbKeyResolver } from './middleware/auth/index.ts';
+import { startIntake } from './nats/intake.ts';
+import { PipelineService } from './service/pipelines.ts';
+import { TemplateCatalog } from './store/templates.ts';
+import { systemClock } from './types.ts';
+
+export interface RunningGateway {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Composition root: Postgres, NATS, outbox relay, HTTP server, NATS intake; stops in reverse. */
+export async function startGateway(
+  config: GatewayConfig,
+): Promise<RunningGateway & { lifecycle: Lifecycle }> {
+  const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL });
+  const metrics = createMetrics({ service: 'gateway' });
+  const lifecycle = new Lifecycle(logger);
+  const clock = systemClock;
+
+  const database = createDb({
+    connectionString: config.DATABASE_URL,
+    max: config.DB_POOL_MAX,
+    applicationName: 'gateway',
+  });
+  lifecycle.add('postgres', database.close);
+  let nc: NatsConnection;
+  try {
+    nc = await connectNats({ servers: config.NATS_URL, name: 'gateway' });
+  } catch (err) {
+    await lifecycle.stop();
+    throw err;
+  }
+  lifecycle.add('nats', () => nc.drain());
+  const relay = startOutboxRelay({
+    db: database.db,
+    connectionString: config.DATABASE_URL,
+    nc,
+    logger: logger.child({ component: 'outbox-relay' }),
+  });
+  lifecycle.add('outbox-relay', relay.stop);
+
+  const subjects = subjectsFor(config.BUS_PREFIX);
+  const templates = new TemplateCatalog(database.db, builtinTemplates(), clock);
+  const keys = dbKeyResolver({ db: database.db, clock, devKey: config.DEV_API_KEY });
+  const audit = new AuditSink(database.db, logger);
+  lifecycle.add('audit', () => audit.flush());
+  const service = new PipelineService({
+    db: database.db,
+    subjects,
+    templates,
+    namespace: config.K8S_NAMESPACE,
+    clock,
+  });
+
+  const app = createApp({
+    db: database.db,
+    subjects,
+    templates,
+    clock,
+    logger,
+    keys,
+    audit,
+    registry: metrics.registry,
+    service,
+    namespace: config.K8S_NAMESPACE,
+    trustProxy: config.TRUST_PROXY,
+    limits: {
+      maxBodyBytes: config.MAX_BODY_BYTES,
+      ipRatePerSecond: config.RATE_LIMIT_IP_PER_SECOND,
+      ipBurst: config.RATE_LIMIT_IP_BURST,
+      tenantRatePerSecond: config.RATE_LIMIT_TENANT_PER_SECOND,
+      tenantBurst: config.RATE_LIMIT_TENANT_BURST,
+    },
+    checks: {
+      postgres: async () => {
+        await sql`select 1`.execute(database.db);
+      },
+      nats: async () => {
+        if (nc.isClosed()) throw new Error('connection closed');
+        await nc.flush();
+      },
+    },
+  });
+
+  const intake = startIntake({
+    nc,
+    db: database.db,
+    subjects,
+    service,
+    keys,
+    logger: logger.child({ component: 'intake' }),
+  });
+  lifecycle.add('nats-intake', intake.stop);
+
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: '0.0.0.0' }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    if (server.listening) return resolve();
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  lifecycle.add('http', () => closeServer(server, config.SHUTDOWN_GRACE_MS));
+  const port = (server.address() as AddressInfo).port;
+  logger.info(
+    { port, namespace: config.K8S_NAMESPACE, devKey: config.DEV_API_KEY !== undefined },
+    'gateway listening',
+  );
+  return { port, lifecycle, stop: () => lifecycle.stop() };
+}
+
+/** Stop accepting, let in-flight requests finish, then cut what is left (SSE followers) after the grace. */
+function closeServer(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+export async function runGateway(config: GatewayConfig, tracing: Tracing): Promise<void> {
+  const gw = await startGateway(config);
+  await gw.lifecycle.handleSignals();
+  await tracing.shutdown();
+  process.exit(0);
+}

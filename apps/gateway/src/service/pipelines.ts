@@ -1,0 +1,172 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { context, propagation } from '@opentelemetry/api';
+import {
+  CreatePipelineRequest,
+  DEFAULT_TIMEOUT_SECONDS,
+  isTerminal,
+  PRIORITY_RANK,
+  type Subjects,
+  templateNameOf,
+} from '@po/contracts';
+import { type Database, insertPipeline, type Pipeline, transition } from '@po/db';
+import { renderJob, TemplateError, validateConfig } from '@po/templates';
+import type { Kysely } from 'kysely';
+import type { z } from 'zod';
+import { ApiError, errors } from '../errors/api-error.ts';
+import { getTenantPipeline } from '../store/pipelines.ts';
+import type { TemplateCatalog } from '../store/templates.ts';
+import type { Clock, Principal } from '../types.ts';
+import { checkConfigBounds } from './bounds.ts';
+
+export interface PipelineServiceDeps {
+  db: Kysely<Database>;
+  subjects: Subjects;
+  templates: TemplateCatalog;
+  /** Namespace every Job of this deployment runs in. */
+  namespace: string;
+  clock: Clock;
+}
+
+export interface CreateResult {
+  created: boolean;
+  pipeline: Pipeline;
+}
+
+/** Describes the first zod issue as `field: why`, naming the field as the client spelled it. */
+export function describeIssues(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'malformed request';
+  const path = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    return `${path ? `${path}: ` : ''}unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+  }
+  return `${path || 'body'}: ${issue.message}`;
+}
+
+function requestHash(body: CreatePipelineRequest): string {
+  return createHash('sha256').update(canonical(body)).digest('hex');
+}
+
+/** Key-order independent JSON, so equal bodies hash equally. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+function activeTraceparent(): string | null {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent ?? null;
+}
+
+/** The operations shared by HTTP and NATS; every refusal is an ApiError. */
+export class PipelineService {
+  readonly #d: PipelineServiceDeps;
+
+  constructor(deps: PipelineServiceDeps) {
+    this.#d = deps;
+  }
+
+  /** Parses an untrusted body (the HTTP JSON or a NATS message) into a request. */
+  parse(body: unknown): CreatePipelineRequest {
+    const r = CreatePipelineRequest.safeParse(body);
+    if (!r.success) throw errors.invalidConfig(describeIssues(r.error));
+    const bound = checkConfigBounds(r.data.config);
+    if (bound) throw errors.invalidConfig(bound);
+    return r.data;
+  }
+
+  async create(
+    principal: Principal,
+    req: CreatePipelineRequest,
+    opts: { idempotencyKey?: string | undefined; id?: string | undefined } = {},
+  ): Promise<CreateResult> {
+    const name = templateNameOf(req.pipeline_type);
+    const resolved = await this.#d.templates.resolve(principal.tenantId, name);
+    if (!resolved) throw errors.invalidConfig(`pipeline_type: unknown template '${name}'`);
+    if (typeof req.pipeline_type === 'string' && !resolved.builtin) {
+      throw errors.invalidConfig(`pipeline_type: unknown template '${name}'`);
+    }
+    const t = resolved.template;
+    const valid = validateConfig(t, req.config);
+    if (!valid.ok) throw errors.invalidConfig(valid.message);
+    const id = opts.id ?? randomUUID();
+    let job: ReturnType<typeof renderJob>;
+    try {
+      job = renderJob(t, { pipelineId: id, config: valid.config });
+    } catch (e) {
+      if (e instanceof TemplateError) throw errors.templateError(e.message);
+      throw e;
+    }
+    const hash = opts.idempotencyKey !== undefined ? requestHash(req) : null;
+    const now = this.#d.clock.now();
+    const result = await insertPipeline(this.#d.db, this.#d.subjects, {
+      id,
+      tenant_id: principal.tenantId,
+      pipeline_type: JSON.stringify(req.pipeline_type),
+      template: t.name,
+      template_version: t.version,
+      config: JSON.stringify(valid.config),
+      priority: req.priority,
+      priority_rank: PRIORITY_RANK[req.priority],
+      timeout_seconds: req.timeout_seconds ?? t.defaultTimeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+      namespace: this.#d.namespace,
+      job: JSON.stringify(job),
+      status: 'Queued',
+      reason: null,
+      traceparent: activeTraceparent(),
+      idempotency_key: opts.idempotencyKey ?? null,
+      request_hash: hash,
+      created_at: now,
+      updated_at: now,
+      queued_at: now,
+    });
+    if (result.created) return { created: true, pipeline: result.pipeline };
+    if (result.existing.request_hash !== hash) {
+      throw new ApiError('InvalidState', 'Idempotency-Key was already used with a different request body');
+    }
+    return { created: false, pipeline: result.existing };
+  }
+
+  async get(principal: Principal, id: string): Promise<Pipeline> {
+    const p = await getTenantPipeline(this.#d.db, principal.tenantId, id);
+    if (!p) throw errors.notFound();
+    return p;
+  }
+
+  /** Queued or Running -> Cancelled; the db layer emits the finished message that cleans up. */
+  async cancel(principal: Principal, id: string): Promise<Pipeline> {
+    const p = await this.get(principal, id);
+    if (isTerminal(p.status)) throw errors.invalidState(p.status);
+    const r = await transition(this.#d.db, this.#d.subjects, {
+      pipelineId: p.id,
+      tenantId: principal.tenantId,
+      to: 'Cancelled',
+      reason: `cancelled by ${principal.actor}`,
+    });
+    if (r.ok) return r.pipeline;
+    if (!r.current) throw errors.notFound();
+    throw errors.invalidState(r.current.status);
+  }
+
+  /** A terminal pipeline -> Queued as a new attempt with the same config. */
+  async restart(principal: Principal, id: string): Promise<Pipeline> {
+    const p = await this.get(principal, id);
+    if (!isTerminal(p.status)) throw errors.invalidState(p.status);
+    const r = await transition(this.#d.db, this.#d.subjects, {
+      pipelineId: p.id,
+      tenantId: principal.tenantId,
+      to: 'Queued',
+      reason: `restarted by ${principal.actor}`,
+    });
+    if (r.ok) return r.pipeline;
+    if (!r.current) throw errors.notFound();
+    throw errors.invalidState(r.current.status);
+  }
+}

@@ -1,0 +1,77 @@
+import { jobNameFor, type PipelineResponse } from '@po/contracts';
+import type { Pipeline, PipelineAttempt, PipelineEvent } from '@po/db';
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+const seconds = (from: Date | null, to: Date | null) =>
+  from && to ? Math.max(0, (to.getTime() - from.getTime()) / 1000) : null;
+
+/** The seed's PipelineResponse (plus the documented additive fields). */
+export function toResponse(p: Pipeline): PipelineResponse {
+  return {
+    id: p.id,
+    job_name: jobNameFor(p.id, p.attempt),
+    status: p.status,
+    created_at: p.created_at.toISOString(),
+    updated_at: p.updated_at.toISOString(),
+    config: p.config,
+    pipeline_type: p.pipeline_type,
+    priority: p.priority,
+    timeout_seconds: p.timeout_seconds,
+    reason: p.reason,
+    attempt: p.attempt,
+  };
+}
+
+export function toAttempt(a: PipelineAttempt) {
+  return {
+    attempt: a.attempt,
+    job_name: a.job_name,
+    namespace: a.namespace,
+    status: a.status,
+    admitted_at: iso(a.admitted_at),
+    job_created_at: iso(a.job_created_at),
+    started_at: iso(a.started_at),
+    finished_at: iso(a.finished_at),
+    exit_code: a.exit_code,
+    reason: a.reason,
+    logs_captured_at: iso(a.logs_captured_at),
+    logs_bytes: a.logs_bytes,
+    logs_truncated: a.logs_truncated,
+    job_deleted_at: iso(a.job_deleted_at),
+  };
+}
+
+export function toDetail(p: Pipeline, attempts: PipelineAttempt[]) {
+  return {
+    ...toResponse(p),
+    template: p.template,
+    template_version: p.template_version,
+    namespace: p.namespace,
+    max_attempts: p.max_attempts,
+    attempts: attempts.map(toAttempt),
+    timing: {
+      created_at: p.created_at.toISOString(),
+      queued_at: iso(p.queued_at),
+      admitted_at: iso(p.admitted_at),
+      started_at: iso(p.started_at),
+      finished_at: iso(p.finished_at),
+      /** From creation to the first start (null until it starts). */
+      queue_seconds: seconds(p.created_at, p.started_at),
+      /** From the first start to the end (null until it ends). */
+      run_seconds: seconds(p.started_at, p.finished_at),
+      total_seconds: seconds(p.created_at, p.finished_at),
+    },
+  };
+}
+
+export function toEvent(e: PipelineEvent) {
+  return {
+    id: Number(e.id),
+    attempt: e.attempt,
+    kind: e.kind,
+    from: e.from_status,
+    to: e.to_status,
+    reason: e.reason,
+    at: e.at.toISOString(),
+  };
+}

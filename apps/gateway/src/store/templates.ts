@@ -1,0 +1,126 @@
+import type { Database } from '@po/db';
+import { type Template, TemplateSpec } from '@po/templates';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../types.ts';
+
+export interface ResolvedTemplate {
+  template: Template;
+  builtin: boolean;
+  /** Tenant that registered it; null for built-ins. */
+  tenantId: string | null;
+}
+
+/**
+ * Built-in templates (in memory) and custom templates registered per tenant (table `templates`,
+ * one row per version; the newest non-deleted version is current). Custom lookups are cached
+ * briefly; writes through this catalog invalidate its own cache at once.
+ */
+export class TemplateCatalog {
+  readonly #db: Kysely<Database>;
+  readonly #clock: Clock;
+  readonly #builtins: Map<string, Template>;
+  readonly #cache = new Map<string, { at: number; value: ResolvedTemplate | null }>();
+  readonly #cacheMs: number;
+
+  constructor(db: Kysely<Database>, builtins: Template[], clock: Clock, cacheMs = 5_000) {
+    this.#db = db;
+    this.#clock = clock;
+    this.#builtins = new Map(builtins.map((t) => [t.name, t]));
+    this.#cacheMs = cacheMs;
+  }
+
+  isBuiltin(name: string): boolean {
+    return this.#builtins.has(name);
+  }
+
+  async resolve(tenantId: string, name: string): Promise<ResolvedTemplate | null> {
+    const b = this.#builtins.get(name);
+    if (b) return { template: b, builtin: true, tenantId: null };
+    const key = `${tenantId}\u0000${name}`;
+    const now = this.#clock.now().getTime();
+    const hit = this.#cache.get(key);
+    if (hit && now - hit.at < this.#cacheMs) return hit.value;
+    const row = await this.#db
+      .selectFrom('templates')
+      .select(['spec', 'version', 'tenant_id'])
+      .where('name', '=', name)
+      .where('tenant_id', '=', tenantId)
+      .where('deleted_at', 'is', null)
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const value = row ? this.#fromRow(row) : null;
+    this.#cache.set(key, { at: now, value });
+    return value;
+  }
+
+  async list(tenantId: string): Promise<ResolvedTemplate[]> {
+    const rows = await this.#db
+      .selectFrom('templates')
+      .select(['spec', 'version', 'tenant_id', 'name'])
+      .where('tenant_id', '=', tenantId)
+      .where('deleted_at', 'is', null)
+      .orderBy('name')
+      .orderBy('version', 'desc')
+      .execute();
+    const seen = new Set<string>();
+    const custom: ResolvedTemplate[] = [];
+    for (const r of rows) {
+      if (seen.has(r.name)) continue;
+      seen.add(r.name);
+      const t = this.#fromRow(r);
+      if (t) custom.push(t);
+    }
+    const builtins = [...this.#builtins.values()].map((t) => ({
+      template: t,
+      builtin: true,
+      tenantId: null,
+    }));
+    return [...builtins, ...custom];
+  }
+
+  /** The next version number for a custom template (1 for a new name). */
+  async nextVersion(tenantId: string, name: string): Promise<{ next: number; exists: boolean }> {
+    const row = await this.#db
+      .selectFrom('templates')
+      .select((eb) => [eb.fn.max('version').as('max')])
+      .where('name', '=', name)
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirst();
+    const live = await this.#db
+      .selectFrom('templates')
+      .select('version')
+      .where('name', '=', name)
+      .where('tenant_id', '=', tenantId)
+      .where('deleted_at', 'is', null)
+      .limit(1)
+      .executeTakeFirst();
+    return { next: (row?.max ?? 0) + 1, exists: live !== undefined };
+  }
+
+  async save(tenantId: string, t: Template): Promise<void> {
+    await this.#db
+      .insertInto('templates')
+      .values({ name: t.name, version: t.version, spec: JSON.stringify(t), tenant_id: tenantId })
+      .execute();
+    this.#cache.delete(`${tenantId}\u0000${t.name}`);
+  }
+
+  async remove(tenantId: string, name: string): Promise<boolean> {
+    const r = await this.#db
+      .updateTable('templates')
+      .set({ deleted_at: this.#clock.now() })
+      .where('name', '=', name)
+      .where('tenant_id', '=', tenantId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    this.#cache.delete(`${tenantId}\u0000${name}`);
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  #fromRow(row: { spec: Record<string, unknown>; version: number; tenant_id: string | null }) {
+    const parsed = TemplateSpec.safeParse({ ...row.spec, version: row.version });
+    if (!parsed.success) return null;
+    return { template: parsed.data, builtin: false, tenantId: row.tenant_id };
+  }
+}
