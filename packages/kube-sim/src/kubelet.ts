@@ -44,6 +44,7 @@ interface PodRun {
   scratch?: string;
   terminating: boolean;
   killTimer?: NodeJS.Timeout;
+  startTimer?: NodeJS.Timeout;
   removed: boolean;
 }
 
@@ -152,6 +153,7 @@ export class Kubelet {
     const exits: Promise<void>[] = [];
     for (const run of this.runs.values()) {
       if (run.killTimer) clearTimeout(run.killTimer);
+      if (run.startTimer) clearTimeout(run.startTimer);
       for (const c of run.containers.values()) {
         if (c.timer) clearTimeout(c.timer);
         const p = c.proc;
@@ -254,9 +256,13 @@ export class Kubelet {
         `spec.containers{${c.name}}`,
       );
     }
-    setImmediate(() => {
+    // Tests can hold a pod in ContainerCreating with this annotation.
+    const delay = Number(pod.metadata.annotations?.['kube-sim.io/start-delay-ms'] ?? 0);
+    const startAll = () => {
       for (const c of containers) this.startContainer(run, c);
-    });
+    };
+    if (Number.isFinite(delay) && delay > 0) run.startTimer = setTimeout(startAll, delay);
+    else setImmediate(startAll);
   }
 
   private containerId(): string {
@@ -560,6 +566,7 @@ export class Kubelet {
     run.removed = true;
     this.runs.delete(uid);
     if (run.killTimer) clearTimeout(run.killTimer);
+    if (run.startTimer) clearTimeout(run.startTimer);
     for (const c of run.containers.values()) {
       if (c.timer) clearTimeout(c.timer);
       if (c.proc && !c.done) this.signal(c.proc, 'SIGKILL');

@@ -1,0 +1,79 @@
+// Shared by the tests: wait on conditions (never sleep), a raw JSON client, and a Job builder.
+import type { Job } from './types.ts';
+
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export interface Raw {
+  status: number;
+  body: unknown;
+  headers: Headers;
+}
+
+export async function raw(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<Raw> {
+  const init: RequestInit = { method, headers: { 'content-type': contentType } };
+  if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
+  const r = await fetch(base + path, init);
+  const text = await r.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // text body (logs)
+  }
+  return { status: r.status, body: parsed, headers: r.headers };
+}
+
+export function jobBody(
+  name: string,
+  command: string[],
+  spec: Record<string, unknown> = {},
+  meta: Record<string, unknown> = {},
+  podMeta: Record<string, unknown> = {},
+): Job {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, ...meta },
+    spec: {
+      template: {
+        metadata: podMeta,
+        spec: {
+          restartPolicy: 'Never',
+          terminationGracePeriodSeconds: 2,
+          containers: [{ name: 'main', image: 'busybox:1.36', command }],
+        },
+      },
+      ...spec,
+    },
+  };
+}
+
+let n = 0;
+export function uniq(prefix: string): string {
+  n++;
+  return `${prefix}-${process.pid % 10000}-${n}`;
+}
