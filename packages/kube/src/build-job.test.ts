@@ -133,8 +133,19 @@ describe('buildJob', () => {
   it('passes command and args through unchanged', () => {
     const c = container(build({ job: rendered({ args: ['a b', '$(x)', ''] }) }));
     assert.deepEqual(c.command, ['python3', '-c']);
-    assert.deepEqual(c.args, ['a b', '$(x)', '']);
+    assert.deepEqual(c.args, ['a b', '$$(x)', '']);
     assert.equal(c.image, 'python:3.11-slim');
+  });
+
+  it('escapes $ so Kubernetes $(VAR) expansion never applies', () => {
+    const c = container(
+      build({
+        job: rendered({ command: ['sh$'], args: ['$(POD_NAME)'], env: { A: '$(PIPELINE_ID) $$ $' } }),
+      }),
+    );
+    assert.deepEqual(c.command, ['sh$$']);
+    assert.deepEqual(c.args, ['$$(POD_NAME)']);
+    assert.deepEqual(c.env?.[0], { name: 'A', value: '$$(PIPELINE_ID) $$$$ $$' });
   });
 
   it('builds env: rendered vars, PIPELINE_ID, TRACEPARENT, downward API', () => {

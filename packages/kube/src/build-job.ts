@@ -66,13 +66,22 @@ function checkImage(image: string, allow: string[]): void {
   }
 }
 
+/**
+ * Kubernetes expands `$(VAR)` in command, args and env values and turns `$$` into `$`. Doubling every
+ * `$` makes the container see exactly the rendered string, so a config value cannot pull in another
+ * variable's value.
+ */
+export function escapeExpansion(s: string): string {
+  return s.replaceAll('$', '$$$$');
+}
+
 function envFor(input: BuildJobInput): V1EnvVar[] {
   const env: V1EnvVar[] = Object.keys(input.job.env)
     .filter((name) => !SYSTEM_ENV.has(name))
     .sort()
-    .map((name) => ({ name, value: input.job.env[name] ?? '' }));
-  env.push({ name: 'PIPELINE_ID', value: input.pipelineId });
-  if (input.traceparent) env.push({ name: 'TRACEPARENT', value: input.traceparent });
+    .map((name) => ({ name, value: escapeExpansion(input.job.env[name] ?? '') }));
+  env.push({ name: 'PIPELINE_ID', value: escapeExpansion(input.pipelineId) });
+  if (input.traceparent) env.push({ name: 'TRACEPARENT', value: escapeExpansion(input.traceparent) });
   env.push({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
   env.push({ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } });
   return env;
@@ -123,8 +132,8 @@ export function buildJob(input: BuildJobInput, policy: JobPolicy): V1Job {
             name: CONTAINER_NAME,
             image: job.image,
             imagePullPolicy: 'IfNotPresent',
-            command: [...job.command],
-            args: [...job.args],
+            command: job.command.map(escapeExpansion),
+            args: job.args.map(escapeExpansion),
             env: envFor(input),
             resources: resourcesFor(job, policy),
             securityContext: {

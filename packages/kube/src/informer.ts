@@ -83,6 +83,11 @@ export function startInformer<T extends KubernetesObject>(
   };
 
   const safely = (fn: (obj: T) => void, what: string) => (obj: T) => {
+    if (stopped) {
+      // client-node goes on to watch when stop() lands during a list; close that watch now.
+      void lw.stop();
+      return;
+    }
     seen();
     delayMs = backoff.initialMs;
     try {
@@ -108,7 +113,7 @@ export function startInformer<T extends KubernetesObject>(
       restartTimer = undefined;
       if (stopped) return;
       seen();
-      void lw
+      starting = lw
         .stop()
         .then(() => (stopped ? undefined : lw.start()))
         .catch((err: unknown) => {
@@ -132,7 +137,7 @@ export function startInformer<T extends KubernetesObject>(
   );
   watchdog.unref();
 
-  void lw.start().catch((err: unknown) => {
+  let starting: Promise<void> = lw.start().catch((err: unknown) => {
     opts.onError?.(err);
     restart(`start failed: ${String(err)}`);
   });
@@ -145,6 +150,9 @@ export function startInformer<T extends KubernetesObject>(
       clearInterval(watchdog);
       if (restartTimer !== undefined) clearTimeout(restartTimer);
       restartTimer = undefined;
+      await lw.stop();
+      // A start in flight (list, then watch) ignores stop(); wait for it and stop what it opened.
+      await starting;
       await lw.stop();
     },
   };

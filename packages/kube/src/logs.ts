@@ -75,6 +75,11 @@ export function followPodLog(
   opts: FollowLogOptions = {},
 ): LogFollow {
   const stream = new PassThrough();
+  // client-node pipes the response into `stream` without an error listener on the source, so an abort or
+  // a dropped connection would be an uncaught error; end our side instead.
+  stream.on('pipe', (src: NodeJS.ReadableStream) => {
+    src.on('error', () => stream.end());
+  });
   let controller: AbortController | null = null;
   let aborted = false;
 

@@ -1,0 +1,361 @@
+// Wire tests: the real @kubernetes/client-node against kube-sim (its kubelet runs containers as local processes).
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { KubeConfig, V1Job, V1Pod } from '@kubernetes/client-node';
+import { LABEL_PIPELINE_ID, MANAGED_SELECTOR, type RenderedJob } from '@po/contracts';
+import { type KubeSim, startKubeSim } from '@po/kube-sim';
+import { builtinTemplates, renderJob, validateConfig } from '@po/templates';
+import { buildJob, type JobPolicy } from './build-job.ts';
+import { loadKubeConfig } from './config.ts';
+import { classifyKubeError } from './errors.ts';
+import { startInformer } from './informer.ts';
+import { createJobsApi, type JobsApi } from './jobs-api.ts';
+import type { Logger } from './logger.ts';
+import { followPodLog, readPodLog } from './logs.ts';
+import { mapJobStatus } from './status.ts';
+
+const NS = 'pipelines';
+const policy: JobPolicy = {
+  namespace: NS,
+  ttlSecondsAfterFinished: 3600,
+  imageAllowList: ['python:'],
+  maxCpu: '2',
+  maxMemory: '4Gi',
+};
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+let sim: KubeSim;
+let kc: KubeConfig;
+let api: JobsApi;
+let dir: string;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'po-kube-wire-'));
+  sim = await startKubeSim({ workDir: dir });
+  kc = loadKubeConfig({ kubeconfigYaml: sim.kubeconfig });
+  api = createJobsApi(kc);
+});
+after(async () => {
+  await sim.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function script(code: string, env: Record<string, string> = {}): RenderedJob {
+  return {
+    template: 'test',
+    image: 'python:3.11-slim',
+    command: ['python3', '-c'],
+    args: [code],
+    env: { PYTHONUNBUFFERED: '1', ...env },
+    resources: { cpu_request: '100m', memory_request: '64Mi', cpu_limit: '200m', memory_limit: '128Mi' },
+    backoffLimit: 0,
+  };
+}
+
+function jobFor(job: RenderedJob, timeoutSeconds = 60): { pipelineId: string; job: V1Job; name: string } {
+  const pipelineId = randomUUID();
+  const built = buildJob(
+    { pipelineId, attempt: 1, job, timeoutSeconds, traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` },
+    policy,
+  );
+  return { pipelineId, job: built, name: built.metadata?.name ?? '' };
+}
+
+async function outcome(name: string) {
+  const job = await api.get(NS, name);
+  if (!job) return undefined;
+  return mapJobStatus(job, await api.listPods(NS, name));
+}
+
+async function terminal(name: string) {
+  return waitFor(`terminal status of ${name}`, async () => {
+    const o = await outcome(name);
+    return o && ['Succeeded', 'Failed', 'Timeout'].includes(o.status) ? o : undefined;
+  });
+}
+
+async function podOf(name: string): Promise<V1Pod> {
+  return waitFor(`pod of ${name}`, async () => (await api.listPods(NS, name))[0]);
+}
+
+describe('Jobs API against kube-sim', () => {
+  it('create is idempotent: created, then exists', async () => {
+    const { job, name } = jobFor(script('print("hi")'));
+    assert.equal(await api.create(job), 'created');
+    assert.equal(await api.create(job), 'exists');
+    const got = await api.get(NS, name);
+    assert.equal(got?.metadata?.name, name);
+    assert.ok((await api.listManaged(NS)).some((j) => j.metadata?.name === name));
+    assert.equal(await api.get(NS, 'pipeline-does-not-exist-1'), undefined);
+  });
+
+  it('runs the data-processing template to Succeeded and reads its log', async () => {
+    const input = join(dir, 'input.txt');
+    writeFileSync(input, Array.from({ length: 2500 }, (_, i) => `line ${i}`).join('\n'));
+    const t = builtinTemplates().find((x) => x.name === 'data-processing');
+    assert.ok(t);
+    const v = validateConfig(t, { input_path: input, output_path: join(dir, 'out.json') });
+    assert.ok(v.ok);
+    const pipelineId = randomUUID();
+    const job = buildJob(
+      { pipelineId, attempt: 1, job: renderJob(t, { pipelineId, config: v.config }), timeoutSeconds: 60 },
+      policy,
+    );
+    const name = job.metadata?.name ?? '';
+    assert.equal(await api.create(job), 'created');
+    assert.deepEqual(await terminal(name), { status: 'Succeeded', reason: null, exitCode: 0 });
+    const pod = await podOf(name);
+    const lines = await readPodLog(kc, NS, pod.metadata?.name ?? '');
+    assert.deepEqual(
+      lines.map((l) => l.line),
+      [
+        `Processing data for pipeline ${pipelineId}`,
+        'batch 1: 1000 records',
+        'batch 2: 1000 records',
+        'batch 3: 500 records',
+        'done: 2500 records',
+      ],
+    );
+    assert.ok(lines.every((l) => l.ts instanceof Date));
+  });
+
+  it('maps the failure path: exit 1 with the reason and exit code', async () => {
+    const t = builtinTemplates().find((x) => x.name === 'data-processing');
+    assert.ok(t);
+    const missing = join(dir, 'missing.txt');
+    const v = validateConfig(t, { input_path: missing, output_path: join(dir, 'o.json') });
+    assert.ok(v.ok);
+    const pipelineId = randomUUID();
+    const job = buildJob(
+      { pipelineId, attempt: 1, job: renderJob(t, { pipelineId, config: v.config }), timeoutSeconds: 60 },
+      policy,
+    );
+    const name = job.metadata?.name ?? '';
+    await api.create(job);
+    assert.deepEqual(await terminal(name), {
+      status: 'Failed',
+      reason: 'BackoffLimitExceeded: container exited with code 1',
+      exitCode: 1,
+    });
+    const pod = await podOf(name);
+    const lines = await readPodLog(kc, NS, pod.metadata?.name ?? '');
+    assert.ok(lines.some((l) => l.line === `error: input not found: ${missing}`));
+  });
+
+  it('maps an activeDeadlineSeconds overrun to Timeout', async () => {
+    const { job, name } = jobFor(script('import time\nprint("sleeping")\ntime.sleep(60)'), 1);
+    await api.create(job);
+    const o = await terminal(name);
+    assert.equal(o.status, 'Timeout');
+    assert.match(o.reason ?? '', /^DeadlineExceeded/);
+  });
+
+  it('maps a missing executable to StartError', async () => {
+    const { job, name } = jobFor({ ...script(''), command: ['definitely-not-an-executable-xyz'], args: [] });
+    await api.create(job);
+    assert.deepEqual(await terminal(name), {
+      status: 'Failed',
+      reason: 'StartError: executable not found',
+      exitCode: 128,
+    });
+  });
+
+  it('passes env values raw: no $(VAR) expansion, no shell', async () => {
+    const raw = `$(POD_NAME) $$ $ "'; \`id\` $(echo pwned)`;
+    const { job, name } = jobFor(
+      script(
+        'import os\nprint(os.environ["RAW"])\nprint(os.environ["POD_NAME"])\nprint(os.environ["TRACEPARENT"])',
+        { RAW: raw },
+      ),
+    );
+    await api.create(job);
+    assert.equal((await terminal(name)).status, 'Succeeded');
+    const pod = await podOf(name);
+    const lines = (await readPodLog(kc, NS, pod.metadata?.name ?? '')).map((l) => l.line);
+    assert.deepEqual(lines, [raw, pod.metadata?.name, `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`]);
+  });
+
+  it('delete uses Background propagation (pods go too) and is idempotent', async () => {
+    const { job, name } = jobFor(script('import time\ntime.sleep(30)'));
+    await api.create(job);
+    await waitFor('running', async () => (await outcome(name))?.status === 'Running');
+    assert.equal((await api.listPods(NS, name)).length, 1);
+    assert.equal(await api.delete(NS, name), 'deleted');
+    await waitFor('job gone', async () => (await api.get(NS, name)) === undefined);
+    await waitFor('pods gone', async () => (await api.listPods(NS, name)).length === 0);
+    assert.equal(await api.delete(NS, name), 'gone');
+  });
+
+  it('follows a live log until the container exits', async () => {
+    const { job, name } = jobFor(
+      script('import time\nfor i in range(5):\n    print(f"tick {i}")\n    time.sleep(0.05)'),
+    );
+    await api.create(job);
+    const pod = await podOf(name);
+    const podName = pod.metadata?.name ?? '';
+    const lines = await waitFor('log stream', async () => {
+      const f = followPodLog(kc, NS, podName);
+      try {
+        const out: string[] = [];
+        for await (const l of f.lines) out.push(l.line);
+        return out;
+      } catch (err) {
+        if (classifyKubeError(err).kind === 'retry') return undefined;
+        throw err;
+      }
+    });
+    assert.deepEqual(lines, ['tick 0', 'tick 1', 'tick 2', 'tick 3', 'tick 4']);
+  });
+
+  it('abort ends a follow', async () => {
+    const { job, name } = jobFor(script('import time\nprint("start")\ntime.sleep(30)'));
+    await api.create(job);
+    await waitFor('running', async () => (await outcome(name))?.status === 'Running');
+    const pod = await podOf(name);
+    const f = followPodLog(kc, NS, pod.metadata?.name ?? '');
+    const seen: string[] = [];
+    for await (const l of f.lines) {
+      seen.push(l.line);
+      f.abort();
+    }
+    assert.deepEqual(seen, ['start']);
+    await api.delete(NS, name);
+  });
+
+  it('classifies real server errors', async () => {
+    const { job } = jobFor(script('print(1)'));
+    const invalid = { ...job, metadata: { ...job.metadata, name: 'Not_A_Valid_Name' } };
+    const err422 = await api.create(invalid).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    const c = classifyKubeError(err422);
+    assert.equal(c.kind, 'permanent');
+    assert.match(c.reason, /^422 Invalid: /);
+
+    const remove = sim.faults.error(429, {
+      path: '/apis/batch/v1/namespaces/pipelines/jobs',
+      method: 'POST',
+      retryAfterSeconds: 3,
+      times: 1,
+    });
+    try {
+      const err429 = await api.create(jobFor(script('print(1)')).job).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      const r = classifyKubeError(err429);
+      assert.equal(r.kind, 'retry');
+      if (r.kind === 'retry') assert.equal(r.delayMs, 3000);
+    } finally {
+      remove();
+    }
+  });
+});
+
+describe('informer against kube-sim', () => {
+  it('sees add, update and delete, and keeps going after 410, cut watches and errors', async () => {
+    const seen = new Map<string, V1Job>();
+    const deleted = new Set<string>();
+    const errors: unknown[] = [];
+    const inf = startInformer<V1Job>(kc, {
+      kind: 'jobs',
+      namespace: NS,
+      labelSelector: MANAGED_SELECTOR,
+      logger: quiet,
+      onChange: (j) => seen.set(j.metadata?.name ?? '', j),
+      onDelete: (j) => deleted.add(j.metadata?.name ?? ''),
+      onError: (e) => errors.push(e),
+      backoff: { initialMs: 20, maxMs: 200 },
+    });
+    try {
+      await inf.synced;
+      const first = jobFor(script('print("one")'));
+      await api.create(first.job);
+      await waitFor('informer sees completion', async () => {
+        const j = seen.get(first.name);
+        return j !== undefined && mapJobStatus(j)?.status === 'Succeeded';
+      });
+      assert.ok(inf.list().some((j) => j.metadata?.name === first.name));
+
+      // Unmanaged Jobs are not seen (the selector reaches list and watch).
+      const stranger = jobFor(script('print(1)'));
+      const labels = { ...stranger.job.metadata?.labels, 'app.kubernetes.io/managed-by': 'someone-else' };
+      await createJobsApi(kc).create({ ...stranger.job, metadata: { ...stranger.job.metadata, labels } });
+
+      // 410 Gone: client-node relists on its own.
+      sim.faults.forceGone();
+      const second = jobFor(script('print("two")'));
+      await api.create(second.job);
+      await waitFor('seen after 410', async () => seen.has(second.name));
+
+      // A watch that dies plus a failing list: client-node stops; we restart it.
+      const removeCut = sim.faults.cutWatches({
+        path: '/apis/batch/v1/namespaces/pipelines/jobs',
+        afterEvents: 0,
+        afterMs: 10,
+        mode: 'destroy',
+        times: 2,
+      });
+      const removeErr = sim.faults.error(500, {
+        path: '/apis/batch/v1/namespaces/pipelines/jobs',
+        method: 'GET',
+        times: 3,
+      });
+      sim.faults.forceGone();
+      const third = jobFor(script('print("three")'));
+      await api.create(third.job);
+      await waitFor('seen after errors', async () => seen.has(third.name), 20_000);
+      removeCut();
+      removeErr();
+      assert.ok(errors.length > 0, 'the injected errors reached onError (and the informer was restarted)');
+
+      assert.equal(await api.delete(NS, first.name), 'deleted');
+      await waitFor('delete seen', async () => deleted.has(first.name));
+      assert.equal(seen.has(stranger.name), false);
+      assert.ok(
+        [...seen.values()].every((j) => j.metadata?.labels?.[LABEL_PIPELINE_ID] !== undefined),
+        'only managed jobs',
+      );
+    } finally {
+      await inf.stop();
+    }
+  });
+
+  it('stop() ends the informer', async () => {
+    const seen: string[] = [];
+    const inf = startInformer<V1Pod>(kc, {
+      kind: 'pods',
+      namespace: NS,
+      labelSelector: MANAGED_SELECTOR,
+      logger: quiet,
+      onChange: (p) => seen.push(p.metadata?.name ?? ''),
+      onDelete: () => {},
+    });
+    await inf.synced;
+    await inf.stop();
+    const before = seen.length;
+    const { job, name } = jobFor(script('print(1)'));
+    await api.create(job);
+    await terminal(name);
+    assert.equal(seen.length, before);
+  });
+});
