@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { PipelineQueued } from '@po/contracts';
+import { enqueue, insertPipeline } from '@po/db';
+import { createTestDatabase, newPipelineRow, type TestDatabase } from '@po/db/testing';
+import { pino } from 'pino';
+import { startOutboxRelay } from './index.ts';
+import { createTestBus, type TestBus, waitFor } from './testing.ts';
+
+const logger = pino({ level: 'silent' });
+let bus: TestBus;
+let tdb: TestDatabase;
+
+before(async () => {
+  [bus, tdb] = await Promise.all([createTestBus(), createTestDatabase()]);
+});
+after(async () => {
+  await Promise.all([bus.close(), tdb.close()]);
+});
+
+const unpublished = async () =>
+  (await tdb.db.selectFrom('outbox').select('id').where('published_at', 'is', null).execute()).length;
+
+async function commandMessages() {
+  const jsm = await jetstreamManager(bus.nc);
+  return (await jsm.streams.info(bus.streams.commands)).state.messages;
+}
+
+function queued(i: number): PipelineQueued {
+  return {
+    id: `relay-${i}`,
+    type: 'pipeline.queued',
+    version: 1,
+    occurredAt: new Date().toISOString(),
+    pipelineId: crypto.randomUUID(),
+    attempt: 1,
+    data: { priority: 'Low' },
+  };
+}
+
+test('publishes rows committed before start (polling) and while running (NOTIFY), once per msg id', async () => {
+  for (let i = 0; i < 5; i++) await enqueue(tdb.db, bus.subjects.pipelineQueued, queued(i));
+  // A poll interval far beyond the test's deadline: only the startup scan and NOTIFY can publish.
+  const relays = [1, 2].map(() =>
+    startOutboxRelay({
+      db: tdb.db,
+      connectionString: tdb.url,
+      nc: bus.nc,
+      logger,
+      pollMs: 600_000,
+      batchSize: 2,
+    }),
+  );
+  try {
+    await waitFor(async () => (await unpublished()) === 0, 'startup rows published');
+    assert.equal(await commandMessages(), 5);
+
+    // Rows committed while the relays run (two of them, racing for the same rows).
+    await tdb.db.transaction().execute(async (trx) => {
+      for (let i = 5; i < 12; i++) await enqueue(trx, bus.subjects.pipelineQueued, queued(i));
+    });
+    await waitFor(async () => (await unpublished()) === 0, 'notified rows published');
+    assert.equal(await commandMessages(), 12);
+  } finally {
+    await Promise.all(relays.map((r) => r.stop()));
+  }
+});
+
+test('rows enqueued while no relay runs are published by the next one; pipeline rows too', async () => {
+  const before = await commandMessages();
+  const r = await insertPipeline(tdb.db, bus.subjects, newPipelineRow());
+  assert.ok(r.created);
+  assert.equal(await unpublished(), 2);
+  const relay = startOutboxRelay({ db: tdb.db, connectionString: tdb.url, nc: bus.nc, logger, pollMs: 50 });
+  try {
+    await waitFor(async () => (await unpublished()) === 0, 'published after restart');
+  } finally {
+    await relay.stop();
+  }
+  // One PipelineQueued command; the status message went to the events stream.
+  assert.equal(await commandMessages(), before + 1);
+  const jsm = await jetstreamManager(bus.nc);
+  const status = await jsm.streams.getMessage(bus.streams.events, {
+    last_by_subj: bus.subjects.pipelineStatus(r.pipeline.id),
+  });
+  assert.equal(status?.header.get('Nats-Msg-Id'), `${r.pipeline.id}:1:Queued:status`);
+});
+
+test('NATS unavailable: rows stay unpublished and go out once it is back', async () => {
+  const { connectNats } = await import('./nats.ts');
+  // A connection that is closed behaves like NATS being down for the relay's publishes.
+  const dead = await connectNats({ servers: '127.0.0.1:4222', name: 'dead' });
+  await dead.close();
+  await enqueue(tdb.db, bus.subjects.pipelineQueued, queued(100));
+  const warnings: string[] = [];
+  const recording = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
+  const failing = startOutboxRelay({
+    db: tdb.db,
+    connectionString: tdb.url,
+    nc: dead,
+    logger: recording,
+    pollMs: 50,
+  });
+  try {
+    await waitFor(
+      () => warnings.filter((w) => w.includes('outbox relay failed')).length >= 2,
+      'failed attempts',
+    );
+  } finally {
+    await failing.stop();
+  }
+  assert.equal(await unpublished(), 1);
+  const relay = startOutboxRelay({ db: tdb.db, connectionString: tdb.url, nc: bus.nc, logger, pollMs: 50 });
+  try {
+    await waitFor(async () => (await unpublished()) === 0, 'published once NATS is reachable');
+  } finally {
+    await relay.stop();
+  }
+});
