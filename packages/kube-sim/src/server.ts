@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { Cluster, DeleteOptions } from './cluster.ts';
 import type { Faults } from './faults.ts';
 import type { LogStore } from './logs.ts';
+import { decodeProtobufObject } from './protobuf.ts';
 import { apiVersionOf, findResource, PODS, type ResourceInfo } from './resources.ts';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, VERSION } from './routes/discovery.ts';
 import { serveLogs } from './routes/logs.ts';
@@ -43,7 +44,7 @@ function sendError(res: ServerResponse, e: ApiError) {
   send(res, e.code, e.toStatus(), e.headers);
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage, binary = false): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
@@ -53,7 +54,27 @@ async function readBody(req: IncomingMessage): Promise<string> {
       throw new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
     chunks.push(b);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString(binary ? 'latin1' : 'utf8');
+}
+
+function isProtobuf(req: IncomingMessage): boolean {
+  return (req.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf');
+}
+
+/** Typed clients POST protobuf; we accept it for namespaces (metadata only), JSON for the rest. */
+async function readObject(req: IncomingMessage, info: ResourceInfo): Promise<unknown> {
+  const text = await readBody(req, isProtobuf(req));
+  if (isProtobuf(req)) {
+    if (info.resource !== 'namespaces') {
+      throw new ApiError(
+        415,
+        'UnsupportedMediaType',
+        'the body of the request was in an unknown format - accepted media types include: application/json',
+      );
+    }
+    return decodeProtobufObject(Buffer.from(text, 'latin1'));
+  }
+  return parseJson(text);
 }
 
 function parseJson(text: string): unknown {
@@ -210,7 +231,7 @@ async function handleResource(
       return;
     }
     if (method === 'POST') {
-      const body = parseJson(await readBody(req));
+      const body = await readObject(req, info);
       const created = cluster.create(info, ns, body, dryRun);
       send(res, 201, created);
       return;

@@ -1,0 +1,121 @@
+// kubectl (v1.32) as an independent client: create -f, get, describe, logs, wait, delete.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { type KubeSim, startKubeSim } from './index.ts';
+import { uniq } from './test-helpers.ts';
+
+const run = promisify(execFile);
+let sim: KubeSim;
+let dir: string;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'kube-sim-kubectl-'));
+  sim = await startKubeSim({ kubeconfigPath: join(dir, 'kubeconfig') });
+});
+after(async () => {
+  await sim.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function kubectl(...args: string[]): Promise<string> {
+  const { stdout } = await run('kubectl', ['--kubeconfig', join(dir, 'kubeconfig'), ...args], {
+    timeout: 60_000,
+  });
+  return stdout;
+}
+
+async function kubectlFails(...args: string[]): Promise<string> {
+  try {
+    await kubectl(...args);
+  } catch (e) {
+    return String((e as { stderr?: string }).stderr);
+  }
+  assert.fail('expected kubectl to fail');
+}
+
+test('kubectl create -f, wait --for=condition=complete, get, logs, describe, delete', async () => {
+  const name = uniq('kctl');
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(
+    file,
+    `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: ${name}
+  labels: { suite: kubectl }
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: main
+        image: busybox:1.36
+        command: ["sh", "-c", "echo hello from $HOSTNAME"]
+`,
+  );
+  assert.equal((await kubectl('create', '-f', file)).trim(), `job.batch/${name} created`);
+  assert.match(
+    await kubectl('wait', '--for=condition=complete', `job/${name}`, '--timeout=30s'),
+    /condition met/,
+  );
+
+  const table = await kubectl('get', 'jobs', '-l', 'suite=kubectl');
+  const [header, row] = table.trim().split('\n');
+  assert.match(String(header), /^NAME\s+STATUS\s+COMPLETIONS\s+DURATION\s+AGE$/);
+  assert.match(String(row), new RegExp(`^${name}\\s+Complete\\s+1/1\\s+`));
+
+  const jobJson = JSON.parse(await kubectl('get', 'job', name, '-o', 'json'));
+  assert.equal(jobJson.status.succeeded, 1);
+  assert.equal(jobJson.kind, 'Job');
+
+  const pods = await kubectl('get', 'pods', '-l', `job-name=${name}`, '--no-headers');
+  assert.match(pods, new RegExp(`^${name}-[a-z0-9]{5}\\s+0/1\\s+Completed\\s+0\\s+`));
+
+  assert.match(await kubectl('logs', `job/${name}`), new RegExp(`^hello from ${name}-[a-z0-9]{5}\\n$`));
+
+  const desc = await kubectl('describe', 'job', name);
+  assert.match(desc, /Pods Statuses:\s+0 Active \(0 Ready\) \/ 1 Succeeded \/ 0 Failed/);
+  assert.match(desc, /SuccessfulCreate\s+\S+\s+job-controller\s+Created pod: /);
+  assert.match(desc, /Completed\s+\S+\s+job-controller\s+Job completed/);
+
+  assert.match(await kubectl('delete', 'job', name), new RegExp(`job.batch "${name}" deleted`));
+  // kubectl's default cascade is background: the pod goes too.
+  for (let i = 0; i < 200; i++) {
+    if ((await kubectl('get', 'pods', '-l', `job-name=${name}`, '-o', 'name')).trim() === '') break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal((await kubectl('get', 'pods', '-l', `job-name=${name}`, '-o', 'name')).trim(), '');
+  assert.match(
+    await kubectlFails('get', 'job', name),
+    new RegExp(`Error from server \\(NotFound\\): jobs.batch "${name}" not found`),
+  );
+});
+
+test('kubectl reports server-side validation errors and namespaces', async () => {
+  const file = join(dir, 'bad.yaml');
+  writeFileSync(
+    file,
+    `apiVersion: batch/v1
+kind: Job
+metadata: { name: bad-job }
+spec:
+  template:
+    spec:
+      containers: [{ name: main, image: busybox }]
+`,
+  );
+  const err = await kubectlFails('create', '-f', file);
+  assert.match(
+    err,
+    /spec\.template\.spec\.restartPolicy: Required value: valid values: "OnFailure", "Never"/,
+  );
+  assert.match(await kubectl('get', 'namespaces'), /pipelines\s+Active/);
+  assert.match(await kubectl('create', 'namespace', 'kubectl-ns'), /namespace\/kubectl-ns created/);
+  assert.match(await kubectl('api-resources', '--api-group=batch'), /jobs\s+batch\/v1\s+true\s+Job/);
+});
