@@ -21,6 +21,8 @@ export interface InformerOptions<T extends KubernetesObject> {
   backoff?: { initialMs: number; maxMs: number };
   /** Restart when nothing (event or connect) was seen for this long; client-node reconnects every ~30 s when idle. */
   watchdogMs?: number;
+  /** A list that takes longer fails (client-node sets no timeout on it) and the informer restarts. */
+  listTimeoutMs?: number;
 }
 
 export interface RunningInformer<T> {
@@ -32,6 +34,18 @@ export interface RunningInformer<T> {
 
 const DEFAULT_BACKOFF = { initialMs: 1_000, maxMs: 30_000 };
 const DEFAULT_WATCHDOG_MS = 5 * 60_000;
+const DEFAULT_LIST_TIMEOUT_MS = 60_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new DOMException(`${what} took longer than ${ms} ms`, 'TimeoutError')),
+      ms,
+    );
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
 
 /**
  * A list-then-watch informer that keeps going: client-node handles 410 (relist) and idle timeouts itself,
@@ -58,12 +72,15 @@ export function startInformer<T extends KubernetesObject>(
   });
   let isSynced = false;
 
+  const listTimeoutMs = opts.listTimeoutMs ?? DEFAULT_LIST_TIMEOUT_MS;
   const listFn = async (): Promise<KubernetesListObject<T>> => {
-    const list = (
+    const request =
       kind === 'jobs'
-        ? await batch.listNamespacedJob({ namespace, labelSelector })
-        : await core.listNamespacedPod({ namespace, labelSelector })
-    ) as KubernetesListObject<T>;
+        ? batch.listNamespacedJob({ namespace, labelSelector })
+        : core.listNamespacedPod({ namespace, labelSelector });
+    // A late answer is dropped: the chain that asked has already failed and been restarted.
+    request.catch(() => {});
+    const list = (await withTimeout(request, listTimeoutMs, `list ${kind}`)) as KubernetesListObject<T>;
     if (!isSynced) {
       isSynced = true;
       // ListWatch delivers the list's items right after this promise settles, synchronously.

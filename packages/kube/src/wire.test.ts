@@ -340,6 +340,43 @@ describe('informer against kube-sim', () => {
     }
   });
 
+  it('recovers from a list that hangs (list timeout) and from a watch that hangs (watchdog)', async () => {
+    const names = new Set<string>();
+    const removeList = sim.faults.latency(5_000, {
+      path: '/apis/batch/v1/namespaces/pipelines/jobs',
+      method: 'GET',
+      watch: false,
+      times: 1,
+    });
+    const inf = startInformer<V1Job>(kc, {
+      kind: 'jobs',
+      namespace: NS,
+      labelSelector: MANAGED_SELECTOR,
+      logger: quiet,
+      onChange: (j) => names.add(j.metadata?.name ?? ''),
+      onDelete: () => {},
+      backoff: { initialMs: 20, maxMs: 100 },
+      listTimeoutMs: 200,
+      watchdogMs: 300,
+    });
+    try {
+      await inf.synced;
+      removeList();
+      const removeWatch = sim.faults.latency(5_000, {
+        path: '/apis/batch/v1/namespaces/pipelines/jobs',
+        watch: true,
+        times: 1,
+      });
+      sim.faults.forceGone();
+      const { job, name } = jobFor(script('print(1)'));
+      await api.create(job);
+      await waitFor('seen after a hung watch', async () => names.has(name), 3_000);
+      removeWatch();
+    } finally {
+      await inf.stop();
+    }
+  });
+
   it('stop() ends the informer', async () => {
     const seen: string[] = [];
     const inf = startInformer<V1Pod>(kc, {
