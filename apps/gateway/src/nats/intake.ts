@@ -122,14 +122,13 @@ export function startIntake(d: IntakeDeps): Stoppable {
       const r = await d.service.create(principal, req, { idempotencyKey: key });
       return { status: r.created ? 201 : 200, body: toResponse(r.pipeline) };
     }
+    const principal = await authenticate(d.keys, parsed.data, op === 'get' ? 'viewer' : 'submitter');
     const req = IdRequest.safeParse(parsed.data);
     if (!req.success) throw errors.invalidConfig('body: must be {"api_key", "id"}');
     if (op === 'get') {
-      const principal = await authenticate(d.keys, parsed.data, 'viewer');
       const p = await d.service.get(principal, req.data.id);
       return { status: 200, body: toDetail(p, await listAttempts(d.db, p.id)) };
     }
-    const principal = await authenticate(d.keys, parsed.data, 'submitter');
     return { status: 200, body: toResponse(await d.service.cancel(principal, req.data.id)) };
   };
 

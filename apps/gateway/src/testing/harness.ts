@@ -34,6 +34,7 @@ export interface Harness {
   app: App;
   deps: AppDeps;
   devKey: string;
+  dbUrl: string;
   /** JSON request with the dev key (override with headers.authorization). */
   req(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
   key(tenantId: string, role: 'admin' | 'submitter' | 'viewer'): Promise<string>;
@@ -69,6 +70,7 @@ export async function createHarness(
     app,
     deps,
     devKey,
+    dbUrl: tdb.url,
     req: (method, path, body, headers = {}) =>
       Promise.resolve(
         app.request(path, {
