@@ -74,7 +74,7 @@ export function startInformer<T extends KubernetesObject>(
 
   const listTimeoutMs = opts.listTimeoutMs ?? DEFAULT_LIST_TIMEOUT_MS;
   const listFn = async (): Promise<KubernetesListObject<T>> => {
-    const request =
+    const request: Promise<unknown> =
       kind === 'jobs'
         ? batch.listNamespacedJob({ namespace, labelSelector })
         : core.listNamespacedPod({ namespace, labelSelector });
