@@ -13,7 +13,7 @@ import {
   type Stoppable,
   startConsumer,
 } from './index.ts';
-import { createTestBus, type TestBus, waitFor } from './testing.ts';
+import { createTestBus, queuedMessage, recordingMetrics, type TestBus, waitFor } from './testing.ts';
 
 const logger = pino({ level: 'silent' });
 let bus: TestBus;
@@ -32,22 +32,12 @@ afterEach(async () => {
 });
 after(() => bus.close());
 
-let n = 0;
-function queued(): PipelineQueued {
-  n += 1;
-  return {
-    id: `msg-${n}-${Date.now()}`,
-    type: 'pipeline.queued',
-    version: 1,
-    occurredAt: new Date().toISOString(),
-    pipelineId: crypto.randomUUID(),
-    attempt: 1,
-    data: { priority: 'Normal' },
-  };
-}
+let metrics = recordingMetrics();
 
 function start(handler: (m: PipelineQueued, meta: MessageMeta) => Promise<void>, concurrency = 1) {
+  metrics = recordingMetrics();
   consumer = startConsumer({
+    metrics,
     nc: bus.nc,
     stream: bus.streams.commands,
     consumer: CONSUMERS.scheduler,
@@ -70,7 +60,7 @@ test('a handler that returns acks the message (it leaves the work queue)', async
   start(async (m) => {
     seen.push(m.id);
   });
-  const msg = queued();
+  const msg = queuedMessage();
   await publish(jetstream(bus.nc), bus.subjects.pipelineQueued, msg);
   await waitFor(() => seen.length === 1 || undefined, 'delivery');
   await waitFor(async () => (await streamMessages(bus.streams.commands)) === 0, 'ack');
@@ -83,7 +73,7 @@ test('RetryLater naks with a delay and the message comes back', async () => {
     deliveries.push(meta.deliveryCount);
     if (meta.deliveryCount === 1) throw new RetryLater('not yet', 10);
   });
-  await publish(jetstream(bus.nc), bus.subjects.pipelineQueued, queued());
+  await publish(jetstream(bus.nc), bus.subjects.pipelineQueued, queuedMessage());
   await waitFor(async () => (await streamMessages(bus.streams.commands)) === 0, 'ack after retry');
   assert.deepEqual(deliveries, [1, 2]);
   assert.equal(await streamMessages(bus.streams.deadLetters), 0);
@@ -95,7 +85,7 @@ test('Permanent dead-letters at once with the payload and the reason', async () 
     deliveries.push(meta.deliveryCount);
     throw new Permanent('template gone');
   });
-  const msg = queued();
+  const msg = queuedMessage();
   await publish(jetstream(bus.nc), bus.subjects.pipelineQueued, msg);
   const [dl] = await waitFor(async () => {
     const l = await listDeadLetters(bus.nc, bus.prefix, 10);
@@ -108,6 +98,7 @@ test('Permanent dead-letters at once with the payload and the reason', async () 
   assert.match(dl.reason, /template gone/);
   assert.deepEqual(deliveries, [1]);
   await waitFor(async () => (await streamMessages(bus.streams.commands)) === 0, 'term');
+  assert.deepEqual(metrics.deadLetteredSubjects, [bus.subjects.pipelineQueued]);
 });
 
 test('an invalid message is dead-lettered without reaching the handler', async () => {
@@ -136,7 +127,7 @@ test('a message failing on its last delivery is dead-lettered (max_deliver 3)', 
     deliveries.push(meta.deliveryCount);
     throw new Error('flaky dependency');
   });
-  const msg = queued();
+  const msg = queuedMessage();
   await publish(jetstream(bus.nc), bus.subjects.pipelineQueued, msg, { headers: { 'x-test': 'kept' } });
   const [dl] = await waitFor(async () => {
     const l = await listDeadLetters(bus.nc, bus.prefix, 10);
@@ -171,7 +162,7 @@ test('runs up to `concurrency` handlers at once and stop() waits for in-flight o
     finished += 1;
   }, 3);
   const js = jetstream(bus.nc);
-  for (let i = 0; i < 3; i++) await publish(js, bus.subjects.pipelineQueued, queued());
+  for (let i = 0; i < 3; i++) await publish(js, bus.subjects.pipelineQueued, queuedMessage());
   await waitFor(() => running === 3 || undefined, 'three handlers in flight');
   const stopped = c.stop();
   let done = false;

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { CONSUMERS } from '@po/contracts';
 import { deleteStreams, provision, publish } from './index.ts';
-import { createTestBus, type TestBus } from './testing.ts';
+import { createTestBus, queuedMessage, type TestBus } from './testing.ts';
 
 let bus: TestBus;
 before(async () => {
@@ -42,15 +42,7 @@ test('provision is idempotent and safe to run concurrently', async () => {
 test('publish sets Nats-Msg-Id, so a re-publish of the same id is dropped', async () => {
   await provision(bus.nc, bus.prefix);
   const js = jetstream(bus.nc);
-  const msg = {
-    id: 'dedupe-1',
-    type: 'pipeline.queued' as const,
-    version: 1 as const,
-    occurredAt: new Date().toISOString(),
-    pipelineId: crypto.randomUUID(),
-    attempt: 1,
-    data: { priority: 'High' as const },
-  };
+  const msg = queuedMessage();
   const first = await publish(js, bus.subjects.pipelineQueued, msg);
   const second = await publish(js, bus.subjects.pipelineQueued, {
     ...msg,

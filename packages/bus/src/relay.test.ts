@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
-import type { PipelineQueued } from '@po/contracts';
 import { enqueue, insertPipeline } from '@po/db';
 import { createTestDatabase, newPipelineRow, type TestDatabase } from '@po/db/testing';
 import { pino } from 'pino';
 import { startOutboxRelay } from './index.ts';
-import { createTestBus, type TestBus, waitFor } from './testing.ts';
+import { createTestBus, queuedMessage, recordingMetrics, type TestBus, waitFor } from './testing.ts';
 
 const logger = pino({ level: 'silent' });
 let bus: TestBus;
@@ -27,20 +26,8 @@ async function commandMessages() {
   return (await jsm.streams.info(bus.streams.commands)).state.messages;
 }
 
-function queued(i: number): PipelineQueued {
-  return {
-    id: `relay-${i}`,
-    type: 'pipeline.queued',
-    version: 1,
-    occurredAt: new Date().toISOString(),
-    pipelineId: crypto.randomUUID(),
-    attempt: 1,
-    data: { priority: 'Low' },
-  };
-}
-
 test('publishes rows committed before start (polling) and while running (NOTIFY), once per msg id', async () => {
-  for (let i = 0; i < 5; i++) await enqueue(tdb.db, bus.subjects.pipelineQueued, queued(i));
+  for (let i = 0; i < 5; i++) await enqueue(tdb.db, bus.subjects.pipelineQueued, queuedMessage(`relay-${i}`));
   // A poll interval far beyond the test's deadline: only the startup scan and NOTIFY can publish.
   const relays = [1, 2].map(() =>
     startOutboxRelay({
@@ -58,7 +45,8 @@ test('publishes rows committed before start (polling) and while running (NOTIFY)
 
     // Rows committed while the relays run (two of them, racing for the same rows).
     await tdb.db.transaction().execute(async (trx) => {
-      for (let i = 5; i < 12; i++) await enqueue(trx, bus.subjects.pipelineQueued, queued(i));
+      for (let i = 5; i < 12; i++)
+        await enqueue(trx, bus.subjects.pipelineQueued, queuedMessage(`relay-${i}`));
     });
     await waitFor(async () => (await unpublished()) === 0, 'notified rows published');
     assert.equal(await commandMessages(), 12);
@@ -72,12 +60,25 @@ test('rows enqueued while no relay runs are published by the next one; pipeline 
   const r = await insertPipeline(tdb.db, bus.subjects, newPipelineRow());
   assert.ok(r.created);
   assert.equal(await unpublished(), 2);
-  const relay = startOutboxRelay({ db: tdb.db, connectionString: tdb.url, nc: bus.nc, logger, pollMs: 50 });
+  const metrics = recordingMetrics();
+  const relay = startOutboxRelay({
+    db: tdb.db,
+    connectionString: tdb.url,
+    nc: bus.nc,
+    logger,
+    pollMs: 50,
+    metrics,
+  });
   try {
     await waitFor(async () => (await unpublished()) === 0, 'published after restart');
   } finally {
     await relay.stop();
   }
+  // Metric labels never carry a pipeline id.
+  assert.deepEqual(
+    metrics.publishedSubjects.sort(),
+    [bus.subjects.pipelineQueued, bus.subjects.pipelineStatusAll].sort(),
+  );
   // One PipelineQueued command; the status message went to the events stream.
   assert.equal(await commandMessages(), before + 1);
   const jsm = await jetstreamManager(bus.nc);
@@ -92,7 +93,7 @@ test('NATS unavailable: rows stay unpublished and go out once it is back', async
   // A connection that is closed behaves like NATS being down for the relay's publishes.
   const dead = await connectNats({ servers: '127.0.0.1:4222', name: 'dead' });
   await dead.close();
-  await enqueue(tdb.db, bus.subjects.pipelineQueued, queued(100));
+  await enqueue(tdb.db, bus.subjects.pipelineQueued, queuedMessage('relay-100'));
   const warnings: string[] = [];
   const recording = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
   const failing = startOutboxRelay({

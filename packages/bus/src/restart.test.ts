@@ -13,7 +13,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { CONSUMERS, PipelineQueued, streams, subjects } from '@po/contracts';
 import { pino } from 'pino';
 import { connectNats, provision, publish, startConsumer } from './index.ts';
-import { waitFor } from './testing.ts';
+import { queuedMessage, waitFor } from './testing.ts';
 
 let dir: string;
 let port: number;
@@ -64,16 +64,6 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const message = (id: string): PipelineQueued => ({
-  id,
-  type: 'pipeline.queued',
-  version: 1,
-  occurredAt: new Date().toISOString(),
-  pipelineId: crypto.randomUUID(),
-  attempt: 1,
-  data: { priority: 'Normal' },
-});
-
 test('a consumer keeps consuming across a NATS restart', async () => {
   const prefix = 'restart';
   const s = subjects(prefix);
@@ -93,7 +83,7 @@ test('a consumer keeps consuming across a NATS restart', async () => {
     },
   });
   try {
-    await publish(jetstream(nc), s.pipelineQueued, message('before'));
+    await publish(jetstream(nc), s.pipelineQueued, queuedMessage('before'));
     await waitFor(() => seen.has('before'), 'message before restart');
 
     await stopServer();
@@ -104,7 +94,7 @@ test('a consumer keeps consuming across a NATS restart', async () => {
     await waitFor(
       async () => {
         try {
-          await publish(js, s.pipelineQueued, message('after'));
+          await publish(js, s.pipelineQueued, queuedMessage('after'));
           return true;
         } catch {
           return false;

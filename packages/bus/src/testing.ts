@@ -1,7 +1,8 @@
 /** Test support: a private subject prefix with provisioned streams, removed on close(). */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { type Streams, type Subjects, streams, subjects } from '@po/contracts';
+import { type PipelineQueued, type Streams, type Subjects, streams, subjects } from '@po/contracts';
+import type { BusMetrics } from './metrics.ts';
 import { connectNats } from './nats.ts';
 import { deleteStreams, type ProvisionOptions, provision } from './provision.ts';
 
@@ -44,4 +45,32 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** A valid PipelineQueued envelope with the given message id (a fresh one by default). */
+export function queuedMessage(id: string = `msg-${randomBytes(6).toString('hex')}`): PipelineQueued {
+  return {
+    id,
+    type: 'pipeline.queued',
+    version: 1,
+    occurredAt: new Date().toISOString(),
+    pipelineId: randomUUID(),
+    attempt: 1,
+    data: { priority: 'Normal' },
+  };
+}
+
+/** Records what a BusMetrics hook was told. */
+export function recordingMetrics(): BusMetrics & {
+  deadLetteredSubjects: string[];
+  publishedSubjects: string[];
+} {
+  const deadLetteredSubjects: string[] = [];
+  const publishedSubjects: string[] = [];
+  return {
+    deadLetteredSubjects,
+    publishedSubjects,
+    deadLettered: (s) => void deadLetteredSubjects.push(s),
+    published: (s) => void publishedSubjects.push(s),
+  };
 }

@@ -4,6 +4,7 @@ import { type Kysely, sql } from 'kysely';
 import { jobCreate } from './envelopes.ts';
 import { enqueue } from './outbox.ts';
 import type { Database, Pipeline } from './schema.ts';
+import { now } from './sql.ts';
 
 export interface AdmitOptions {
   limit: number;
@@ -59,7 +60,7 @@ export function admitQueued(
 
     const admitted = await trx
       .updateTable('pipelines')
-      .set({ admitted_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+      .set({ admitted_at: now, updated_at: now })
       .where(
         'id',
         'in',

@@ -1,8 +1,8 @@
 import type { Subjects } from '@po/contracts';
-import { sql } from 'kysely';
 import { jobDelete } from './envelopes.ts';
 import { enqueue, traceHeadersFor } from './outbox.ts';
 import type { PipelineEventKind } from './schema.ts';
+import { now } from './sql.ts';
 import { inTransaction, type Tx } from './tx.ts';
 
 export interface EventInput {
@@ -37,7 +37,7 @@ async function markOnce(
 ): Promise<boolean> {
   const updated = await trx
     .updateTable('pipeline_attempts')
-    .set({ [column]: sql<Date>`now()` })
+    .set({ [column]: now })
     .where('pipeline_id', '=', pipelineId)
     .where('attempt', '=', attempt)
     .where(column, 'is', null)

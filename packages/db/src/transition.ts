@@ -1,9 +1,9 @@
 import type { PipelineStatus, Subjects } from '@po/contracts';
 import { canTransition, isTerminal } from '@po/contracts';
-import { sql } from 'kysely';
 import { finished, queued, statusChanged } from './envelopes.ts';
 import { enqueue, traceHeadersFor } from './outbox.ts';
 import type { Pipeline } from './schema.ts';
+import { firstTime, now } from './sql.ts';
 import { inTransaction, type Tx } from './tx.ts';
 
 export interface TransitionRequest {
@@ -20,8 +20,6 @@ export interface TransitionRequest {
 export type TransitionResult =
   | { ok: true; pipeline: Pipeline; from: PipelineStatus }
   | { ok: false; current: Pipeline | undefined };
-
-const now = sql<Date>`now()`;
 
 /**
  * THE transition function (invariant 1): allowed-from check, conditional UPDATE, event row and the
@@ -61,7 +59,7 @@ export function transition(db: Tx, subjects: Subjects, req: TransitionRequest): 
         finished_at: null,
       }));
     } else if (to === 'Running') {
-      update = update.set({ started_at: sql<Date>`coalesce(started_at, now())` });
+      update = update.set({ started_at: firstTime('started_at') });
     } else if (isTerminal(to)) {
       update = update.set({ finished_at: now });
     }
@@ -87,7 +85,7 @@ export function transition(db: Tx, subjects: Subjects, req: TransitionRequest): 
     if (to === 'Running') {
       await trx
         .updateTable('pipeline_attempts')
-        .set({ started_at: sql<Date>`coalesce(started_at, now())` })
+        .set({ started_at: firstTime('started_at') })
         .where('pipeline_id', '=', cur.id)
         .where('attempt', '=', pipeline.attempt)
         .execute();
