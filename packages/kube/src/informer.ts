@@ -35,6 +35,7 @@ export interface RunningInformer<T> {
 const DEFAULT_BACKOFF = { initialMs: 1_000, maxMs: 30_000 };
 const DEFAULT_WATCHDOG_MS = 5 * 60_000;
 const DEFAULT_LIST_TIMEOUT_MS = 60_000;
+const STOP_WAIT_MS = 2_000;
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -168,8 +169,16 @@ export function startInformer<T extends KubernetesObject>(
       if (restartTimer !== undefined) clearTimeout(restartTimer);
       restartTimer = undefined;
       await lw.stop();
-      // A start in flight (list, then watch) ignores stop(); wait for it and stop what it opened.
-      await starting;
+      // A start in flight (list, then watch) ignores stop(); wait for it (bounded) and stop what it opened.
+      // Anything later is closed by the event handlers, which stop the watch once `stopped` is set.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        starting,
+        new Promise<void>((r) => {
+          timer = setTimeout(r, STOP_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
       await lw.stop();
     },
   };
