@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { enqueue, insertPipeline } from '@po/db';
 import { createTestDatabase, newPipelineRow, type TestDatabase } from '@po/db/testing';
+import { sql } from 'kysely';
 import { pino } from 'pino';
 import { startOutboxRelay } from './index.ts';
 import { createTestBus, queuedMessage, recordingMetrics, type TestBus, waitFor } from './testing.ts';
@@ -115,6 +116,38 @@ test('NATS unavailable: rows stay unpublished and go out once it is back', async
   const relay = startOutboxRelay({ db: tdb.db, connectionString: tdb.url, nc: bus.nc, logger, pollMs: 50 });
   try {
     await waitFor(async () => (await unpublished()) === 0, 'published once NATS is reachable');
+  } finally {
+    await relay.stop();
+  }
+});
+
+test('the LISTEN connection is re-established after it is killed', async () => {
+  const relay = startOutboxRelay({
+    db: tdb.db,
+    connectionString: tdb.url,
+    nc: bus.nc,
+    logger,
+    pollMs: 600_000,
+  });
+  const listeners = async () =>
+    (
+      await sql<{ pid: number }>`select pid from pg_stat_activity
+        where datname = current_database() and application_name = 'outbox-relay' and query ilike 'listen%'`.execute(
+        tdb.db,
+      )
+    ).rows.map((r) => r.pid);
+  try {
+    const [pid] = await waitFor(async () => {
+      const l = await listeners();
+      return l.length === 1 ? l : undefined;
+    }, 'listener');
+    await sql`select pg_terminate_backend(${pid})`.execute(tdb.db);
+    await waitFor(async () => {
+      const l = await listeners();
+      return l.length === 1 && l[0] !== pid;
+    }, 'new listener');
+    await enqueue(tdb.db, bus.subjects.pipelineQueued, queuedMessage('after-listener-restart'));
+    await waitFor(async () => (await unpublished()) === 0, 'published via the new listener');
   } finally {
     await relay.stop();
   }

@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 import { type BusMetrics, metricSubject } from './metrics.ts';
 import { publishRaw } from './publish.ts';
 
+const LISTENER_RETRY_MS = 500;
+
 export interface OutboxRelayOptions {
   db: Kysely<Database>;
   /** For the dedicated LISTEN connection (LISTEN needs a session; a pooled client would lose it). */
@@ -71,7 +73,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       client.end().catch(() => {});
       if (stopped) return;
       if (err) log.warn({ err }, 'outbox listener lost; reconnecting');
-      listenerRetry = setTimeout(() => void listen(), pollMs);
+      listenerRetry = setTimeout(() => void listen(), LISTENER_RETRY_MS);
     };
     listener = client;
     client.on('error', reconnect);
