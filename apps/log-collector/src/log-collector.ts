@@ -88,6 +88,8 @@ export class LogCollector {
           attempt: msg.attempt,
           podName: pod,
           lines,
+          // The whole log from its first line: whatever the live tail already stored is skipped.
+          offset: 0,
           capBytes: this.#o.capBytes,
         });
         cut ||= r.truncated;

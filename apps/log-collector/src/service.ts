@@ -1,8 +1,11 @@
+import type { V1Pod } from '@kubernetes/client-node';
 import { startConsumer } from '@po/bus';
-import { CONSUMERS, PipelineFinished, streams } from '@po/contracts';
-import { createJobsApi, loadKubeConfig, readPodLog } from '@po/kube';
+import { CONSUMERS, MANAGED_SELECTOR, PipelineFinished, streams } from '@po/contracts';
+import { appendLogs } from '@po/db';
+import { createJobsApi, followPodLog, loadKubeConfig, readPodLog, startInformer } from '@po/kube';
 import { bootService, type ServiceConfig } from '@po/runtime';
 import type { Tracing } from '@po/telemetry';
+import { LiveTail } from './live-tail.ts';
 import { LogCollector } from './log-collector.ts';
 
 export interface LogCollectorConfig extends ServiceConfig {
@@ -27,6 +30,25 @@ export async function runLogCollector(config: LogCollectorConfig, tracing: Traci
     maxTries: config.LOG_CAPTURE_MAX_TRIES,
     listPods: (ns, job) => jobs.listPods(ns, job),
     readLog: (ns, pod) => readPodLog(kc, ns, pod),
+  });
+  const live = new LiveTail({
+    logger: ctx.logger.child({ component: 'live-tail' }),
+    follow: (ns, pod) => followPodLog(kc, ns, pod),
+    store: async (req) => {
+      await appendLogs(ctx.db, { ...req, capBytes: config.LOG_CAP_BYTES });
+    },
+  });
+  const pods = startInformer<V1Pod>(kc, {
+    kind: 'pods',
+    namespace: config.K8S_NAMESPACE,
+    labelSelector: MANAGED_SELECTOR,
+    logger: ctx.logger.child({ informer: 'pods' }),
+    onChange: (pod) => live.podChanged(pod),
+    onDelete: () => {},
+  });
+  ctx.lifecycle.add('live-tail', async () => {
+    await pods.stop();
+    await live.stop();
   });
   const consumer = startConsumer({
     nc: ctx.nc,

@@ -142,3 +142,25 @@ test('markLogsCaptured records once and enqueues one JobDelete', async () => {
     .execute();
   assert.equal(events.length, 1);
 });
+
+test('overlapping appends with offsets (live follower, then final capture) store every line once, in order', async () => {
+  const id = await admittedPipeline();
+  const append = (offset: number, ...texts: string[]) =>
+    appendLogs(tdb.db, {
+      pipelineId: id,
+      attempt: 1,
+      podName: 'p',
+      lines: lines(...texts),
+      offset,
+      capBytes: 1 << 20,
+    });
+  await append(0, 'a', 'b');
+  await append(1, 'b', 'c'); // overlaps by one line
+  await append(5, 'f'); // would leave a gap (d, e missing): skipped
+  await append(0, 'a', 'b', 'c', 'd', 'e', 'f'); // the final capture reads the whole log
+  await append(0, 'a', 'b', 'c', 'd', 'e', 'f'); // redelivered capture: nothing new
+  assert.deepEqual(
+    (await stored(id)).map((r) => r.line),
+    ['a', 'b', 'c', 'd', 'e', 'f'],
+  );
+});

@@ -5,6 +5,12 @@ export interface AppendLogs {
   attempt: number;
   podName: string;
   lines: { ts: Date | null; line: string }[];
+  /**
+   * Index of `lines[0]` in the pod's log, for appenders that may overlap (a live follower and the
+   * final capture): lines the pod already has stored are skipped, so each line is stored once.
+   * Omitted: the lines are appended as they are.
+   */
+  offset?: number;
   /** Per pipeline, summed over its attempts. */
   capBytes: number;
 }
@@ -40,13 +46,26 @@ export function appendLogs(db: Tx, req: AppendLogs): Promise<AppendLogsResult> {
       throw new Error(`pipeline ${req.pipelineId} has no attempt ${req.attempt}`);
     }
     if (attempts.some((a) => a.logs_truncated)) return { bytes: 0, truncated: true };
+    let lines = req.lines;
+    if (req.offset !== undefined) {
+      const stored = await trx
+        .selectFrom('pipeline_logs')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('pipeline_id', '=', req.pipelineId)
+        .where('attempt', '=', req.attempt)
+        .where('pod_name', '=', req.podName)
+        .executeTakeFirstOrThrow();
+      const n = Number(stored.n);
+      // A gap (lines before `offset` never stored) is left for a later append that starts earlier.
+      lines = n < req.offset ? [] : lines.slice(n - req.offset);
+    }
 
     let room = req.capBytes - attempts.reduce((sum, a) => sum + a.logs_bytes, 0);
     let bytes = 0;
     let truncated = false;
     const rows: { pipeline_id: string; attempt: number; pod_name: string; ts: Date | null; line: string }[] =
       [];
-    for (const { ts, line } of req.lines) {
+    for (const { ts, line } of lines) {
       const size = Buffer.byteLength(line, 'utf8');
       if (size > room) {
         truncated = true;
@@ -57,7 +76,7 @@ export function appendLogs(db: Tx, req: AppendLogs): Promise<AppendLogsResult> {
       rows.push({ pipeline_id: req.pipelineId, attempt: req.attempt, pod_name: req.podName, ts, line });
     }
     if (truncated) {
-      const last = rows.at(-1)?.ts ?? req.lines[rows.length]?.ts ?? null;
+      const last = rows.at(-1)?.ts ?? lines[rows.length]?.ts ?? null;
       rows.push({
         pipeline_id: req.pipelineId,
         attempt: req.attempt,
