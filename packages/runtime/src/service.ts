@@ -1,9 +1,9 @@
-import type { Database } from '@po/db';
-import { createDb } from '@po/db';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats, startOutboxRelay } from '@po/bus';
 import { type Subjects, subjects as subjectsFor } from '@po/contracts';
+import type { Database } from '@po/db';
+import { createDb } from '@po/db';
 import { createLogger, createMetrics, type Logger, type Metrics } from '@po/telemetry';
-import type { NatsConnection } from '@nats-io/transport-node';
 import { type Kysely, sql } from 'kysely';
 import { Lifecycle } from './lifecycle.ts';
 import { type ReadinessChecks, startOpsServer } from './ops-server.ts';
@@ -63,5 +63,14 @@ export async function bootService(name: string, config: ServiceConfig): Promise<
   lifecycle.add('ops-server', ops.close);
   logger.info({ opsPort: ops.port }, 'ops server listening');
 
-  return { name, logger, metrics, lifecycle, db: database.db, nc, subjects: subjectsFor(config.BUS_PREFIX), checks };
+  return {
+    name,
+    logger,
+    metrics,
+    lifecycle,
+    db: database.db,
+    nc,
+    subjects: subjectsFor(config.BUS_PREFIX),
+    checks,
+  };
 }
