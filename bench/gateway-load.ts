@@ -1,0 +1,173 @@
+/**
+ * Load test for POST /pipelines: starts the gateway as its own process (apps/gateway/src/main.ts) on a
+ * fresh database and bus prefix, then
+ *   1. fixed rate: RATE req/s for DURATION s (open loop: requests are sent on schedule whatever the
+ *      latency), reporting p50/p90/p99/max latency;
+ *   2. saturation: CONCURRENCY requests in flight for DURATION s, reporting accepted pipelines/s.
+ * Run: pnpm exec node bench/gateway-load.ts [--rate 500] [--duration 10] [--concurrency 64]
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { connectNats, deleteStreams, provision } from '@po/bus';
+import { dropDatabase, freePort, prepareDatabase } from '@po/devstack';
+
+const { values } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '500' },
+    duration: { type: 'string', default: '10' },
+    concurrency: { type: 'string', default: '64' },
+  },
+});
+const RATE = Number(values.rate);
+const DURATION_S = Number(values.duration);
+const CONCURRENCY = Number(values.concurrency);
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+const id = randomBytes(4).toString('hex');
+const databaseUrl = `postgres://root@127.0.0.1:5432/po_bench_${id}`;
+const prefix = `b${id}`;
+const key = `bench-${randomBytes(8).toString('hex')}`;
+const port = await freePort();
+
+await prepareDatabase(databaseUrl);
+const nc = await connectNats({ servers: 'nats://127.0.0.1:4222', name: 'bench' });
+await provision(nc, prefix);
+const gateway: ChildProcess = spawn(process.execPath, ['apps/gateway/src/main.ts'], {
+  cwd: ROOT,
+  env: {
+    PATH: process.env.PATH,
+    DATABASE_URL: databaseUrl,
+    BUS_PREFIX: prefix,
+    PORT: String(port),
+    DEV_API_KEY: key,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_IP_PER_SECOND: '1000000',
+    RATE_LIMIT_IP_BURST: '1000000',
+    RATE_LIMIT_TENANT_PER_SECOND: '1000000',
+    RATE_LIMIT_TENANT_BURST: '1000000',
+  },
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
+
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+const body = JSON.stringify({
+  pipeline_type: 'DataProcessing',
+  config: { input_path: '/data/in.csv', output_path: '/data/out.json' },
+  priority: 'Normal',
+});
+
+function post(): Promise<{ status: number; ms: number }> {
+  const start = performance.now();
+  return new Promise((resolve) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/pipelines',
+        method: 'POST',
+        agent,
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - start }));
+      },
+    );
+    req.on('error', () => resolve({ status: 0, ms: performance.now() - start }));
+    req.end(body);
+  });
+}
+
+async function waitReady(): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('gateway not ready');
+}
+
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+async function fixedRate(rate: number, seconds: number) {
+  const total = rate * seconds;
+  const intervalMs = 1000 / rate;
+  const start = performance.now();
+  const pending: Promise<{ status: number; ms: number }>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + i * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    pending.push(post());
+  }
+  const sendSeconds = (performance.now() - start) / 1000;
+  const results = await Promise.all(pending);
+  const elapsed = (performance.now() - start) / 1000;
+  const ok = results.filter((r) => r.status === 201);
+  const lat = ok.map((r) => r.ms).sort((a, b) => a - b);
+  return {
+    sent: total,
+    accepted: ok.length,
+    errors: total - ok.length,
+    sendRate: total / sendSeconds,
+    completedRate: ok.length / elapsed,
+    p50: pct(lat, 50),
+    p90: pct(lat, 90),
+    p99: pct(lat, 99),
+    max: lat.at(-1) ?? NaN,
+  };
+}
+
+async function saturate(concurrency: number, seconds: number) {
+  const end = performance.now() + seconds * 1000;
+  let accepted = 0;
+  let errors = 0;
+  const lat: number[] = [];
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const r = await post();
+        if (r.status === 201) {
+          accepted += 1;
+          lat.push(r.ms);
+        } else errors += 1;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - start) / 1000;
+  lat.sort((a, b) => a - b);
+  return { accepted, errors, perSecond: accepted / elapsed, p50: pct(lat, 50), p99: pct(lat, 99) };
+}
+
+const f = (n: number) => n.toFixed(1);
+try {
+  await waitReady();
+  await saturate(16, 2); // warm-up: JIT, pool connections, caches
+  const fixed = await fixedRate(RATE, DURATION_S);
+  console.log(
+    `fixed rate ${RATE}/s for ${DURATION_S}s: sent ${fixed.sent}, accepted ${fixed.accepted}, errors ${fixed.errors}, sent at ${f(fixed.sendRate)}/s, completed at ${f(fixed.completedRate)}/s, latency ms p50 ${f(fixed.p50)} p90 ${f(fixed.p90)} p99 ${f(fixed.p99)} max ${f(fixed.max)}`,
+  );
+  const sat = await saturate(CONCURRENCY, DURATION_S);
+  console.log(
+    `saturation (${CONCURRENCY} in flight, ${DURATION_S}s): ${f(sat.perSecond)} accepted pipelines/s, errors ${sat.errors}, latency ms p50 ${f(sat.p50)} p99 ${f(sat.p99)}`,
+  );
+} finally {
+  gateway.kill('SIGTERM');
+  await new Promise((r) => gateway.once('exit', r));
+  agent.destroy();
+  await deleteStreams(nc, prefix);
+  await nc.close();
+  await dropDatabase(databaseUrl);
+}
