@@ -18,7 +18,7 @@ import { type FieldSelector, fieldValue, type LabelSelector, matchFields, matchL
 import { ApiError, alreadyExists, badRequest, conflict, gone, notFound, qualified } from './status.ts';
 import { objKey, type Store } from './store.ts';
 import type { Job, KubeObject, Pod, PodSpec } from './types.ts';
-import { isRecord, now } from './types.ts';
+import { clone, isRecord, now } from './types.ts';
 
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 
@@ -141,7 +141,7 @@ export class Cluster {
         `the object provided is unrecognized (must be of type ${info.kind}): ${String(body.kind)}`,
       );
     }
-    const obj = { ...structuredClone(body), apiVersion: apiVersionOf(info), kind: info.kind } as KubeObject;
+    const obj = { ...clone(body), apiVersion: apiVersionOf(info), kind: info.kind } as KubeObject;
     obj.apiVersion = apiVersionOf(info);
     obj.kind = info.kind;
     obj.metadata ??= {};
@@ -259,9 +259,9 @@ export class Cluster {
     }
     let next: KubeObject;
     if (subresource === 'status') {
-      next = { ...structuredClone(cur), status: structuredClone(inBody.status) };
+      next = { ...clone(cur), status: clone(inBody.status) };
     } else {
-      next = structuredClone(inBody);
+      next = clone(inBody);
       next.apiVersion = cur.apiVersion;
       next.kind = cur.kind;
       next.metadata = {
@@ -278,7 +278,7 @@ export class Cluster {
           next.metadata.deletionGracePeriodSeconds = cur.metadata.deletionGracePeriodSeconds;
         }
       }
-      if (info.subresources.includes('status')) next.status = structuredClone(cur.status);
+      if (info.subresources.includes('status')) next.status = clone(cur.status);
       if (JSON.stringify(cur.spec) !== JSON.stringify(next.spec)) {
         next.metadata.generation = (cur.metadata.generation ?? 1) + 1;
       }
@@ -306,7 +306,7 @@ export class Cluster {
     const cur = this.get(info, ns, name);
     let patched: unknown;
     try {
-      patched = applyPatch(contentType, structuredClone(cur), patchBody);
+      patched = applyPatch(contentType, clone(cur), patchBody);
     } catch (e) {
       if (e instanceof PatchTestFailed) throw new ApiError(422, 'Invalid', e.message);
       throw e;
@@ -382,7 +382,7 @@ export class Cluster {
           const prevGrace = cur.metadata.deletionGracePeriodSeconds ?? grace;
           if (grace >= prevGrace) return { object: cur, removed: false };
         }
-        const next = structuredClone(pod);
+        const next = clone(pod);
         next.metadata.deletionTimestamp = new Date(Date.now() + grace * 1000)
           .toISOString()
           .replace(/\.\d{3}Z$/, 'Z');
@@ -399,7 +399,7 @@ export class Cluster {
     }
     if (finalizers.length > 0) {
       if (cur.metadata.deletionTimestamp) return { object: cur, removed: false };
-      const next = structuredClone(cur);
+      const next = clone(cur);
       next.metadata.deletionTimestamp = now();
       next.metadata.deletionGracePeriodSeconds = 0;
       next.metadata.finalizers = finalizers;
@@ -412,7 +412,7 @@ export class Cluster {
   private orphanDependents(owner: KubeObject) {
     const uid = owner.metadata.uid ?? '';
     for (const d of this.store.dependents(uid)) {
-      const next = structuredClone(d.object);
+      const next = clone(d.object);
       next.metadata.ownerReferences = (next.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
       if (next.metadata.ownerReferences.length === 0) delete next.metadata.ownerReferences;
       this.store.update(d.resource, next);
@@ -421,7 +421,7 @@ export class Cluster {
 
   private deleteNamespace(cur: KubeObject): DeleteResult {
     if (!cur.metadata.deletionTimestamp) {
-      const next = structuredClone(cur);
+      const next = clone(cur);
       next.metadata.deletionTimestamp = now();
       next.status = { phase: 'Terminating' };
       this.store.update('namespaces', next);

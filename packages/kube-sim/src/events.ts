@@ -1,8 +1,8 @@
 // core/v1 Events for the controllers' notable actions (what `kubectl describe` shows).
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Store } from './store.ts';
 import type { KubeObject } from './types.ts';
-import { now } from './types.ts';
+import { now, randomHex } from './types.ts';
 
 export interface EventSource {
   component: string;
@@ -12,12 +12,14 @@ export interface EventSource {
 export class EventRecorder {
   private readonly store: Store;
   private readonly max: number;
-  private readonly fifo: { ns: string; name: string }[] = [];
+  // A ring of the recorded events' keys: the oldest is removed once `max` is reached.
+  private readonly ring: ({ ns: string; name: string } | undefined)[] = [];
+  private head = 0;
   enabled = true;
 
-  constructor(store: Store, max = 20_000) {
+  constructor(store: Store, max = 10_000) {
     this.store = store;
-    this.max = max;
+    this.max = Math.max(1, max);
   }
 
   record(
@@ -32,7 +34,7 @@ export class EventRecorder {
     const ns = obj.metadata.namespace ?? 'default';
     if (!this.store.get('namespaces', undefined, ns)) return;
     const ts = now();
-    const name = `${obj.metadata.name}.${randomBytes(8).toString('hex')}`;
+    const name = `${obj.metadata.name}.${randomHex(16)}`;
     const involvedObject: Record<string, unknown> = {
       kind: obj.kind,
       namespace: ns,
@@ -59,10 +61,13 @@ export class EventRecorder {
       reportingInstance: source.host ?? '',
     };
     this.store.create('events', ev);
-    this.fifo.push({ ns, name });
-    while (this.fifo.length > this.max) {
-      const old = this.fifo.shift();
-      if (old) this.store.remove('events', old.ns, old.name);
+    if (this.ring.length < this.max) {
+      this.ring.push({ ns, name });
+      return;
     }
+    const old = this.ring[this.head];
+    if (old) this.store.remove('events', old.ns, old.name);
+    this.ring[this.head] = { ns, name };
+    this.head = (this.head + 1) % this.max;
   }
 }

@@ -4,6 +4,7 @@ import type { Cluster } from './cluster.ts';
 import { findResource, type ResourceInfo } from './resources.ts';
 import type { StoreEvent } from './store.ts';
 import type { KubeObject } from './types.ts';
+import { clone } from './types.ts';
 
 function infoOf(resource: string): ResourceInfo | undefined {
   return findResource('', 'v1', resource) ?? findResource('batch', 'v1', resource);
@@ -84,7 +85,7 @@ export class GarbageCollector {
     if (blocking) return;
     const info = infoOf(owner.resource);
     if (!info) return;
-    const next = structuredClone(owner.object);
+    const next = clone(owner.object);
     next.metadata.finalizers = (next.metadata.finalizers ?? []).filter((f) => f !== 'foregroundDeletion');
     if (next.metadata.finalizers.length === 0) delete next.metadata.finalizers;
     this.cluster.commitUpdate(info, next);

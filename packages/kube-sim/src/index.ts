@@ -31,11 +31,11 @@ export interface KubeSimOptions {
   kubeconfigPath?: string;
   /** scratch dirs for pod processes (default os.tmpdir()) */
   workDir?: string;
-  /** bounded event history size for 410 Gone (default 10000) */
+  /** bounded event history size for 410 Gone (default 1000, like a watch cache) */
   watchHistory?: number;
   /** interval of BOOKMARK events on watches with allowWatchBookmarks (default 10000 ms) */
   bookmarkIntervalMs?: number;
-  /** record core/v1 Events (default true); at most this many are kept (default 20000) */
+  /** record core/v1 Events (default true); at most this many are kept (default 10000); 0 disables */
   maxEvents?: number;
 }
 
@@ -54,10 +54,10 @@ export interface KubeSim {
 }
 
 export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> {
-  const store = new Store(opts.watchHistory ?? 10_000);
+  const store = new Store(opts.watchHistory ?? 1_000);
   const cluster = new Cluster(store);
   const logs = new LogStore();
-  const events = new EventRecorder(store, opts.maxEvents ?? 20_000);
+  const events = new EventRecorder(store, opts.maxEvents ?? 10_000);
   if (opts.maxEvents === 0) events.enabled = false;
   const watches = new Set<ActiveWatch>();
   const faults = new Faults({

@@ -8,6 +8,7 @@ import { INDEX_LABEL, reconcileJob, type Tracked } from './job-reconcile.ts';
 import { JOBS, PODS } from './resources.ts';
 import { objKey, type StoreEvent } from './store.ts';
 import type { Container, Job, Pod } from './types.ts';
+import { clone } from './types.ts';
 
 const SOURCE = { component: 'job-controller' };
 
@@ -146,7 +147,7 @@ export class JobController {
     if (JSON.stringify(r.status) !== JSON.stringify(job.status ?? {})) {
       const cur = this.cluster.store.get('jobs', ns, name);
       if (cur && cur.metadata.uid === uid) {
-        const next = structuredClone(cur) as Job;
+        const next = clone(cur) as Job;
         next.status = r.status;
         this.cluster.store.update('jobs', next);
       }
@@ -186,7 +187,7 @@ export class JobController {
 
   private createPod(job: Job, index: number | undefined): Pod | undefined {
     const jobName = job.metadata.name ?? '';
-    const tpl = structuredClone(job.spec.template);
+    const tpl = clone(job.spec.template);
     const labels = { ...(tpl.metadata?.labels ?? {}) };
     const annotations = { ...(tpl.metadata?.annotations ?? {}) };
     const spec = tpl.spec;

@@ -2,7 +2,6 @@
 // completes it after a set time (fast mode), reports status like the real kubelet, keeps logs,
 // and carries out graceful deletion (SIGTERM, then SIGKILL after the grace period).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +10,7 @@ import type { EventRecorder } from './events.ts';
 import type { LogStore } from './logs.ts';
 import type { StoreEvent } from './store.ts';
 import type { Condition, Container, ContainerStatus, EnvVar, Pod, PodStatus } from './types.ts';
-import { now } from './types.ts';
+import { clone, now, randomHex } from './types.ts';
 
 export const NODE_NAME = 'kube-sim-node';
 const NODE_IP = '10.0.0.10';
@@ -188,7 +187,7 @@ export class Kubelet {
   private writeStatus(ns: string, name: string, uid: string, mutate: (p: Pod) => void): Pod | undefined {
     const cur = this.current(ns, name, uid);
     if (!cur) return undefined;
-    const next = structuredClone(cur);
+    const next = clone(cur);
     mutate(next);
     return this.cluster.store.update('pods', next) as Pod;
   }
@@ -266,7 +265,7 @@ export class Kubelet {
   }
 
   private containerId(): string {
-    return `containerd://${randomBytes(32).toString('hex')}`;
+    return `containerd://${randomHex(64)}`;
   }
 
   private startContainer(run: PodRun, c: Container) {

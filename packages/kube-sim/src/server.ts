@@ -13,7 +13,7 @@ import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { ApiError, badRequest, methodNotAllowed, pathNotFound, successStatus } from './status.ts';
 import { toTable, wantsTable } from './table.ts';
 import type { KubeObject, Pod } from './types.ts';
-import { isRecord, now } from './types.ts';
+import { clone, isRecord, now } from './types.ts';
 import { type ActiveWatch, serveWatch } from './watch.ts';
 
 export interface ServerContext {
@@ -271,7 +271,7 @@ async function handleResource(
     await readBody(req);
     const pod = cluster.get(PODS, ns, name) as Pod;
     // Eviction marks the pod with DisruptionTarget (what podFailurePolicy onPodConditions sees).
-    const next = structuredClone(pod);
+    const next = clone(pod);
     const st = next.status ?? {};
     st.conditions = [
       ...(st.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'),

@@ -38,7 +38,7 @@ export class Store {
   /** uid -> "resource\0key" */
   private readonly uidIndex = new Map<string, string>();
 
-  constructor(historySize = 10_000) {
+  constructor(historySize = 1_000) {
     this.historySize = Math.max(1, historySize);
   }
 
@@ -120,13 +120,15 @@ export class Store {
 
   private emit(e: StoreEvent) {
     this.history.push(e);
-    if (this.history.length >= this.historySize * 2) {
+    if (this.history.length >= this.historySize + Math.max(1, this.historySize >> 2)) {
       const drop = this.history.length - this.historySize;
       const last = this.history[drop - 1];
       if (last) this.compactedRv = last.rv;
       this.history = this.history.slice(drop);
     }
     for (const l of this.listeners) l(e);
+    // The JSON is shared by the watchers of this event only; history keeps just the object.
+    e.json = undefined;
   }
 
   private stamp(o: KubeObject): number {

@@ -160,5 +160,40 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 export function now(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return nowCached();
+}
+
+/** Deep copy of JSON data (objects, arrays, primitives): much cheaper than structuredClone. */
+export function clone<T>(v: T): T {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) return v.map(clone) as T;
+  const out: Record<string, unknown> = {};
+  for (const k in v) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x !== undefined) out[k] = clone(x);
+  }
+  return out as T;
+}
+
+let lastSecond = 0;
+let lastStamp = '';
+/** RFC3339 with second precision, as metav1.Time serializes. Cached per second. */
+export function nowCached(): string {
+  const ms = Date.now();
+  const s = Math.floor(ms / 1000);
+  if (s !== lastSecond) {
+    lastSecond = s;
+    lastStamp = new Date(s * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+  return lastStamp;
+}
+
+/** Random lowercase hex (not for secrets: names and container ids). */
+export function randomHex(len: number): string {
+  let s = '';
+  while (s.length < len)
+    s += Math.floor(Math.random() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0');
+  return s.slice(0, len);
 }
