@@ -177,3 +177,38 @@ test('runs up to `concurrency` handlers at once and stop() waits for in-flight o
   assert.equal(peak, 3);
   await waitFor(async () => (await streamMessages(bus.streams.commands)) === 0, 'acks of in-flight messages');
 });
+
+test('a handler slower than ack_wait keeps its message (working() heartbeats), no redelivery', async () => {
+  const slow = await createTestBus({ ackWaitMs: 1500 });
+  const deliveries: number[] = [];
+  const c = startConsumer({
+    nc: slow.nc,
+    stream: slow.streams.commands,
+    consumer: CONSUMERS.scheduler,
+    schema: PipelineQueued,
+    logger,
+    subjects: slow.subjects,
+    concurrency: 2,
+    handler: async (_m, meta) => {
+      deliveries.push(meta.deliveryCount);
+      // Outlast ack_wait three times over; without working() the server would redeliver meanwhile.
+      const until = Date.now() + 4500;
+      await waitFor(() => Date.now() > until, 'slow handler', 10_000);
+    },
+  });
+  try {
+    await publish(jetstream(slow.nc), slow.subjects.pipelineQueued, queuedMessage());
+    await waitFor(
+      async () => {
+        const jsm = await jetstreamManager(slow.nc);
+        return (await jsm.streams.info(slow.streams.commands)).state.messages === 0;
+      },
+      'ack',
+      15_000,
+    );
+    assert.deepEqual(deliveries, [1]);
+  } finally {
+    await c.stop();
+    await slow.close();
+  }
+});

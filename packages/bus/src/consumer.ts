@@ -6,7 +6,7 @@ import {
   jetstreamManager,
   RetentionPolicy,
 } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { millis, type NatsConnection, nanos } from '@nats-io/transport-node';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Subjects } from '@po/contracts';
 import type { Logger } from 'pino';
@@ -82,7 +82,10 @@ export function startConsumer<T>(opts: ConsumerOptions<T>): Stoppable {
     }
   }
 
-  async function handleMessage(m: JsMsg, maxDeliver: number, workQueue: boolean): Promise<void> {
+  async function handleMessage(
+    m: JsMsg,
+    { maxDeliver, workQueue, ackWaitMs }: { maxDeliver: number; workQueue: boolean; ackWaitMs: number },
+  ): Promise<void> {
     const parent = extractContext(m.headers);
     const link = trace.getSpanContext(parent);
     const deliveryCount = m.info.deliveryCount;
@@ -127,14 +130,19 @@ export function startConsumer<T>(opts: ConsumerOptions<T>): Stoppable {
             const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
             return await giveUp(`invalid message: ${issues.join('; ')}`);
           }
+          // A handler slower than ack_wait (a long log capture) must not get the message redelivered
+          // to another replica while it still works on it.
+          const progress = setInterval(() => m.working(), Math.max(100, ackWaitMs / 3));
           try {
             await opts.handler(parsed.data, {
               subject: m.subject,
               deliveryCount,
               headers: headersToRecord(m.headers),
             });
+            clearInterval(progress);
             m.ack();
           } catch (err) {
+            clearInterval(progress);
             const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
             span.recordException(err instanceof Error ? err : reason);
             if (err instanceof Permanent) return await giveUp(reason);
@@ -156,7 +164,9 @@ export function startConsumer<T>(opts: ConsumerOptions<T>): Stoppable {
 
   async function consumeOnce(): Promise<void> {
     const c = await js.consumers.get(opts.stream, opts.consumer);
-    const maxDeliver = opts.maxDeliver ?? (await c.info(true)).config.max_deliver ?? 10;
+    const { config } = await c.info(true);
+    const maxDeliver = opts.maxDeliver ?? config.max_deliver ?? 10;
+    const ackWaitMs = millis(config.ack_wait ?? nanos(30_000));
     const jsm = await jetstreamManager(opts.nc);
     const workQueue = (await jsm.streams.info(opts.stream)).config.retention === RetentionPolicy.Workqueue;
     const msgs = await c.consume({ max_messages: concurrency });
@@ -164,10 +174,10 @@ export function startConsumer<T>(opts: ConsumerOptions<T>): Stoppable {
     void (async () => {
       for await (const s of msgs.status()) {
         const lost =
-          (s.type === 'heartbeats_missed' && s.count >= 2) ||
-          ((s.type === 'consumer_not_found' || s.type === 'stream_not_found') &&
-            (s.type === 'stream_not_found' || s.count >= 2)) ||
-          s.type === 'consumer_deleted';
+          s.type === 'consumer_deleted' ||
+          s.type === 'stream_not_found' ||
+          (s.type === 'consumer_not_found' && s.count >= 2) ||
+          (s.type === 'heartbeats_missed' && s.count >= 2);
         if (lost) {
           log.warn({ status: s.type }, 'consumer lost; re-opening');
           msgs.stop();
@@ -180,7 +190,7 @@ export function startConsumer<T>(opts: ConsumerOptions<T>): Stoppable {
         m.nak();
         continue;
       }
-      const p = handleMessage(m, maxDeliver, workQueue)
+      const p = handleMessage(m, { maxDeliver, workQueue, ackWaitMs })
         .catch((err) => log.error({ err, subject: m.subject }, 'message processing failed'))
         .finally(() => inflight.delete(p));
       inflight.add(p);
