@@ -16,6 +16,7 @@ import { auth, type KeyResolver } from './middleware/auth/index.ts';
 import { jsonBodyOnly } from './middleware/limits/index.ts';
 import { rateLimit } from './middleware/rate-limit/index.ts';
 import { requestId } from './middleware/request-id/index.ts';
+import { type DeadLetterSource, registerDeadLetterRoutes } from './routes/dead-letters.ts';
 import { type ReadinessChecks, registerHealthRoutes } from './routes/health.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
 import { registerLogRoutes } from './routes/logs.ts';
@@ -68,6 +69,8 @@ export interface AppDeps {
   /** Take the client address from X-Forwarded-For (behind an ingress; tests). */
   trustProxy?: boolean;
   service?: PipelineService;
+  /** Dead letters for GET /dead-letters (the route is listed but answers [] without it). */
+  deadLetters?: DeadLetterSource;
 }
 
 const PUBLIC = new Set(['/health', '/ready', '/metrics', '/openapi.json', '/docs']);
@@ -173,6 +176,7 @@ export function createApp(deps: AppDeps): App {
   });
   registerTemplateRoutes(app, { templates: deps.templates });
   registerKeyRoutes(app, { db: deps.db, keys: deps.keys });
+  registerDeadLetterRoutes(app, deps.deadLetters ?? (async () => []));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });
   app.doc('/openapi.json', {

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectNats, startOutboxRelay } from '@po/bus';
+import { connectNats, listDeadLetters, startOutboxRelay } from '@po/bus';
 import { subjects as subjectsFor } from '@po/contracts';
 import { createDb } from '@po/db';
 import { Lifecycle } from '@po/runtime';
@@ -77,6 +77,7 @@ export async function startGateway(
     audit,
     registry: metrics.registry,
     service,
+    deadLetters: (limit) => listDeadLetters(nc, config.BUS_PREFIX, limit),
     namespace: config.K8S_NAMESPACE,
     trustProxy: config.TRUST_PROXY,
     limits: {

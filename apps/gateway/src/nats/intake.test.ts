@@ -12,6 +12,7 @@ import {
 } from '@po/bus';
 import type { ErrorBody, PipelineResponse } from '@po/contracts';
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { PipelineService } from '../service/pipelines.ts';
 import { dataProcessing } from '../testing/fixtures.ts';
 import { createHarness, type Harness } from '../testing/harness.ts';
@@ -110,6 +111,18 @@ describe('NATS intake', () => {
     assert.match(reasons, /Unauthorized/);
     assert.match(reasons, /InvalidConfig: .*priority/);
     assert.match(reasons, /not JSON/);
+    // Visible over HTTP too.
+    const { createApp } = await import('../app.ts');
+    const app = createApp({
+      ...h.deps,
+      registry: new Registry(),
+      deadLetters: (limit) => listDeadLetters(nc, h.deps.subjects.prefix, limit),
+    });
+    const res = await app.request('/dead-letters', { headers: { authorization: `Bearer ${h.devKey}` } });
+    assert.equal(res.status, 200);
+    const listed = (await res.json()) as { reason: string; original_subject: string }[];
+    assert.ok(listed.length >= 3);
+    assert.ok(listed.every((l) => l.original_subject === h.deps.subjects.submit));
   });
 
   test('request/reply: create, get and cancel answer like HTTP, with the same error kinds', async () => {

@@ -175,6 +175,7 @@ describe('templates, OpenAPI and the seed examples', () => {
       ['/health', 'get'],
       ['/ready', 'get'],
       ['/metrics', 'get'],
+      ['/dead-letters', 'get'],
     ];
     for (const [path, method] of expected) assert.ok(doc.paths[path]?.[method], `${method} ${path}`);
     await SwaggerParser.validate(structuredClone(doc) as never);
