@@ -26,15 +26,23 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(opts: { env?: Record<string, string> } = {}): Promise<Stack> {
+export interface StackOptions {
+  env?: Record<string, string>;
+  /** A private NATS server (fault tests restart it); default the shared one. */
+  natsUrl?: string;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const natsUrl = opts.natsUrl ?? NATS_URL;
   const id = randomBytes(4).toString('hex');
   const dir = mkdtempSync(join(tmpdir(), `po-e2e-${id}-`));
   const databaseUrl = `postgres://root@127.0.0.1:5432/po_e2e_${id}`;
   const busPrefix = `t${id}`;
   const apiKey = `key-${randomBytes(12).toString('hex')}`;
   await prepareDatabase(databaseUrl);
-  const nc = await connectNats({ servers: NATS_URL, name: 'e2e' });
-  await provision(nc, busPrefix);
+  const nc = await connectNats({ servers: natsUrl, name: 'e2e' });
+  // A short ack wait so a killed service's unacknowledged messages come back within a test's patience.
+  await provision(nc, busPrefix, { ackWaitMs: 5_000 });
   const sim = await startKubeSim({
     kubeconfigPath: join(dir, 'kubeconfig'),
     namespaces: ['default', NAMESPACE],
@@ -46,7 +54,7 @@ export async function startStack(opts: { env?: Record<string, string> } = {}): P
   try {
     system = await startSystem({
       databaseUrl,
-      natsUrl: NATS_URL,
+      natsUrl,
       busPrefix,
       kubeconfigPath: join(dir, 'kubeconfig'),
       namespace: NAMESPACE,

@@ -53,7 +53,7 @@ export function admitQueued(
       .orderBy('queued_at')
       .orderBy('id')
       .limit(limit)
-      .forUpdate()
+      .forNoKeyUpdate() // see transition(): FK inserts elsewhere take KEY SHARE on these rows
       .skipLocked()
       .execute();
     if (candidates.length === 0) return [];

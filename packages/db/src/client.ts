@@ -23,6 +23,12 @@ export function createDb(opts: DbOptions): DbHandle {
   // An idle client whose server connection dies emits 'error' on the pool; unhandled it would crash
   // the process. The pool discards that client and the next query gets a fresh connection.
   pool.on('error', () => {});
+  // A client checked out but between queries (e.g. inside a transaction awaiting a NATS publish) has
+  // no pool listener; its connection dying would emit an unhandled 'error' and crash the process.
+  // With this listener the client's next query fails instead, and the pool discards it on release.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closing: Promise<void> | undefined;
   return {

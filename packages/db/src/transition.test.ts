@@ -8,7 +8,7 @@ import {
   PipelineStatusChanged,
   subjects as subjectsFor,
 } from '@po/contracts';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { admitQueued, type Database, insertPipeline, transition } from './index.ts';
 import { createTestDatabase, newPipelineRow, type TestDatabase } from './testing.ts';
 
@@ -216,4 +216,41 @@ describe('transition', () => {
     assert.equal(row.status, 'Queued');
     assert.equal((await outbox(p.id)).length, 2);
   });
+});
+
+test('a transition does not deadlock with a writer that updates the attempt and then records an event', async () => {
+  const p = await newPipeline();
+  await admitQueued(db, subjects, { limit: 100 });
+  // Writer A (like markJobCreated): updates the attempt row, then inserts an event row whose foreign
+  // key takes KEY SHARE on the pipeline — while a transition holds the pipeline and waits for the attempt.
+  const a = await db.startTransaction().execute();
+  await a
+    .updateTable('pipeline_attempts')
+    .set({ job_created_at: new Date() })
+    .where('pipeline_id', '=', p.id)
+    .execute();
+  const b = transition(db, subjects, { pipelineId: p.id, to: 'Running' });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const waiting = await sql<{ n: string }>`
+      select count(*) as n from pg_stat_activity
+      where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
+    if (Number(waiting.rows[0]?.n) > 0) break;
+    assert.ok(Date.now() < deadline, 'the transition never blocked on the attempt row');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await a
+    .insertInto('pipeline_events')
+    .values({
+      pipeline_id: p.id,
+      attempt: 1,
+      kind: 'job_created',
+      from_status: null,
+      to_status: null,
+      reason: null,
+    })
+    .execute();
+  await a.commit().execute();
+  const result = await b;
+  assert.equal(result.ok, true);
 });

@@ -34,7 +34,9 @@ export function transition(db: Tx, subjects: Subjects, req: TransitionRequest): 
   return inTransaction(db, async (trx): Promise<TransitionResult> => {
     let select = trx.selectFrom('pipelines').selectAll().where('id', '=', req.pipelineId);
     if (req.tenantId !== undefined) select = select.where('tenant_id', '=', req.tenantId);
-    const cur = await select.forUpdate().executeTakeFirst();
+    // NO KEY UPDATE, not UPDATE: writers that insert rows referencing this pipeline (events, attempt
+    // milestones) take KEY SHARE on it for the foreign key, and must not deadlock against a transition.
+    const cur = await select.forNoKeyUpdate().executeTakeFirst();
     if (
       !cur ||
       !canTransition(cur.status, req.to) ||
