@@ -17,6 +17,7 @@ const NATS_URL = 'nats://127.0.0.1:4222';
 export interface Stack {
   system: System;
   sim: KubeSim;
+  kc: KubeConfig;
   batch: BatchV1Api;
   core: CoreV1Api;
   dir: string;
@@ -69,6 +70,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   return {
     system,
     sim,
+    kc,
     batch: kc.makeApiClient(BatchV1Api),
     core: kc.makeApiClient(CoreV1Api),
     dir,
