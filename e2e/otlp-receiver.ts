@@ -38,9 +38,9 @@ interface OtlpExport {
   }[];
 }
 
-const valueOf = (v: OtlpAnyValue): unknown => v.stringValue ?? v.intValue ?? v.boolValue ?? v.doubleValue;
+const scalarOf = (v: OtlpAnyValue): unknown => v.stringValue ?? v.intValue ?? v.boolValue ?? v.doubleValue;
 const toRecord = (kvs: OtlpKeyValue[] = []) =>
-  Object.fromEntries(kvs.map((kv) => [kv.key, valueOf(kv.value)]));
+  Object.fromEntries(kvs.map((kv) => [kv.key, scalarOf(kv.value)]));
 
 export async function startOtlpReceiver(): Promise<{
   url: string;
