@@ -19,7 +19,7 @@ const base = (pipelineId: string, attempt: number, suffix: string) => ({
 });
 
 export function statusChanged(
-  p: Pipeline,
+  p: Pick<Pipeline, 'id' | 'attempt' | 'status'>,
   from: PipelineStatus | null,
   reason: string | null,
 ): PipelineStatusChanged {
@@ -30,7 +30,7 @@ export function statusChanged(
   };
 }
 
-export function queued(p: Pipeline): PipelineQueued {
+export function queued(p: Pick<Pipeline, 'id' | 'attempt' | 'priority'>): PipelineQueued {
   return { ...base(p.id, p.attempt, 'queued'), type: 'pipeline.queued', data: { priority: p.priority } };
 }
 

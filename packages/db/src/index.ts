@@ -1,3 +1,4 @@
+export { dropDatabase, ensureDatabase } from './admin.ts';
 export { type AdmitOptions, admitQueued } from './admission.ts';
 export {
   type EventInput,
@@ -11,7 +12,7 @@ export { createDb, type DbHandle, type DbOptions } from './client.ts';
 export { type AppendLogs, type AppendLogsResult, appendLogs, truncationMarker } from './logs.ts';
 export { migrateToLatest } from './migrate.ts';
 export { activeTraceHeaders, enqueue } from './outbox.ts';
-export { getPipeline, type InsertPipelineResult, insertPipeline } from './pipelines.ts';
+export { getPipeline, type InsertPipelineResult, insertPipeline, insertPipelines } from './pipelines.ts';
 export * from './schema.ts';
 export { type TransitionRequest, type TransitionResult, transition } from './transition.ts';
 export { inTransaction, type Tx } from './tx.ts';

@@ -1,7 +1,7 @@
-import type { Subjects } from '@po/contracts';
-import type { Kysely } from 'kysely';
+import type { BusMessage, Subjects } from '@po/contracts';
+import { type Kysely, sql } from 'kysely';
 import { queued, statusChanged } from './envelopes.ts';
-import { enqueue, traceHeadersFor } from './outbox.ts';
+import { activeTraceHeaders } from './outbox.ts';
 import type { Database, NewPipeline, Pipeline } from './schema.ts';
 import type { Tx } from './tx.ts';
 
@@ -20,52 +20,186 @@ export async function insertPipeline(
   subjects: Subjects,
   row: NewPipeline,
 ): Promise<InsertPipelineResult> {
-  const values: NewPipeline = {
-    ...row,
-    status: 'Queued',
-    attempt: 1,
-    admitted_at: null,
-    traceparent: row.traceparent ?? traceHeadersFor(null).traceparent ?? null,
+  const [result] = await insertPipelines(db, subjects, [row]);
+  if (!result) throw new Error('insertPipelines returned no result');
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
+}
+
+interface Prepared {
+  index: number;
+  values: NewPipeline;
+  messages: { subject: string; message: BusMessage; headers: Record<string, string> }[];
+}
+
+/**
+ * Inserts many pipelines as Queued (attempt 1), each with its first 'transition' event and its two
+ * outbox messages (status notification + queued command), in ONE statement: one round trip and one
+ * commit (one WAL flush) for the whole batch. The result at index i answers rows[i]:
+ * - `{ created: true }` when it was inserted;
+ * - `{ created: false, existing }` when its (tenant_id, idempotency_key) was already taken — by an
+ *   earlier pipeline, a concurrent one (ON CONFLICT waits for it to commit), or an earlier row of
+ *   this batch — exactly as for a single insert;
+ * - rejected with the row's own error. A batch the database refuses (a constraint, a deadlock, a
+ *   lost connection) commits nothing, so each row is then inserted on its own, in order, and gets
+ *   its own answer.
+ *
+ * Trace context: a row's `traceparent` (the pipeline's root) is what its messages continue; when it
+ * is not given, the active context's is used, as for a single insert.
+ */
+export async function insertPipelines(
+  db: Tx,
+  subjects: Subjects,
+  rows: readonly NewPipeline[],
+): Promise<PromiseSettledResult<InsertPipelineResult>[]> {
+  if (rows.length === 0) return [];
+  const prepared = rows.map((row, index) => prepare(subjects, row, index));
+  try {
+    return await insertBatch(db, prepared);
+  } catch (err) {
+    if (rows.length === 1) return [{ status: 'rejected', reason: err }];
+    // One by one, in order: the answers are those of inserting the rows in sequence.
+    const results: PromiseSettledResult<InsertPipelineResult>[] = [];
+    for (const p of prepared) {
+      try {
+        const [one] = await insertBatch(db, [p]);
+        results.push(one ?? { status: 'rejected', reason: new Error('no result') });
+      } catch (e) {
+        results.push({ status: 'rejected', reason: e });
+      }
+    }
+    return results;
+  }
+}
+
+function prepare(subjects: Subjects, row: NewPipeline, index: number): Prepared {
+  const active = row.traceparent == null ? activeTraceHeaders() : undefined;
+  const traceparent = row.traceparent ?? active?.traceparent ?? null;
+  const values: NewPipeline = { ...row, status: 'Queued', attempt: 1, admitted_at: null, traceparent };
+  const headers = active ?? (traceparent ? { traceparent } : {});
+  // The row as it will read back, for the message builders (they use id, attempt, status, reason,
+  // priority — all fixed by the insert).
+  const reason = row.reason ?? null;
+  const p = { id: row.id, attempt: 1, status: 'Queued' as const, priority: row.priority };
+  return {
+    index,
+    values,
+    messages: [
+      {
+        subject: subjects.pipelineStatus(row.id),
+        message: statusChanged(p, null, reason),
+        headers,
+      },
+      { subject: subjects.pipelineQueued, message: queued(p), headers },
+    ],
   };
-  const pipeline = await db.transaction().execute(async (trx) => {
-    const inserted = await trx
-      .insertInto('pipelines')
-      .values(values)
-      // ON CONFLICT waits for a concurrent insert of the same key and then does nothing, so the
-      // select below sees the winner's committed row.
-      .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
-      .returningAll()
-      .executeTakeFirst();
-    if (!inserted) return undefined;
-    await trx
-      .insertInto('pipeline_events')
-      .values({
-        pipeline_id: inserted.id,
-        attempt: inserted.attempt,
-        kind: 'transition',
-        from_status: null,
-        to_status: 'Queued',
-        reason: inserted.reason,
-      })
-      .execute();
-    const headers = traceHeadersFor(inserted.traceparent);
-    await enqueue(
-      trx,
-      subjects.pipelineStatus(inserted.id),
-      statusChanged(inserted, null, inserted.reason),
-      headers,
-    );
-    await enqueue(trx, subjects.pipelineQueued, queued(inserted), headers);
-    return inserted;
+}
+
+const keyOf = (tenantId: string | undefined, idempotencyKey: string | null | undefined) =>
+  idempotencyKey == null ? undefined : `${tenantId ?? 'default'}\u0000${idempotencyKey}`;
+
+/** Throws when the statement fails (nothing committed); otherwise one settled result per row. */
+async function insertBatch(
+  db: Tx,
+  batch: readonly Prepared[],
+): Promise<PromiseSettledResult<InsertPipelineResult>[]> {
+  // Rows with an idempotency key in a fixed order, so two concurrent batches that share keys wait for
+  // each other in the same order instead of deadlocking.
+  const ordered = [...batch].sort((a, b) => {
+    const ka = keyOf(a.values.tenant_id, a.values.idempotency_key) ?? '';
+    const kb = keyOf(b.values.tenant_id, b.values.idempotency_key) ?? '';
+    return ka < kb ? -1 : ka > kb ? 1 : a.index - b.index;
   });
-  if (pipeline) return { created: true, pipeline };
-  const existing = await db
-    .selectFrom('pipelines')
+  const messages = sql<{
+    pipeline_id: string;
+    msg_id: string;
+    subject: string;
+    payload: string;
+    headers: string;
+  }>`(values ${sql.join(
+    ordered.flatMap((p) =>
+      p.messages.map(
+        (m) =>
+          sql`(${p.values.id}::uuid, ${m.message.id}::text, ${m.subject}::text, ${JSON.stringify(m.message)}::jsonb, ${JSON.stringify(m.headers)}::jsonb)`,
+      ),
+    ),
+  )})`.as<'m'>(sql`m(pipeline_id, msg_id, subject, payload, headers)`);
+
+  // One statement (atomic on its own): the pipelines, then — for the rows actually inserted — their
+  // first event and their outbox messages. ON CONFLICT waits for a concurrent insert of the same key
+  // and then does nothing, so the select below sees the winner's committed row.
+  const inserted = await db
+    .with('ins', (qb) =>
+      qb
+        .insertInto('pipelines')
+        .values(ordered.map((p) => p.values))
+        .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
+        .returningAll(),
+    )
+    .with('ev', (qb) =>
+      qb
+        .insertInto('pipeline_events')
+        .columns(['pipeline_id', 'attempt', 'kind', 'from_status', 'to_status', 'reason'])
+        .expression((eb) =>
+          eb
+            .selectFrom('ins')
+            .select([
+              'ins.id',
+              'ins.attempt',
+              sql<string>`'transition'`.as('kind'),
+              sql<null>`null::text`.as('from_status'),
+              'ins.status',
+              'ins.reason',
+            ]),
+        ),
+    )
+    .with('ob', (qb) =>
+      qb
+        .insertInto('outbox')
+        .columns(['msg_id', 'subject', 'payload', 'headers'])
+        .expression((eb) =>
+          eb
+            .selectFrom(messages)
+            .select(['m.msg_id', 'm.subject', 'm.payload', 'm.headers'])
+            .where('m.pipeline_id', 'in', eb.selectFrom('ins').select('ins.id')),
+        )
+        .onConflict((oc) => oc.column('msg_id').doNothing()),
+    )
+    .selectFrom('ins')
     .selectAll()
-    .where('tenant_id', '=', row.tenant_id ?? 'default')
-    .where('idempotency_key', '=', row.idempotency_key ?? '')
-    .executeTakeFirstOrThrow();
-  return { created: false, existing };
+    .execute();
+
+  const byId = new Map(inserted.map((p) => [p.id, p]));
+  const lost = batch.filter((p) => !byId.has(p.values.id));
+  const existing = new Map<string, Pipeline>();
+  if (lost.length > 0) {
+    const pairs = lost.map((p) => [p.values.tenant_id ?? 'default', p.values.idempotency_key ?? ''] as const);
+    const rows = await db
+      .selectFrom('pipelines')
+      .selectAll()
+      .where((eb) =>
+        eb(
+          eb.refTuple('tenant_id', 'idempotency_key'),
+          'in',
+          pairs.map(([t, k]) => eb.tuple(t, k)),
+        ),
+      )
+      .execute();
+    for (const r of rows) {
+      const k = keyOf(r.tenant_id, r.idempotency_key);
+      if (k !== undefined) existing.set(k, r);
+    }
+  }
+  return batch.map((p): PromiseSettledResult<InsertPipelineResult> => {
+    const pipeline = byId.get(p.values.id);
+    if (pipeline) return { status: 'fulfilled', value: { created: true, pipeline } };
+    const found = existing.get(keyOf(p.values.tenant_id, p.values.idempotency_key) ?? '');
+    if (found) return { status: 'fulfilled', value: { created: false, existing: found } };
+    return {
+      status: 'rejected',
+      reason: new Error(`pipeline ${p.values.id} was neither inserted nor found by its idempotency key`),
+    };
+  });
 }
 
 /** undefined for an unknown id, including one that is not a UUID (so callers can pass user input). */

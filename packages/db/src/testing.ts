@@ -2,7 +2,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { PRIORITY_RANK } from '@po/contracts';
 import type { Kysely } from 'kysely';
-import pg from 'pg';
+import { dropDatabase, ensureDatabase } from './admin.ts';
 import { createDb } from './client.ts';
 import { migrateToLatest } from './migrate.ts';
 import type { Database, NewPipeline } from './schema.ts';
@@ -15,27 +15,17 @@ export interface TestDatabase {
 
 const DEFAULT_ADMIN_URL = 'postgres://root@127.0.0.1:5432/postgres';
 
-async function admin<T>(adminUrl: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** Creates `t_<random>`, migrates it, and drops it (terminating leftover sessions) on close(). */
 export async function createTestDatabase(opts: { adminUrl?: string } = {}): Promise<TestDatabase> {
   const adminUrl = opts.adminUrl ?? DEFAULT_ADMIN_URL;
   const name = `t_${randomBytes(6).toString('hex')}`;
-  await admin(adminUrl, (c) => c.query(`create database ${name}`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
+  await ensureDatabase(url.toString());
   const handle = createDb({ connectionString: url.toString(), max: 10, applicationName: 'po-test' });
   const drop = async () => {
     await handle.close();
-    await admin(adminUrl, (c) => c.query(`drop database if exists ${name} with (force)`));
+    await dropDatabase(url.toString());
   };
   try {
     await migrateToLatest(handle.db);

@@ -1,4 +1,5 @@
-export { dropDatabase, prepareDatabase } from './database.ts';
+export { dropDatabase } from '@po/db';
+export { prepareDatabase } from './database.ts';
 export { freePort } from './ports.ts';
 export {
   type RunningService,
