@@ -46,3 +46,12 @@ test('subjects are namespaced by prefix and refuse prefixes that would break tok
   assert.throws(() => subjects('a.b'));
   assert.throws(() => subjects('A'));
 });
+
+test('a wrong pipeline_type is explained with the accepted spellings', () => {
+  const r = CreatePipelineRequest.safeParse({ pipeline_type: 'Nope', config: {}, priority: 'Low' });
+  assert.equal(r.success, false);
+  assert.match(
+    r.error?.issues[0]?.message ?? '',
+    /"DataProcessing", "ModelTraining", "ETL", "Backup" or \{"Custom"/,
+  );
+});

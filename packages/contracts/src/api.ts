@@ -14,10 +14,12 @@ export const TemplateName = z
   .max(63)
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS-1123 label (a-z, 0-9, -)');
 
-export const PipelineType = z.union([
-  z.enum(BUILTIN_PIPELINE_TYPES),
-  z.strictObject({ Custom: z.strictObject({ template: TemplateName }) }),
-]);
+export const PipelineType = z.union(
+  [z.enum(BUILTIN_PIPELINE_TYPES), z.strictObject({ Custom: z.strictObject({ template: TemplateName }) })],
+  {
+    error: `must be one of ${BUILTIN_PIPELINE_TYPES.map((t) => `"${t}"`).join(', ')} or {"Custom":{"template":"<name>"}} with a lowercase DNS-1123 template name`,
+  },
+);
 export type PipelineType = z.infer<typeof PipelineType>;
 
 const BUILTIN_TEMPLATES: Record<BuiltinPipelineType, string> = {
