@@ -13,6 +13,8 @@ const { values } = parseArgs({
     jobs: { type: 'string', default: '10000' },
     concurrency: { type: 'string', default: '64' },
     latencySamples: { type: 'string', default: '1000' },
+    // V8 flags for the sim process, e.g. "--max-semi-space-size=2 --max-old-space-size=256"
+    nodeFlags: { type: 'string', default: '' },
   },
 });
 const JOBS = Number(values.jobs);
@@ -140,6 +142,8 @@ const result = {
   jobsComplete: complete,
   podsHeld: podCount,
   rssMb: Math.round(rss),
+  simNodeFlags: nodeFlags.join(' '),
+  loadAverage1m: (await import('node:os')).loadavg()[0]?.toFixed(1),
 };
 console.log(JSON.stringify(result, null, 2));
 child.kill('SIGTERM');

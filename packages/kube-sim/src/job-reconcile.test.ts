@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatIndexes, parseIndexes, reconcileJob } from './job-reconcile.ts';
+import type { Job, Pod } from './types.ts';
+
+const NOW = Date.parse('2025-01-01T00:00:10Z');
+
+function job(spec: Partial<Job['spec']> = {}, status: Job['status'] = {}): Job {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: 'j', namespace: 'ns', uid: 'job-uid' },
+    spec: {
+      parallelism: 1,
+      completions: 1,
+      backoffLimit: 6,
+      template: { spec: { containers: [{ name: 'main' }] } },
+      ...spec,
+    },
+    status,
+  };
+}
+
+function pod(uid: string, phase: string, exitCode?: number): Pod {
+  const p: Pod = {
+    metadata: { name: `p-${uid}`, namespace: 'ns', uid },
+    spec: { containers: [{ name: 'main' }] },
+    status: { phase },
+  };
+  if (exitCode !== undefined && p.status) {
+    p.status.containerStatuses = [
+      {
+        name: 'main',
+        state: { terminated: { exitCode } },
+        lastState: {},
+        ready: false,
+        restartCount: 0,
+        image: '',
+        imageID: '',
+      },
+    ];
+  }
+  return p;
+}
+
+const types = (j: { status: Job['status'] }) =>
+  (j.status?.conditions ?? []).map((c) => `${c.type}:${c.reason}`);
+
+test('reconcileJob: table of scenarios', () => {
+  const cases: {
+    name: string;
+    job: Job;
+    pods: Pod[];
+    create: number;
+    conds: string[];
+    finished: boolean;
+  }[] = [
+    { name: 'new job creates one pod', job: job(), pods: [], create: 1, conds: [], finished: false },
+    {
+      name: 'running pod: nothing to do',
+      job: job(),
+      pods: [pod('a', 'Running')],
+      create: 0,
+      conds: [],
+      finished: false,
+    },
+    {
+      name: 'succeeded: SuccessCriteriaMet and Complete',
+      job: job(),
+      pods: [pod('a', 'Succeeded', 0)],
+      create: 0,
+      conds: ['SuccessCriteriaMet:CompletionsReached', 'Complete:CompletionsReached'],
+      finished: true,
+    },
+    {
+      name: 'failed under the limit: replace',
+      job: job(),
+      pods: [pod('a', 'Failed', 1)],
+      create: 1,
+      conds: [],
+      finished: false,
+    },
+    {
+      name: 'failed over the limit',
+      job: job({ backoffLimit: 0 }),
+      pods: [pod('a', 'Failed', 1)],
+      create: 0,
+      conds: ['FailureTarget:BackoffLimitExceeded', 'Failed:BackoffLimitExceeded'],
+      finished: true,
+    },
+    {
+      name: 'deadline passed with a running pod: FailureTarget only, pod deleted',
+      job: job({ activeDeadlineSeconds: 5 }, { startTime: '2025-01-01T00:00:00Z' }),
+      pods: [pod('a', 'Running')],
+      create: 0,
+      conds: ['FailureTarget:DeadlineExceeded'],
+      finished: false,
+    },
+    {
+      name: 'podFailurePolicy FailJob',
+      job: job({
+        podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { operator: 'In', values: [42] } }] },
+      }),
+      pods: [pod('a', 'Failed', 42)],
+      create: 0,
+      conds: ['FailureTarget:PodFailurePolicy', 'Failed:PodFailurePolicy'],
+      finished: true,
+    },
+    {
+      name: 'suspended: no pods, Suspended condition',
+      job: job({ suspend: true }),
+      pods: [],
+      create: 0,
+      conds: ['Suspended:JobSuspended'],
+      finished: false,
+    },
+    {
+      name: 'indexed parallelism 2 of 3',
+      job: job({ completionMode: 'Indexed', completions: 3, parallelism: 2 }),
+      pods: [],
+      create: 2,
+      conds: [],
+      finished: false,
+    },
+  ];
+  for (const c of cases) {
+    const r = reconcileJob({
+      job: c.job,
+      pods: c.pods,
+      tracked: new Map(),
+      lastActive: new Set(),
+      nowMs: NOW,
+    });
+    assert.equal(r.create.length, c.create, c.name);
+    assert.deepEqual(types(r), c.conds, c.name);
+    assert.equal(r.finished, c.finished, c.name);
+  }
+});
+
+test('a pod that vanished while active counts as failed', () => {
+  const r = reconcileJob({
+    job: job(),
+    pods: [],
+    tracked: new Map(),
+    lastActive: new Set(['gone']),
+    nowMs: NOW,
+  });
+  assert.equal(r.status.failed, 1);
+  assert.equal(r.create.length, 1);
+});
+
+test('completedIndexes format round-trips', () => {
+  for (const s of ['', '0', '0-2', '0,2-4,7']) assert.equal(formatIndexes(parseIndexes(s)), s);
+});
