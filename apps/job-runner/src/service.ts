@@ -44,6 +44,7 @@ export async function runJobRunner(config: JobRunnerConfig, tracing: Tracing): P
     schema: JobCommand,
     subjects: ctx.subjects,
     logger: ctx.logger,
+    metrics: ctx.busMetrics,
     concurrency: config.JOB_RUNNER_CONCURRENCY,
     handler: (cmd) => runner.handle(cmd),
   });

@@ -57,6 +57,7 @@ export async function runLogCollector(config: LogCollectorConfig, tracing: Traci
     schema: PipelineFinished,
     subjects: ctx.subjects,
     logger: ctx.logger,
+    metrics: ctx.busMetrics,
     concurrency: config.LOG_COLLECTOR_CONCURRENCY,
     handler: (msg, meta) => collector.capture(msg, meta.deliveryCount),
   });

@@ -33,6 +33,7 @@ export async function runScheduler(
     schema: PipelineQueued,
     subjects: ctx.subjects,
     logger: ctx.logger,
+    metrics: ctx.busMetrics,
     concurrency: 8,
     handler: async () => {
       await scheduler.admitNow();

@@ -1,5 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectNats, startOutboxRelay } from '@po/bus';
+import { type BusMetrics, connectNats, startOutboxRelay } from '@po/bus';
 import { type Subjects, subjects as subjectsFor } from '@po/contracts';
 import type { Database } from '@po/db';
 import { createDb } from '@po/db';
@@ -25,8 +25,22 @@ export interface ServiceContext {
   db: Kysely<Database>;
   nc: NatsConnection;
   subjects: Subjects;
+  /** Counters for the relay and every consumer of this service (dead letters are visible here and in the API). */
+  busMetrics: BusMetrics;
   /** Extra readiness checks the service adds before `ready()` is served. */
   checks: ReadinessChecks;
+}
+
+/** Prometheus counters behind the bus's metrics hook. */
+export function busMetricsFor(metrics: Metrics): BusMetrics {
+  const deadLetters = metrics.counter('bus_dead_letters_total', 'Messages moved to the dead-letter stream', [
+    'subject',
+  ]);
+  const published = metrics.counter('bus_published_total', 'Outbox messages published to NATS', ['subject']);
+  return {
+    deadLettered: (subject) => deadLetters.inc({ subject }),
+    published: (subject) => published.inc({ subject }),
+  };
 }
 
 /**
@@ -42,7 +56,9 @@ export async function bootService(name: string, config: ServiceConfig): Promise<
   lifecycle.add('postgres', database.close);
   const nc = await connectNats({ servers: config.NATS_URL, name });
   lifecycle.add('nats', () => nc.drain());
+  const busMetrics = busMetricsFor(metrics);
   const relay = startOutboxRelay({
+    metrics: busMetrics,
     db: database.db,
     connectionString: config.DATABASE_URL,
     nc,
@@ -71,6 +87,7 @@ export async function bootService(name: string, config: ServiceConfig): Promise<
     db: database.db,
     nc,
     subjects: subjectsFor(config.BUS_PREFIX),
+    busMetrics,
     checks,
   };
 }
