@@ -23,9 +23,10 @@ const SAMPLES = Number(values.latencySamples);
 const NS = 'pipelines';
 
 const cli = fileURLToPath(new URL('../packages/kube-sim/src/cli.ts', import.meta.url));
+const nodeFlags = (values.nodeFlags ?? '').split(' ').filter((f) => f !== '');
 const child = spawn(
   process.execPath,
-  [cli, '--port', '0', '--mode', 'fast', '--fast-duration-ms', '100', '--fast-log', 'done'],
+  [...nodeFlags, cli, '--port', '0', '--mode', 'fast', '--fast-duration-ms', '100', '--fast-log', 'done'],
   {
     stdio: ['ignore', 'pipe', 'inherit'],
   },
