@@ -5,6 +5,7 @@
  *      latency), reporting p50/p90/p99/max latency;
  *   2. saturation: CONCURRENCY requests in flight for DURATION s, reporting accepted pipelines/s.
  * Run: pnpm exec node bench/gateway-load.ts [--rate 500] [--duration 10] [--concurrency 64]
+ *   [--cpu-prof DIR]  (writes the gateway process's V8 CPU profile to DIR on exit)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '500' },
     duration: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '64' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const RATE = Number(values.rate);
@@ -35,7 +37,8 @@ const port = await freePort();
 await prepareDatabase(databaseUrl);
 const nc = await connectNats({ servers: 'nats://127.0.0.1:4222', name: 'bench' });
 await provision(nc, prefix);
-const gateway: ChildProcess = spawn(process.execPath, ['apps/gateway/src/main.ts'], {
+const profileArgs = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];
+const gateway: ChildProcess = spawn(process.execPath, [...profileArgs, 'apps/gateway/src/main.ts'], {
   cwd: ROOT,
   env: {
     PATH: process.env.PATH,

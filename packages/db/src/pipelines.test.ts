@@ -127,7 +127,11 @@ describe('insertPipelines', () => {
         else ids.set(key, p.id);
       });
     }
-    const stored = await tdb.db.selectFrom('pipelines').select('id').where('tenant_id', '=', tenant).execute();
+    const stored = await tdb.db
+      .selectFrom('pipelines')
+      .select('id')
+      .where('tenant_id', '=', tenant)
+      .execute();
     assert.equal(stored.length, keys.length);
   });
 

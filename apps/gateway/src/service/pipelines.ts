@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { context, propagation } from '@opentelemetry/api';
+import { context, type Link, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import {
   CreatePipelineRequest,
   DEFAULT_TIMEOUT_SECONDS,
@@ -8,7 +8,14 @@ import {
   type Subjects,
   templateNameOf,
 } from '@po/contracts';
-import { type Database, insertPipeline, type Pipeline, transition } from '@po/db';
+import {
+  type Database,
+  type InsertPipelineResult,
+  insertPipelines,
+  type NewPipeline,
+  type Pipeline,
+  transition,
+} from '@po/db';
 import { renderJob, TemplateError, validateConfig } from '@po/templates';
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
@@ -16,6 +23,7 @@ import { ApiError, errors } from '../errors/api-error.ts';
 import { getTenantPipeline } from '../store/pipelines.ts';
 import type { TemplateCatalog } from '../store/templates.ts';
 import type { Clock, Principal } from '../types.ts';
+import { Batcher, type BatcherOptions } from './batcher.ts';
 import { checkConfigBounds } from './bounds.ts';
 
 export interface PipelineServiceDeps {
@@ -25,6 +33,11 @@ export interface PipelineServiceDeps {
   /** Namespace every Job of this deployment runs in. */
   namespace: string;
   clock: Clock;
+  /**
+   * Group commit of creates: concurrent creates share one insert statement and one commit
+   * (see Batcher). Defaults: up to 64 rows, 4 batches at once, no linger.
+   */
+  batch?: Pick<BatcherOptions<unknown, unknown>, 'maxBatch' | 'maxInFlight' | 'lingerMs'>;
 }
 
 export interface CreateResult {
@@ -65,12 +78,48 @@ function activeTraceparent(): string | null {
   return carrier.traceparent ?? null;
 }
 
+const tracer = trace.getTracer('gateway');
+
+interface PendingInsert {
+  row: NewPipeline;
+  /** The request's span, linked from the batch's span. */
+  caller: Link | undefined;
+}
+
 /** The operations shared by HTTP and NATS; every refusal is an ApiError. */
 export class PipelineService {
   readonly #d: PipelineServiceDeps;
+  readonly #inserts: Batcher<PendingInsert, InsertPipelineResult>;
 
   constructor(deps: PipelineServiceDeps) {
     this.#d = deps;
+    this.#inserts = new Batcher({ ...deps.batch, run: (items) => this.#insertBatch(items) });
+  }
+
+  /**
+   * One statement and one commit for the whole batch. It runs outside any caller's trace (a span of
+   * its own, linked to each request); every row carries its own request's traceparent, which its
+   * outbox messages continue.
+   */
+  #insertBatch(items: PendingInsert[]): Promise<PromiseSettledResult<InsertPipelineResult>[]> {
+    const links = items.flatMap((i) => (i.caller ? [i.caller] : []));
+    return context.with(ROOT_CONTEXT, () =>
+      tracer.startActiveSpan(
+        'insert pipelines',
+        { links, attributes: { 'po.batch.size': items.length } },
+        async (span) => {
+          try {
+            return await insertPipelines(
+              this.#d.db,
+              this.#d.subjects,
+              items.map((i) => i.row),
+            );
+          } finally {
+            span.end();
+          }
+        },
+      ),
+    );
   }
 
   /** Parses an untrusted body (the HTTP JSON or a NATS message) into a request. */
@@ -106,7 +155,8 @@ export class PipelineService {
     }
     const hash = opts.idempotencyKey !== undefined ? requestHash(req) : null;
     const now = this.#d.clock.now();
-    const result = await insertPipeline(this.#d.db, this.#d.subjects, {
+    const caller = trace.getSpanContext(context.active());
+    const row: NewPipeline = {
       id,
       tenant_id: principal.tenantId,
       pipeline_type: JSON.stringify(req.pipeline_type),
@@ -126,7 +176,8 @@ export class PipelineService {
       created_at: now,
       updated_at: now,
       queued_at: now,
-    });
+    };
+    const result = await this.#inserts.submit({ row, caller: caller ? { context: caller } : undefined });
     if (result.created) return { created: true, pipeline: result.pipeline };
     if (result.existing.request_hash !== hash) {
       throw new ApiError('InvalidState', 'Idempotency-Key was already used with a different request body');
