@@ -13,6 +13,7 @@ import { mapJobStatus } from '@po/kube';
 import type { Logger, Metrics } from '@po/telemetry';
 import type { Kysely } from 'kysely';
 import { KeyedQueue } from './keyed-queue.ts';
+import { decide, JOB_VANISHED } from './retry.ts';
 
 export interface WatcherOptions {
   db: Kysely<Database>;
@@ -116,14 +117,8 @@ export class Watcher {
     if (!job) {
       // The Job is gone. Fine once the pipeline is done with it; otherwise the attempt is lost.
       if (pipeline && pipeline.attempt === ids.attempt && pipeline.status === 'Running') {
-        await this.#move(
-          pipeline,
-          'Failed',
-          'JobDeleted: the Job disappeared before it finished',
-          null,
-          log,
-          traceparent,
-        );
+        const d = decide(JOB_VANISHED, pipeline);
+        await this.#move(pipeline, d.to, d.reason, d.exitCode, log, traceparent);
       } else if (
         pipeline &&
         pipeline.attempt === ids.attempt &&
@@ -174,7 +169,8 @@ export class Watcher {
       if (!moved) return;
       current = moved;
     }
-    await this.#move(current, seen.status, seen.reason, seen.exitCode, log, traceparent);
+    const d = decide(seen, current);
+    await this.#move(current, d.to, d.reason, d.exitCode, log, traceparent);
   }
 
   async #cleanupDone(pipeline: Pipeline, attempt: number): Promise<boolean> {

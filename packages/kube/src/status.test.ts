@@ -200,7 +200,31 @@ const cases: { name: string; job: V1Job; pods?: V1Pod[]; expect: JobOutcome | nu
     name: 'pod evicted (no container state)',
     job: job({ conditions: [['Failed', 'BackoffLimitExceeded']] }),
     pods: [pod('Failed', undefined, undefined, 'Evicted')],
-    expect: { status: 'Failed', reason: 'BackoffLimitExceeded: pod Evicted', exitCode: null },
+    expect: {
+      status: 'Failed',
+      reason: 'BackoffLimitExceeded: pod Evicted',
+      exitCode: null,
+      retryable: true,
+    },
+  },
+  {
+    name: 'pod killed by a disruption (DisruptionTarget), exit code 143 → retryable',
+    job: job({ conditions: [['Failed', 'BackoffLimitExceeded']] }),
+    pods: [
+      {
+        ...exited(143),
+        status: {
+          ...exited(143).status,
+          conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler' }],
+        },
+      },
+    ],
+    expect: {
+      status: 'Failed',
+      reason: 'BackoffLimitExceeded: pod DisruptionTarget',
+      exitCode: 143,
+      retryable: true,
+    },
   },
   {
     name: 'deadline exceeded → Timeout',

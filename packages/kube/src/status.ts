@@ -11,6 +11,23 @@ export interface JobOutcome {
   /** Why, in words an operator can act on; null when there is nothing to add. */
   reason: string | null;
   exitCode: number | null;
+  /** Set when the platform, not the workload, ended the attempt (eviction, preemption, disruption): worth retrying. */
+  retryable?: true;
+}
+
+/** Pod-level signs that the node or cluster ended the pod, whatever its exit code. */
+const DISRUPTION_REASONS = new Set([
+  'Evicted',
+  'Preempting',
+  'Shutdown',
+  'Terminated',
+  'NodeLost',
+  'UnexpectedAdmissionError',
+]);
+
+function disrupted(pod: V1Pod): boolean {
+  if (pod.status?.reason && DISRUPTION_REASONS.has(pod.status.reason)) return true;
+  return (pod.status?.conditions ?? []).some((c) => c.type === 'DisruptionTarget' && c.status === 'True');
 }
 
 function trueCondition(job: V1Job, ...types: string[]) {
@@ -52,9 +69,18 @@ function newestFailedPod(pods: V1Pod[]): { pod: V1Pod; term: V1ContainerStateTer
 
 const NOT_FOUND = /executable file not found|no such file or directory|not found in \$PATH|ENOENT/i;
 
-function podDetail(pods: V1Pod[]): { text: string | null; exitCode: number | null } {
+function podDetail(pods: V1Pod[]): { text: string | null; exitCode: number | null; disrupted?: boolean } {
   const f = newestFailedPod(pods);
   if (f === null) return { text: null, exitCode: null };
+  if (disrupted(f.pod)) {
+    const why = f.pod.status?.reason ?? 'DisruptionTarget';
+    const msg = f.pod.status?.message;
+    return {
+      text: `pod ${why}${msg ? `: ${msg}` : ''}`,
+      exitCode: f.term?.exitCode ?? null,
+      disrupted: true,
+    };
+  }
   const { pod, term } = f;
   if (term === undefined) {
     const why = pod.status?.reason ?? waitingOf(pod)?.reason;
@@ -102,6 +128,7 @@ export function mapJobStatus(job: V1Job, pods?: V1Pod[]): JobOutcome | null {
       status: 'Failed',
       reason: why ? `${condReason}: ${why}` : condReason,
       exitCode: detail.exitCode,
+      ...(detail.disrupted ? { retryable: true as const } : {}),
     };
   }
 
