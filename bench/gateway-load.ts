@@ -9,10 +9,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { connectNats, deleteStreams, provision } from '@po/bus';
+import { createDb } from '@po/db';
 import { dropDatabase, freePort, prepareDatabase } from '@po/devstack';
 
 const { values } = parseArgs({
@@ -54,6 +56,50 @@ const gateway: ChildProcess = spawn(process.execPath, [...profileArgs, 'apps/gat
   },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
+
+const bench = createDb({ connectionString: databaseUrl, max: 1, applicationName: 'bench' });
+
+/** user+system CPU seconds of a process (0 when it is gone). */
+function cpuOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+const natsPids = readdirSync('/proc')
+  .filter((d) => /^\d+$/.test(d))
+  .filter((d) => {
+    try {
+      return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'nats-server';
+    } catch {
+      return false;
+    }
+  })
+  .map(Number);
+
+/** CPU seconds so far of the gateway, of the Postgres backends serving the bench database, of NATS. */
+async function cpuSnapshot() {
+  const { rows } = await bench.pool.query<{ pid: number }>(
+    `select pid from pg_stat_activity where datname = current_database() and application_name <> 'bench'`,
+  );
+  return {
+    gateway: cpuOf(gateway.pid ?? 0),
+    postgres: new Map(rows.map((r) => [r.pid, cpuOf(r.pid)])),
+    nats: natsPids.reduce((a, p) => a + cpuOf(p), 0),
+  };
+}
+
+/** CPU milliseconds per accepted request between two snapshots. */
+function cpuPerRequest(a: Awaited<ReturnType<typeof cpuSnapshot>>, b: typeof a, accepted: number) {
+  let pgSeconds = 0;
+  for (const [pid, t] of b.postgres) pgSeconds += t - (a.postgres.get(pid) ?? 0);
+  const ms = (s: number) => ((s * 1000) / Math.max(1, accepted)).toFixed(2);
+  return `CPU ms/request: gateway ${ms(b.gateway - a.gateway)}, postgres ${ms(pgSeconds)}, nats-server ${ms(b.nats - a.nats)} (all of its clients)`;
+}
 
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 const body = JSON.stringify({
@@ -158,18 +204,28 @@ const f = (n: number) => n.toFixed(1);
 try {
   await waitReady();
   await saturate(16, 2); // warm-up: JIT, pool connections, caches
+  const cpu0 = await cpuSnapshot();
   const fixed = await fixedRate(RATE, DURATION_S);
+  const cpu1 = await cpuSnapshot();
   console.log(
     `fixed rate ${RATE}/s for ${DURATION_S}s: sent ${fixed.sent}, accepted ${fixed.accepted}, errors ${fixed.errors}, sent at ${f(fixed.sendRate)}/s, completed at ${f(fixed.completedRate)}/s, latency ms p50 ${f(fixed.p50)} p90 ${f(fixed.p90)} p99 ${f(fixed.p99)} max ${f(fixed.max)}`,
   );
+  console.log(`  ${cpuPerRequest(cpu0, cpu1, fixed.accepted)}`);
   const sat = await saturate(CONCURRENCY, DURATION_S);
+  const cpu2 = await cpuSnapshot();
   console.log(
     `saturation (${CONCURRENCY} in flight, ${DURATION_S}s): ${f(sat.perSecond)} accepted pipelines/s, errors ${sat.errors}, latency ms p50 ${f(sat.p50)} p99 ${f(sat.p99)}`,
   );
+  console.log(`  ${cpuPerRequest(cpu1, cpu2, sat.accepted)}`);
+  const backlog = await bench.pool.query<{ n: string }>(
+    'select count(*) as n from outbox where published_at is null',
+  );
+  console.log(`outbox rows not yet published by the relay at the end: ${backlog.rows[0]?.n}`);
 } finally {
   gateway.kill('SIGTERM');
   await new Promise((r) => gateway.once('exit', r));
   agent.destroy();
+  await bench.close();
   await deleteStreams(nc, prefix);
   await nc.close();
   await dropDatabase(databaseUrl);

@@ -9,12 +9,21 @@ const ajv = new Ajv({ useDefaults: true, removeAdditional: false, allErrors: tru
 const cache = new Map<string, ValidateFunction>();
 const CACHE_MAX = 256;
 
+// The same schema object (a built-in template, a cached custom one) skips even the text key.
+const byObject = new WeakMap<JsonSchemaObject, ValidateFunction>();
+
 /** Compiles a config schema; throws ajv's error when the schema itself is invalid. */
 export function compileSchema(schema: JsonSchemaObject): ValidateFunction {
+  const known = byObject.get(schema);
+  if (known) return known;
   const key = JSON.stringify(schema);
   const hit = cache.get(key);
-  if (hit) return hit;
+  if (hit) {
+    byObject.set(schema, hit);
+    return hit;
+  }
   const fn = ajv.compile(schema);
+  byObject.set(schema, fn);
   if (cache.size >= CACHE_MAX) {
     const oldest = cache.keys().next().value;
     if (oldest !== undefined) cache.delete(oldest);

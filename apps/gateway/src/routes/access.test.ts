@@ -103,6 +103,17 @@ describe('auth, tenancy, limits, pagination, audit', () => {
     });
     assert.equal(big.status, 413);
     assert.equal((await json<ErrorBody>(big)).type, 'PayloadTooLarge');
+    // Decided by Content-Length alone when there is one (as from Node's HTTP server).
+    const sized = JSON.stringify({ ...dataProcessing, config: { input_path: 'x'.repeat(5000) } });
+    const bigSized = await h.req('POST', '/pipelines', sized, {
+      'content-length': String(Buffer.byteLength(sized)),
+    });
+    assert.equal(bigSized.status, 413);
+    const small = JSON.stringify(dataProcessing);
+    const smallSized = await h.req('POST', '/pipelines', small, {
+      'content-length': String(Buffer.byteLength(small)),
+    });
+    assert.equal(smallSized.status, 201);
     let deep: Record<string, unknown> = { v: 1 };
     for (let i = 0; i < 12; i++) deep = { d: deep };
     const tooDeep = await h.req('POST', '/pipelines', {

@@ -76,4 +76,41 @@ describe('pipelines', () => {
       assert.match(e.error, re);
     }
   });
+
+  test('concurrent creates (one batched insert) each get their own answer: 201, 200 or 409', async () => {
+    const key = (k: string) => ({ 'idempotency-key': `batch-${k}` });
+    const original = await h.req('POST', '/pipelines', dp, key('taken'));
+    assert.equal(original.status, 201);
+    const originalId = (await json<PipelineResponse>(original)).id;
+    const other = { ...dp, priority: 'High' };
+    const requests: [unknown, Record<string, string>, number][] = [
+      [dp, {}, 201],
+      [dp, key('taken'), 200], // same key and body as before the batch
+      [other, key('taken'), 409], // same key, different body
+      [dp, key('new'), 201],
+      [dp, key('new'), 200], // same key as a request of this batch
+      [{ ...dp, config: { input_path: '/in' } }, {}, 400], // refused before the insert
+      [other, {}, 201],
+    ];
+    const responses = await Promise.all(
+      requests.map(([body, headers]) => h.req('POST', '/pipelines', body, headers)),
+    );
+    assert.deepEqual(
+      responses.map((r) => r.status),
+      requests.map(([, , status]) => status),
+    );
+    const bodies = await Promise.all(responses.map((r) => r.json() as Promise<Record<string, unknown>>));
+    assert.equal(bodies[1]?.id, originalId);
+    assert.equal(bodies[2]?.type, 'InvalidState');
+    assert.equal(bodies[4]?.id, bodies[3]?.id);
+    assert.equal(bodies[6]?.priority, 'High');
+    const created = [bodies[0], bodies[3], bodies[6]].map((b) => String(b?.id));
+    assert.equal(new Set(created).size, 3);
+    const events = await h.deps.db
+      .selectFrom('pipeline_events')
+      .select('pipeline_id')
+      .where('pipeline_id', 'in', created)
+      .execute();
+    assert.equal(events.length, 3);
+  });
 });
