@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { NAMESPACE, type Stack, startStack, waitFor } from './fixture.ts';
 import { type PrivateNats, startPrivateNats } from './nats-server.ts';
+import { type Created, jobGone, settled, submit } from './pipelines.ts';
 
 let nats: PrivateNats;
 let stack: Stack;
@@ -25,49 +26,25 @@ after(async () => {
   await nats?.stop();
 });
 
-async function submit(n = 1): Promise<{ id: string; job_name: string }[]> {
-  const out: { id: string; job_name: string }[] = [];
+async function submitMany(n = 1): Promise<Created[]> {
+  const out: Created[] = [];
   for (let i = 0; i < n; i++) {
-    const res = await stack.api('/pipelines', {
-      method: 'POST',
-      body: JSON.stringify({
+    out.push(
+      await submit(stack, {
         pipeline_type: 'DataProcessing',
         config: { input_path: input, output_path: join(stack.dir, `out-${Date.now()}-${i}.txt`) },
         priority: 'Normal',
       }),
-    });
-    assert.equal(res.status, 201, await res.clone().text());
-    out.push((await res.json()) as { id: string; job_name: string });
+    );
   }
   return out;
 }
 
-async function settled(id: string): Promise<{ status: string; reason: string | null }> {
-  return waitFor(
-    `pipeline ${id} to finish`,
-    async () => {
-      const p = (await (await stack.api(`/pipelines/${id}`)).json()) as {
-        status: string;
-        reason: string | null;
-      };
-      return p.status === 'Queued' || p.status === 'Running' ? undefined : p;
-    },
-    90_000,
-  );
-}
-
 /** Succeeded, its Job gone, and exactly one pod ever ran for it (one run of the workload). */
-async function succeededOnce(p: { id: string; job_name: string }): Promise<void> {
-  const done = await settled(p.id);
+async function succeededOnce(p: Created): Promise<void> {
+  const done = await settled(stack, p.id);
   assert.equal(done.status, 'Succeeded', `reason: ${done.reason}`);
-  await waitFor(`Job ${p.job_name} deleted`, async () => {
-    try {
-      await stack.batch.readNamespacedJob({ name: p.job_name, namespace: NAMESPACE });
-      return undefined;
-    } catch (err) {
-      return (err as { code?: number }).code === 404 ? true : undefined;
-    }
-  });
+  await jobGone(stack, p.job_name);
   const logs = (await (await stack.api(`/pipelines/${p.id}/logs`)).json()) as {
     lines: { pod: string; line: string }[];
   };
@@ -85,7 +62,7 @@ test('the Kubernetes API failing on Job creation (503s) is retried; the pipeline
     retryAfterSeconds: 1,
   });
   try {
-    const [p] = await submit();
+    const [p] = await submitMany();
     assert.ok(p);
     await succeededOnce(p);
     assert.equal(stack.sim.faults.injected - before, 3, 'every injected failure was hit');
@@ -96,7 +73,7 @@ test('the Kubernetes API failing on Job creation (503s) is retried; the pipeline
 
 test('a watcher killed while pipelines run catches up on restart (list, then reconcile)', async () => {
   await stack.system.kill('watcher', 'SIGKILL');
-  const [p] = await submit();
+  const [p] = await submitMany();
   assert.ok(p);
   // The Job runs to completion in the cluster while nobody is watching.
   await waitFor('the Job to complete unobserved', async () => {
@@ -114,7 +91,7 @@ test('a watcher killed while pipelines run catches up on restart (list, then rec
 });
 
 test('a job-runner killed mid-burst loses nothing and creates no duplicate Job', async () => {
-  const burst = await submit(8);
+  const burst = await submitMany(8);
   await stack.system.kill('job-runner', 'SIGKILL');
   await stack.system.start('job-runner');
   for (const p of burst) await succeededOnce(p);
@@ -122,7 +99,7 @@ test('a job-runner killed mid-burst loses nothing and creates no duplicate Job',
 
 test('pipelines accepted while NATS is down run once it is back (transactional outbox)', async () => {
   await nats.stop();
-  const accepted = await submit(3);
+  const accepted = await submitMany(3);
   await nats.start();
   for (const p of accepted) await succeededOnce(p);
 });
@@ -147,7 +124,7 @@ test('Postgres dropping every service connection does not lose a pipeline', asyn
         priority: 'Normal',
       }),
     });
-    return res.status === 201 ? [(await res.json()) as { id: string; job_name: string }] : undefined;
+    return res.status === 201 ? [(await res.json()) as Created] : undefined;
   });
   assert.ok(p);
   await succeededOnce(p);

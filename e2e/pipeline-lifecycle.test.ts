@@ -7,17 +7,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { NAMESPACE, type Stack, startStack, waitFor } from './fixture.ts';
+import { type Stack, startStack } from './fixture.ts';
+import { jobGone, settled, submit } from './pipelines.ts';
 
-interface Pipeline {
-  id: string;
-  job_name: string;
-  status: string;
-  reason: string | null;
-  created_at: string;
-  updated_at: string;
-  config: Record<string, unknown>;
-}
 interface Logs {
   lines: { attempt: number; pod: string; ts: string | null; line: string }[];
   attempts: { attempt: number; captured: boolean }[];
@@ -31,46 +23,8 @@ after(async () => {
   await stack?.stop();
 });
 
-async function submit(config: Record<string, unknown>): Promise<Pipeline> {
-  const res = await stack.api('/pipelines', {
-    method: 'POST',
-    body: JSON.stringify({ pipeline_type: 'DataProcessing', config, priority: 'High', timeout_seconds: 120 }),
-  });
-  assert.equal(res.status, 201, await res.clone().text());
-  return (await res.json()) as Pipeline;
-}
-
-async function finished(id: string): Promise<Pipeline> {
-  return waitFor(`pipeline ${id} to finish`, async () => {
-    const res = await stack.api(`/pipelines/${id}`);
-    const p = (await res.json()) as Pipeline;
-    return ['Succeeded', 'Failed', 'Timeout', 'Cancelled'].includes(p.status) ? p : undefined;
-  });
-}
-
-/** Logs are stored before the Job is deleted, so once the Job is gone the logs must be complete. */
-async function jobGone(name: string): Promise<void> {
-  await waitFor(`Job ${name} to be deleted`, async () => {
-    try {
-      await stack.batch.readNamespacedJob({ name, namespace: NAMESPACE });
-      return undefined;
-    } catch (err) {
-      return (err as { code?: number }).code === 404 ? true : undefined;
-    }
-  });
-  const pods = await stack.core.listNamespacedPod({
-    namespace: NAMESPACE,
-    labelSelector: `batch.kubernetes.io/job-name=${name}`,
-  });
-  await waitFor(`pods of ${name} to be garbage-collected`, async () => {
-    const left = await stack.core.listNamespacedPod({
-      namespace: NAMESPACE,
-      labelSelector: `batch.kubernetes.io/job-name=${name}`,
-    });
-    return left.items.length === 0 ? true : undefined;
-  });
-  assert.ok(pods);
-}
+const dataProcessing = (config: Record<string, unknown>) =>
+  submit(stack, { pipeline_type: 'DataProcessing', config, priority: 'High', timeout_seconds: 120 });
 
 async function logsOf(id: string): Promise<Logs> {
   const res = await stack.api(`/pipelines/${id}/logs`);
@@ -83,14 +37,14 @@ test('a DataProcessing pipeline runs its process in a pod, succeeds, keeps its l
   const output = join(stack.dir, 'output.txt');
   writeFileSync(input, Array.from({ length: 2500 }, (_, i) => `record ${i}`).join('\n'));
 
-  const created = await submit({ input_path: input, output_path: output });
+  const created = await dataProcessing({ input_path: input, output_path: output });
   assert.equal(created.status, 'Queued');
   assert.match(created.job_name, /^pipeline-[0-9a-f-]{36}-1$/);
   assert.equal(created.config.batch_size, 1000, 'schema default applied');
 
-  const done = await finished(created.id);
+  const done = await settled(stack, created.id);
   assert.equal(done.status, 'Succeeded', `reason: ${done.reason}`);
-  await jobGone(created.job_name);
+  await jobGone(stack, created.job_name);
 
   const logs = await logsOf(created.id);
   const text = logs.lines.map((l) => l.line).join('\n');
@@ -123,12 +77,12 @@ test('a DataProcessing pipeline runs its process in a pod, succeeds, keeps its l
 
 test('a pipeline whose command exits non-zero ends Failed with the reason, its logs stored too', async () => {
   const missing = join(stack.dir, 'does-not-exist.txt');
-  const created = await submit({ input_path: missing, output_path: join(stack.dir, 'never.txt') });
+  const created = await dataProcessing({ input_path: missing, output_path: join(stack.dir, 'never.txt') });
 
-  const done = await finished(created.id);
+  const done = await settled(stack, created.id);
   assert.equal(done.status, 'Failed');
   assert.match(done.reason ?? '', /exit(ed)? (with )?code 1/i, `reason: ${done.reason}`);
-  await jobGone(created.job_name);
+  await jobGone(stack, created.job_name);
 
   const logs = await logsOf(created.id);
   const text = logs.lines.map((l) => l.line).join('\n');

@@ -1,90 +1,27 @@
 /**
- * Pipelines observed while their pod is still running: live logs over SSE, cancel, and timeout.
- * The workload is a custom template that prints a line and then waits for a gate file the test
- * controls, so "still running" is a fact the test creates, not a race it hopes to win.
+ * Pipelines observed while their pod is still running (a gated workload, see pipelines.ts): live
+ * logs over SSE, cancel, timeout, and a retry after the Job vanished.
  */
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { NAMESPACE, type Stack, startStack, waitFor } from './fixture.ts';
+import { jobGone, registerGatedTemplate, statusOf, storedLines, submitGated } from './pipelines.ts';
 import { readSse } from './sse.ts';
-
-const GATED = `
-import os, sys, time
-print("first line", flush=True)
-gate = os.environ["GATE_PATH"]
-while not os.path.exists(gate):
-    time.sleep(0.02)
-print("second line", flush=True)
-`;
 
 let stack: Stack;
 before(async () => {
   stack = await startStack();
-  const res = await stack.api('/templates', {
-    method: 'POST',
-    body: JSON.stringify({
-      name: 'gated',
-      description: 'prints a line, waits for a file, prints another',
-      image: 'python:3.11-slim',
-      command: ['python3', '-c'],
-      args: [GATED],
-      env: { GATE_PATH: '{{gate_path}}' },
-      resources: { cpu_request: '50m', memory_request: '64Mi', cpu_limit: '500m', memory_limit: '256Mi' },
-      configSchema: {
-        type: 'object',
-        properties: { gate_path: { type: 'string', maxLength: 4096 } },
-        required: ['gate_path'],
-        additionalProperties: false,
-      },
-      backoffLimit: 0,
-      defaultTimeoutSeconds: 300,
-    }),
-  });
-  assert.equal(res.status, 201, await res.text());
+  await registerGatedTemplate(stack);
 });
 after(async () => {
   await stack?.stop();
 });
 
-async function submitGated(gate: string, timeoutSeconds = 120): Promise<{ id: string; job_name: string }> {
-  const res = await stack.api('/pipelines', {
-    method: 'POST',
-    body: JSON.stringify({
-      pipeline_type: { Custom: { template: 'gated' } },
-      config: { gate_path: gate },
-      priority: 'Normal',
-      timeout_seconds: timeoutSeconds,
-    }),
-  });
-  assert.equal(res.status, 201, await res.clone().text());
-  return (await res.json()) as { id: string; job_name: string };
-}
-
-async function statusOf(id: string): Promise<{ status: string; reason: string | null }> {
-  return (await (await stack.api(`/pipelines/${id}`)).json()) as { status: string; reason: string | null };
-}
-
-async function storedLines(id: string): Promise<string[]> {
-  const logs = (await (await stack.api(`/pipelines/${id}/logs`)).json()) as { lines: { line: string }[] };
-  return logs.lines.map((l) => l.line);
-}
-
-async function jobGone(name: string): Promise<void> {
-  await waitFor(`Job ${name} deleted`, async () => {
-    try {
-      await stack.batch.readNamespacedJob({ name, namespace: NAMESPACE });
-      return undefined;
-    } catch (err) {
-      return (err as { code?: number }).code === 404 ? true : undefined;
-    }
-  });
-}
-
 test('logs?follow=true streams a line while the pod is still running, then ends with the pipeline', async () => {
   const gate = join(stack.dir, 'gate-follow');
-  const p = await submitGated(gate);
+  const p = await submitGated(stack, gate);
   const res = await stack.api(`/pipelines/${p.id}/logs?follow=true`, {
     headers: { accept: 'text/event-stream' },
   });
@@ -100,7 +37,7 @@ test('logs?follow=true streams a line while the pod is still running, then ends 
       if (line === 'first line') {
         // The workload is blocked on the gate: this line arrived live.
         assert.equal(existsSync(gate), false);
-        assert.equal((await statusOf(p.id)).status, 'Running');
+        assert.equal((await statusOf(stack, p.id)).status, 'Running');
         writeFileSync(gate, '');
       }
     }
@@ -115,18 +52,18 @@ test('logs?follow=true streams a line while the pod is still running, then ends 
 
 test('cancelling a running pipeline stores its partial logs, then deletes the Job', async () => {
   const gate = join(stack.dir, 'gate-cancel-never-opened');
-  const p = await submitGated(gate);
+  const p = await submitGated(stack, gate);
   await waitFor('the first line to be stored live', async () =>
-    (await storedLines(p.id)).includes('first line') ? true : undefined,
+    (await storedLines(stack, p.id)).includes('first line') ? true : undefined,
   );
-  assert.equal((await statusOf(p.id)).status, 'Running');
+  assert.equal((await statusOf(stack, p.id)).status, 'Running');
 
   const res = await stack.api(`/pipelines/${p.id}/cancel`, { method: 'POST' });
   assert.equal(res.status, 200, await res.clone().text());
   assert.equal(((await res.json()) as { status: string }).status, 'Cancelled');
-  await jobGone(p.job_name);
+  await jobGone(stack, p.job_name);
 
-  assert.deepEqual(await storedLines(p.id), ['first line']);
+  assert.deepEqual(await storedLines(stack, p.id), ['first line']);
   const again = await stack.api(`/pipelines/${p.id}/cancel`, { method: 'POST' });
   assert.equal(again.status, 409);
   const body = (await again.json()) as { error: string; type: string };
@@ -135,9 +72,9 @@ test('cancelling a running pipeline stores its partial logs, then deletes the Jo
 });
 
 test('a pipeline that outlives timeout_seconds ends Timeout, with the logs it printed', async () => {
-  const p = await submitGated(join(stack.dir, 'gate-timeout-never-opened'), 2);
+  const p = await submitGated(stack, join(stack.dir, 'gate-timeout-never-opened'), { timeoutSeconds: 2 });
   const done = await waitFor('the pipeline to time out', async () => {
-    const s = await statusOf(p.id);
+    const s = await statusOf(stack, p.id);
     return s.status === 'Running' || s.status === 'Queued' ? undefined : s;
   });
   assert.equal(done.status, 'Timeout', `reason: ${done.reason}`);
@@ -148,15 +85,15 @@ test('a pipeline that outlives timeout_seconds ends Timeout, with the logs it pr
   assert.ok(run?.started_at && run.finished_at);
   assert.ok(Date.parse(run.finished_at) > Date.parse(run.started_at), JSON.stringify(run));
   assert.match(done.reason ?? '', /deadline/i);
-  await jobGone(p.job_name);
-  assert.deepEqual(await storedLines(p.id), ['first line']);
+  await jobGone(stack, p.job_name);
+  assert.deepEqual(await storedLines(stack, p.id), ['first line']);
 });
 
 test('a Job deleted out from under a running pipeline is retried as a new attempt, not lost', async () => {
   const gate = join(stack.dir, 'gate-retry');
-  const p = await submitGated(gate);
+  const p = await submitGated(stack, gate);
   await waitFor('attempt 1 running with output', async () =>
-    (await storedLines(p.id)).includes('first line') ? true : undefined,
+    (await storedLines(stack, p.id)).includes('first line') ? true : undefined,
   );
   // Someone (or something) deletes the Job: the platform lost the attempt, the workload did not fail.
   await stack.batch.deleteNamespacedJob({
@@ -171,11 +108,11 @@ test('a Job deleted out from under a running pipeline is retried as a new attemp
   assert.equal(second.job_name, p.job_name.replace(/-1$/, '-2'));
   writeFileSync(gate, '');
   const done = await waitFor('the retried pipeline to finish', async () => {
-    const s = await statusOf(p.id);
+    const s = await statusOf(stack, p.id);
     return s.status === 'Running' || s.status === 'Queued' ? undefined : s;
   });
   assert.equal(done.status, 'Succeeded', `reason: ${done.reason}`);
-  await jobGone(second.job_name);
+  await jobGone(stack, second.job_name);
 
   const logs = (await (await stack.api(`/pipelines/${p.id}/logs`)).json()) as {
     lines: { attempt: number; line: string }[];
