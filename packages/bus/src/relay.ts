@@ -18,6 +18,11 @@ export interface OutboxRelayOptions {
   logger: Logger;
   pollMs?: number;
   batchSize?: number;
+  /**
+   * After a wake-up from idle, wait this long before claiming rows, so the commits of the next few
+   * milliseconds share one pass (one claim, one round of PubAcks, one mark). Default 5 ms.
+   */
+  coalesceMs?: number;
   metrics?: BusMetrics;
 }
 
@@ -39,6 +44,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const log = opts.logger.child({ component: 'outbox-relay' });
   const pollMs = opts.pollMs ?? 1000;
   const batchSize = opts.batchSize ?? 500;
+  const coalesceMs = opts.coalesceMs ?? 5;
   let stopped = false;
   let pending = true;
   let wake: (() => void) | undefined;
@@ -125,6 +131,10 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         opts.metrics?.published(metricSubject(row.subject));
       });
       if (done.length > 0) {
+        // The mark need not wait for its WAL flush: were it lost in a crash, the rows would be
+        // published again and JetStream would drop them as duplicates (Nats-Msg-Id = msg_id). This
+        // saves a disk flush per pass; the rows themselves were committed durably by their writers.
+        await sql`set local synchronous_commit = off`.execute(trx);
         await trx
           .updateTable('outbox')
           .set({ published_at: sql<Date>`now()` })
@@ -139,7 +149,10 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const loop = (async () => {
     await listen();
     while (!stopped) {
-      if (!pending) await waitForWork();
+      if (!pending) {
+        await waitForWork();
+        if (coalesceMs > 0 && !stopped) await new Promise((r) => setTimeout(r, coalesceMs));
+      }
       if (stopped) break;
       pending = false;
       try {
