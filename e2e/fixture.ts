@@ -23,6 +23,8 @@ export interface Stack {
   dir: string;
   apiKey: string;
   databaseUrl: string;
+  natsUrl: string;
+  busPrefix: string;
   api(path: string, init?: RequestInit): Promise<Response>;
   stop(): Promise<void>;
 }
@@ -76,6 +78,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     dir,
     apiKey,
     databaseUrl,
+    natsUrl,
+    busPrefix,
     api: (path, init = {}) =>
       fetch(`${system.gatewayUrl}${path}`, {
         ...init,
