@@ -18,6 +18,15 @@ export const GatewayEnv = z.object({
   RATE_LIMIT_TENANT_BURST: int(1, 4000),
   MAX_BODY_BYTES: int(1024, 64 * 1024),
   DB_POOL_MAX: int(1, 20),
+  /**
+   * Group commit of creates: at most CREATE_BATCH_MAX pipelines per insert statement (one commit),
+   * CREATE_BATCH_IN_FLIGHT statements at once; a create that finds a statement slot free waits
+   * CREATE_BATCH_LINGER_MS for others to join it (creates arriving while all slots are busy go in
+   * the next statement without waiting).
+   */
+  CREATE_BATCH_MAX: int(1, 64),
+  CREATE_BATCH_IN_FLIGHT: int(1, 4),
+  CREATE_BATCH_LINGER_MS: int(0, 2),
   /** Grace period for in-flight requests and SSE streams on SIGTERM. */
   SHUTDOWN_GRACE_MS: int(0, 10_000),
 });

@@ -65,6 +65,11 @@ export async function startGateway(
     templates,
     namespace: config.K8S_NAMESPACE,
     clock,
+    batch: {
+      maxBatch: config.CREATE_BATCH_MAX,
+      maxInFlight: config.CREATE_BATCH_IN_FLIGHT,
+      lingerMs: config.CREATE_BATCH_LINGER_MS,
+    },
   });
 
   const app = createApp({

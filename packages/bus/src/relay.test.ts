@@ -152,3 +152,31 @@ test('the LISTEN connection is re-established after it is killed', async () => {
     await relay.stop();
   }
 });
+
+test('a claimed batch is published in outbox order, pipelined, and marked once acknowledged', async () => {
+  const ids = Array.from({ length: 30 }, (_, i) => `ordered-${String(i).padStart(2, '0')}`);
+  await tdb.db.transaction().execute(async (trx) => {
+    for (const id of ids) await enqueue(trx, bus.subjects.pipelineQueued, queuedMessage(id));
+  });
+  const jsm = await jetstreamManager(bus.nc);
+  const first = (await jsm.streams.info(bus.streams.commands)).state.last_seq + 1;
+  const relay = startOutboxRelay({
+    db: tdb.db,
+    connectionString: tdb.url,
+    nc: bus.nc,
+    logger,
+    pollMs: 50,
+    batchSize: 500,
+  });
+  try {
+    await waitFor(async () => (await unpublished()) === 0, 'batch published');
+  } finally {
+    await relay.stop();
+  }
+  const published: string[] = [];
+  for (let seq = first; seq < first + ids.length; seq++) {
+    const m = await jsm.streams.getMessage(bus.streams.commands, { seq });
+    published.push(m?.header.get('Nats-Msg-Id') ?? '');
+  }
+  assert.deepEqual(published, ids);
+});

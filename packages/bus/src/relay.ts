@@ -20,7 +20,7 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /**
    * After a wake-up from idle, wait this long before claiming rows, so the commits of the next few
-   * milliseconds share one pass (one claim, one round of PubAcks, one mark). Default 5 ms.
+   * milliseconds share one pass (one claim, one round of PubAcks, one mark). Default 10 ms.
    */
   coalesceMs?: number;
   metrics?: BusMetrics;
@@ -44,7 +44,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const log = opts.logger.child({ component: 'outbox-relay' });
   const pollMs = opts.pollMs ?? 1000;
   const batchSize = opts.batchSize ?? 500;
-  const coalesceMs = opts.coalesceMs ?? 5;
+  const coalesceMs = opts.coalesceMs ?? 10;
   let stopped = false;
   let pending = true;
   let wake: (() => void) | undefined;
