@@ -15,6 +15,12 @@ const { values } = parseArgs({
     latencySamples: { type: 'string', default: '1000' },
     // V8 flags for the sim process, e.g. "--max-semi-space-size=2 --max-old-space-size=256"
     nodeFlags: { type: 'string', default: '' },
+    // client-node 2.0.1 makes a new undici Agent (so a new TCP connection) for every request when
+    // the cluster has TLS options (insecure-skip-tls-verify, a CA...). By default the bench shares
+    // the first one (keep-alive pool); --connectionPerRequest measures client-node as it comes.
+    connectionPerRequest: { type: 'boolean', default: false },
+    // after the RSS measurement, wait this long and measure again (steady state, held and idle)
+    idleSeconds: { type: 'string', default: '15' },
   },
 });
 const JOBS = Number(values.jobs);
@@ -28,9 +34,30 @@ const child = spawn(
   process.execPath,
   [...nodeFlags, cli, '--port', '0', '--mode', 'fast', '--fast-duration-ms', '100', '--fast-log', 'done'],
   {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   },
 );
+let simMemory: Record<string, number> | undefined;
+let memoryWaiter: (() => void) | undefined;
+child.stderr.setEncoding('utf8');
+child.stderr.on('data', (d: string) => {
+  const m = /kube-sim memory (\{.*\})/.exec(d);
+  if (m?.[1]) {
+    simMemory = JSON.parse(m[1]) as Record<string, number>;
+    memoryWaiter?.();
+  } else process.stderr.write(d);
+});
+/** The sim's process.memoryUsage(), in MB (it prints it on SIGUSR2). */
+async function simMemoryMb(): Promise<Record<string, number>> {
+  const got = new Promise<void>((r) => {
+    memoryWaiter = r;
+  });
+  child.kill('SIGUSR2');
+  await got;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(simMemory ?? {})) out[k] = Math.round(v / 2 ** 20);
+  return out;
+}
 const url = await new Promise<string>((resolve, reject) => {
   let out = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -41,12 +68,42 @@ const url = await new Promise<string>((resolve, reject) => {
   child.once('exit', (c) => reject(new Error(`kube-sim exited ${c}`)));
 });
 
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+function procStatusMb(pid: number, field: string): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
-const kc = new k8s.KubeConfig();
+/** Established TCP connections to the sim's port (from /proc/net/tcp, local side = port). */
+function connectionsTo(port: number): number {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  let n = 0;
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f[1]?.endsWith(`:${hex}`) && f[3] === '01') n++;
+  }
+  return n;
+}
+
+/** CPU time (user + system) of a process so far, in ms (from /proc/<pid>/stat, 100 ticks/s). */
+function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+type Dispatcher = ReturnType<k8s.RequestContext['getDispatcher']>;
+/** A KubeConfig whose API clients share one connection pool (the first dispatcher made). */
+class PooledKubeConfig extends k8s.KubeConfig {
+  private shared: Dispatcher;
+  override async applySecurityAuthentication(context: k8s.RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    const d = context.getDispatcher();
+    if (!d) return;
+    if (this.shared) context.setDispatcher(this.shared);
+    else this.shared = d;
+  }
+}
+
+const kc = values.connectionPerRequest ? new k8s.KubeConfig() : new PooledKubeConfig();
 kc.loadFromOptions({
   clusters: [{ name: 'sim', server: url, skipTLSVerify: true }],
   users: [{ name: 'u', token: 't' }],
@@ -109,6 +166,8 @@ ctrl.abort();
 // 2. Create throughput through client-node.
 const total = JOBS - SAMPLES;
 let next = 0;
+const simCpu0 = cpuMs(child.pid ?? 0);
+const ownCpu0 = process.cpuUsage();
 const t0 = performance.now();
 await Promise.all(
   Array.from({ length: CONCURRENCY }, async () => {
@@ -119,6 +178,11 @@ await Promise.all(
   }),
 );
 const createSecs = (performance.now() - t0) / 1000;
+const ownCpu = process.cpuUsage(ownCpu0);
+const cpuMsPerCreate = {
+  sim: +((cpuMs(child.pid ?? 0) - simCpu0) / total).toFixed(3),
+  client: +((ownCpu.user + ownCpu.system) / 1000 / total).toFixed(3),
+};
 
 // 3. Wait until every Job has completed (fast mode), then measure RSS with everything held.
 const deadline = Date.now() + 300_000;
@@ -132,17 +196,41 @@ for (;;) {
 const core = kc.makeApiClient(k8s.CoreV1Api);
 const podCount = (await core.listNamespacedPod({ namespace: NS })).items.length;
 const pid = child.pid ?? 0;
-const rss = rssMb(pid);
+const rss = procStatusMb(pid, 'VmRSS');
+const rssPeak = procStatusMb(pid, 'VmHWM');
+const openConnections = connectionsTo(Number(new URL(url).port));
+const memory = await simMemoryMb();
+if (process.env.KUBE_SIM_BENCH_SMAPS) {
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(process.env.KUBE_SIM_BENCH_SMAPS, readFileSync(`/proc/${pid}/smaps`, 'utf8'));
+}
+
+// 4. The same, held and idle for a while (V8's memory reducer gives back unused heap then).
+const IDLE_MS = Number(values.idleSeconds) * 1000;
+await new Promise((r) => setTimeout(r, IDLE_MS));
+const rssIdle = procStatusMb(pid, 'VmRSS');
+const memoryIdle = await simMemoryMb();
 
 const result = {
   machine: `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`,
   createsPerSecond: Math.round(total / createSecs),
   createdJobs: total,
   concurrency: CONCURRENCY,
+  cpuMsPerCreate,
   watchLatencyMs: { p50: +pct(lat, 50).toFixed(2), p99: +pct(lat, 99).toFixed(2), samples: lat.length },
   jobsComplete: complete,
   podsHeld: podCount,
   rssMb: Math.round(rss),
+  rssPeakMb: Math.round(rssPeak),
+  simMemoryMb: memory,
+  [`rssAfter${values.idleSeconds}sIdleMb`]: Math.round(rssIdle),
+  simMemoryIdleMb: {
+    heapTotal: memoryIdle.heapTotal,
+    heapUsed: memoryIdle.heapUsed,
+    external: memoryIdle.external,
+  },
+  openConnections,
+  connectionPerRequest: values.connectionPerRequest,
   simNodeFlags: nodeFlags.join(' '),
   loadAverage1m: (await import('node:os')).loadavg()[0]?.toFixed(1),
 };

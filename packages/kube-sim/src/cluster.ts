@@ -16,7 +16,7 @@ import { applyPatch, PatchTestFailed } from './patch.ts';
 import { apiVersionOf, NAMESPACES, PODS, type ResourceInfo } from './resources.ts';
 import { type FieldSelector, fieldValue, type LabelSelector, matchFields, matchLabels } from './selectors.ts';
 import { ApiError, alreadyExists, badRequest, conflict, gone, notFound, qualified } from './status.ts';
-import { objKey, type Store } from './store.ts';
+import type { Entry, Store } from './store.ts';
 import type { Job, KubeObject, Pod, PodSpec } from './types.ts';
 import { clone, isRecord, now } from './types.ts';
 
@@ -43,7 +43,8 @@ export interface ListOptions {
 }
 
 export interface ListResult {
-  items: KubeObject[];
+  /** matching entries, sorted by namespace/name; serialize with store.bodyOf */
+  entries: Entry[];
   resourceVersion: string;
   continue?: string;
   remainingItemCount?: number;
@@ -65,6 +66,18 @@ export function matches(
       return fieldValue(obj, f);
     });
   }
+  return true;
+}
+
+/** Selector match on a stored entry: labels without parsing; fields parse a cold object once. */
+export function matchesEntry(
+  store: Store,
+  e: Entry,
+  labelSelector: LabelSelector | undefined,
+  fieldSelector: FieldSelector | undefined,
+): boolean {
+  if (labelSelector && labelSelector.length > 0 && !matchLabels(labelSelector, e.labels)) return false;
+  if (fieldSelector && fieldSelector.length > 0) return matches(store.peek(e), undefined, fieldSelector);
   return true;
 }
 
@@ -90,6 +103,13 @@ export class Cluster {
     return o;
   }
 
+  /** The stored entry (for serving its JSON without parsing a cold object). */
+  getEntry(info: ResourceInfo, ns: string | undefined, name: string): Entry {
+    const e = this.store.entry(info.resource, info.namespaced ? ns : undefined, name);
+    if (!e) throw notFound(info.resource, info.group, name);
+    return e;
+  }
+
   list(info: ResourceInfo, ns: string | undefined, opts: ListOptions = {}): ListResult {
     const rv = String(this.store.resourceVersion);
     let start = '';
@@ -109,11 +129,15 @@ export class Cluster {
         throw badRequest('continue key is not valid: illegal base64 data at input byte 0');
       }
     }
-    const all: { key: string; o: KubeObject }[] = [];
-    for (const o of this.store.list(info.resource, info.namespaced ? ns : undefined)) {
-      const key = objKey(o.metadata.namespace, o.metadata.name ?? '');
-      if (start && key <= start) continue;
-      if (matches(o, opts.labelSelector, opts.fieldSelector)) all.push({ key, o });
+    const all: Entry[] = [];
+    const nsFilter = info.namespaced ? ns : undefined;
+    const eq: { key: string; value: string }[] = [];
+    for (const r of opts.labelSelector ?? []) if (r.op === 'eq') eq.push({ key: r.key, value: r.value });
+    const source = this.store.candidates(info.resource, eq) ?? this.store.entries(info.resource, nsFilter);
+    for (const e of source) {
+      if (nsFilter !== undefined && e.ns !== nsFilter) continue;
+      if (start && e.key <= start) continue;
+      if (matchesEntry(this.store, e, opts.labelSelector, opts.fieldSelector)) all.push(e);
     }
     all.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
@@ -124,13 +148,13 @@ export class Cluster {
         'base64url',
       );
       return {
-        items: page.map((x) => x.o),
+        entries: page,
         resourceVersion: rv,
         continue: token,
         remainingItemCount: all.length - limit,
       };
     }
-    return { items: all.map((x) => x.o), resourceVersion: rv };
+    return { entries: all, resourceVersion: rv };
   }
 
   create(info: ResourceInfo, ns: string | undefined, body: unknown, dryRun = false): KubeObject {
@@ -141,7 +165,8 @@ export class Cluster {
         `the object provided is unrecognized (must be of type ${info.kind}): ${String(body.kind)}`,
       );
     }
-    const obj = { ...clone(body), apiVersion: apiVersionOf(info), kind: info.kind } as KubeObject;
+    // The body is ours (freshly parsed or built by a controller): no copy.
+    const obj = body as KubeObject;
     obj.apiVersion = apiVersionOf(info);
     obj.kind = info.kind;
     obj.metadata ??= {};
@@ -259,9 +284,11 @@ export class Cluster {
     }
     let next: KubeObject;
     if (subresource === 'status') {
-      next = { ...clone(cur), status: clone(inBody.status) };
+      // Stored objects are immutable: share everything but metadata (stamped) and status.
+      next = { ...cur, metadata: { ...cur.metadata }, status: inBody.status };
     } else {
-      next = clone(inBody);
+      // The body is ours (parsed or patched): no copy.
+      next = inBody;
       next.apiVersion = cur.apiVersion;
       next.kind = cur.kind;
       next.metadata = {
@@ -278,7 +305,7 @@ export class Cluster {
           next.metadata.deletionGracePeriodSeconds = cur.metadata.deletionGracePeriodSeconds;
         }
       }
-      if (info.subresources.includes('status')) next.status = clone(cur.status);
+      if (info.subresources.includes('status')) next.status = cur.status;
       if (JSON.stringify(cur.spec) !== JSON.stringify(next.spec)) {
         next.metadata.generation = (cur.metadata.generation ?? 1) + 1;
       }
@@ -382,7 +409,7 @@ export class Cluster {
           const prevGrace = cur.metadata.deletionGracePeriodSeconds ?? grace;
           if (grace >= prevGrace) return { object: cur, removed: false };
         }
-        const next = clone(pod);
+        const next: Pod = { ...pod, metadata: { ...pod.metadata } };
         next.metadata.deletionTimestamp = new Date(Date.now() + grace * 1000)
           .toISOString()
           .replace(/\.\d{3}Z$/, 'Z');
@@ -394,12 +421,12 @@ export class Cluster {
     }
 
     const finalizers = [...(cur.metadata.finalizers ?? [])];
-    if (policy === 'Foreground' && this.store.dependents(cur.metadata.uid ?? '').length > 0) {
+    if (policy === 'Foreground' && this.store.hasDependents(cur.metadata.uid ?? '')) {
       if (!finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
     }
     if (finalizers.length > 0) {
       if (cur.metadata.deletionTimestamp) return { object: cur, removed: false };
-      const next = clone(cur);
+      const next: KubeObject = { ...cur, metadata: { ...cur.metadata } };
       next.metadata.deletionTimestamp = now();
       next.metadata.deletionGracePeriodSeconds = 0;
       next.metadata.finalizers = finalizers;

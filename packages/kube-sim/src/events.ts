@@ -2,7 +2,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Store } from './store.ts';
 import type { KubeObject } from './types.ts';
-import { now, randomHex } from './types.ts';
+import { now } from './types.ts';
+
+// Wall-clock nanoseconds from the monotonic clock, strictly increasing (unique names).
+const NANO_BASE = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+let lastNano = 0n;
+function unixNanoHex(): string {
+  let t = NANO_BASE + process.hrtime.bigint();
+  if (t <= lastNano) t = lastNano + 1n;
+  lastNano = t;
+  return t.toString(16);
+}
 
 export interface EventSource {
   component: string;
@@ -32,9 +42,10 @@ export class EventRecorder {
   ) {
     if (!this.enabled) return;
     const ns = obj.metadata.namespace ?? 'default';
-    if (!this.store.get('namespaces', undefined, ns)) return;
+    if (!this.store.entry('namespaces', undefined, ns)) return;
     const ts = now();
-    const name = `${obj.metadata.name}.${randomHex(16)}`;
+    // Like client-go's recorder: the object's name and the time in nanoseconds, in hex.
+    const name = `${obj.metadata.name}.${unixNanoHex()}`;
     const involvedObject: Record<string, unknown> = {
       kind: obj.kind,
       namespace: ns,

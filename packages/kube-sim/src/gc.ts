@@ -44,10 +44,17 @@ export class GarbageCollector {
     const meta = e.object.metadata;
     if (e.type === 'DELETED') {
       const uid = meta.uid ?? '';
-      if (this.cluster.store.dependents(uid).length > 0) this.enqueue(() => this.deleteDependents(uid));
-      for (const ref of meta.ownerReferences ?? []) this.enqueue(() => this.checkForeground(ref.uid));
+      const store = this.cluster.store;
+      if (store.hasDependents(uid)) this.enqueue(() => this.deleteDependents(uid));
+      for (const ref of meta.ownerReferences ?? []) {
+        // Only an owner waiting on foreground deletion cares that a dependent went away.
+        const owner = store.byUidEntry(ref.uid);
+        if (owner && store.peek(owner).metadata.finalizers?.includes('foregroundDeletion'))
+          this.enqueue(() => this.checkForeground(ref.uid));
+      }
       const ns = meta.namespace;
-      if (ns && this.cluster.store.get('namespaces', undefined, ns)?.metadata.deletionTimestamp) {
+      const nsEntry = ns ? store.entry('namespaces', undefined, ns) : undefined;
+      if (ns && nsEntry && store.peek(nsEntry).metadata.deletionTimestamp) {
         this.enqueue(() => this.cluster.finishNamespace(ns));
       }
     } else if (meta.deletionTimestamp && meta.finalizers?.includes('foregroundDeletion')) {

@@ -77,6 +77,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     fast: opts.fast ?? {},
     workDir: opts.workDir ?? tmpdir(),
   });
+  store.startSweeper();
   gc.start();
   jobs.start();
   kubelet.start();
@@ -106,6 +107,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
       stopped = true;
       jobs.stop();
       gc.stop();
+      store.stopSweeper();
       await kubelet.stop();
       await server.close();
     },

@@ -8,9 +8,15 @@ import { INDEX_LABEL, reconcileJob, type Tracked } from './job-reconcile.ts';
 import { JOBS, PODS } from './resources.ts';
 import { objKey, type StoreEvent } from './store.ts';
 import type { Container, Job, Pod } from './types.ts';
-import { clone } from './types.ts';
+import { clone, jsonEqual } from './types.ts';
 
 const SOURCE = { component: 'job-controller' };
+
+function isFinished(job: Job): boolean {
+  return !!job.status?.conditions?.some(
+    (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+  );
+}
 
 interface JobMemory {
   tracked: Map<string, Tracked>;
@@ -112,6 +118,17 @@ export class JobController {
     const job = this.cluster.store.get('jobs', ns, name) as Job | undefined;
     if (!job || job.metadata.deletionTimestamp) return;
     const uid = job.metadata.uid ?? '';
+    if (isFinished(job)) {
+      // Nothing left to count or run: keep only the TTL timer, if any.
+      if (job.spec.ttlSecondsAfterFinished === undefined) this.forget(uid);
+      else {
+        const fm = this.mem(uid);
+        fm.tracked.clear();
+        fm.lastActive = new Set();
+        this.scheduleTtl(job, fm, job.status);
+      }
+      return;
+    }
     const m = this.mem(uid);
     const pods = this.podsOf(job);
     const nowMs = Date.now();
@@ -122,10 +139,17 @@ export class JobController {
       this.scheduleTtl(job, m, r.status);
     }
     const suspended = job.spec.suspend === true;
+    // Pods still active after this round: the live ones, minus those removed at once, plus new ones.
+    const lastActive = new Set<string>();
+    for (const p of pods) {
+      if (p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
+        lastActive.add(p.metadata.uid ?? '');
+    }
     for (const p of r.delete) {
       if (suspended) m.tracked.set(p.metadata.uid ?? '', 'discarded');
       try {
-        this.cluster.delete(PODS, ns, p.metadata.name ?? '', {});
+        const d = this.cluster.delete(PODS, ns, p.metadata.name ?? '', {});
+        if (d.removed) lastActive.delete(p.metadata.uid ?? '');
         this.events.record(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`, SOURCE);
       } catch {
         // already gone
@@ -133,22 +157,18 @@ export class JobController {
     }
     for (const index of r.create) {
       const pod = this.createPod(job, index);
-      if (pod)
+      if (pod) {
+        lastActive.add(pod.metadata.uid ?? '');
         this.events.record(job, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, SOURCE);
+      }
     }
     for (const ev of r.events) this.events.record(job, ev.type, ev.reason, ev.message, SOURCE);
+    m.lastActive = lastActive;
 
-    m.lastActive = new Set(
-      this.podsOf(job)
-        .filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
-        .map((p) => p.metadata.uid ?? ''),
-    );
-
-    if (JSON.stringify(r.status) !== JSON.stringify(job.status ?? {})) {
+    if (!jsonEqual(r.status, job.status ?? {})) {
       const cur = this.cluster.store.get('jobs', ns, name);
       if (cur && cur.metadata.uid === uid) {
-        const next = clone(cur) as Job;
-        next.status = r.status;
+        const next = { ...cur, metadata: { ...cur.metadata }, status: r.status } as Job;
         this.cluster.store.update('jobs', next);
       }
     }

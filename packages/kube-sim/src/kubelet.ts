@@ -10,7 +10,7 @@ import type { EventRecorder } from './events.ts';
 import type { LogStore } from './logs.ts';
 import type { StoreEvent } from './store.ts';
 import type { Condition, Container, ContainerStatus, EnvVar, Pod, PodStatus } from './types.ts';
-import { clone, now, randomHex } from './types.ts';
+import { now, randomHex } from './types.ts';
 
 export const NODE_NAME = 'kube-sim-node';
 const NODE_IP = '10.0.0.10';
@@ -187,7 +187,13 @@ export class Kubelet {
   private writeStatus(ns: string, name: string, uid: string, mutate: (p: Pod) => void): Pod | undefined {
     const cur = this.current(ns, name, uid);
     if (!cur) return undefined;
-    const next = clone(cur);
+    // Stored objects are immutable: copy only the parts a status write may change.
+    const next: Pod = {
+      ...cur,
+      metadata: { ...cur.metadata },
+      spec: { ...cur.spec },
+      status: { ...(cur.status ?? {}) },
+    };
     mutate(next);
     return this.cluster.store.update('pods', next) as Pod;
   }
@@ -483,6 +489,8 @@ export class Kubelet {
   private finished(run: PodRun, pod: Pod) {
     if (run.killTimer) clearTimeout(run.killTimer);
     if (pod.metadata.deletionTimestamp) this.remove(run);
+    // Nothing left to run or clean up (fast mode): forget the run; logs stay until the pod goes.
+    else if (!run.scratch) this.runs.delete(run.uid);
   }
 
   private remove(run: PodRun) {

@@ -13,7 +13,7 @@ import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { ApiError, badRequest, methodNotAllowed, pathNotFound, successStatus } from './status.ts';
 import { toTable, wantsTable } from './table.ts';
 import type { KubeObject, Pod } from './types.ts';
-import { clone, isRecord, now } from './types.ts';
+import { isRecord, now } from './types.ts';
 import { type ActiveWatch, serveWatch } from './watch.ts';
 
 export interface ServerContext {
@@ -34,6 +34,65 @@ function send(res: ServerResponse, code: number, body: unknown, headers: Record<
     ...headers,
   });
   res.end(json);
+}
+
+/** Send a stored object: the JSON cached for its version when it is the current one. */
+function sendObject(
+  ctx: ServerContext,
+  res: ServerResponse,
+  code: number,
+  info: ResourceInfo,
+  o: KubeObject,
+) {
+  const store = ctx.cluster.store;
+  const e = store.entry(info.resource, o.metadata.namespace, o.metadata.name ?? '');
+  sendBody(res, code, e && e.obj === o ? store.bodyOf(e) : JSON.stringify(o));
+}
+
+function sendBody(res: ServerResponse, code: number, body: string | Buffer) {
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+const LIST_CHUNK = 64 * 1024;
+
+/** Copy strings and Buffers into one Buffer. */
+function joinBytes(parts: (string | Buffer)[], size: number): Buffer {
+  const out = Buffer.allocUnsafe(size);
+  let off = 0;
+  for (const p of parts) off += typeof p === 'string' ? out.write(p, off) : p.copy(out, off);
+  return out.subarray(0, off);
+}
+
+/**
+ * A list as JSON, from the items' cached JSON: no parse, no re-serialization. Large lists are
+ * streamed in chunks (like the real server) instead of being built as one string.
+ */
+async function sendList(res: ServerResponse, head: string, items: (string | Buffer)[]) {
+  let parts: (string | Buffer)[] = [head];
+  let size = Buffer.byteLength(head);
+  let streaming = false;
+  for (let i = 0; i < items.length; i++) {
+    const j = items[i] ?? '';
+    if (i > 0) parts.push(',');
+    parts.push(j);
+    size += Buffer.byteLength(j) + 1;
+    if (size >= LIST_CHUNK) {
+      if (!streaming) {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+        streaming = true;
+      }
+      const ok = res.write(joinBytes(parts, size));
+      parts = [];
+      size = 0;
+      if (!ok && !res.destroyed) await new Promise((r) => res.once('drain', r));
+      if (res.destroyed) return;
+    }
+  }
+  parts.push(']}');
+  const tail = joinBytes(parts, size + 2);
+  if (streaming) res.end(tail);
+  else sendBody(res, 200, tail);
 }
 
 function sendError(res: ServerResponse, e: ApiError) {
@@ -175,13 +234,13 @@ function deleteOptions(body: string, q: URLSearchParams): DeleteOptions {
   return opts;
 }
 
-function listBody(info: ResourceInfo, r: ReturnType<Cluster['list']>) {
+function listHead(info: ResourceInfo, r: ReturnType<Cluster['list']>): string {
   const metadata: Record<string, unknown> = { resourceVersion: r.resourceVersion };
   if (r.continue) {
     metadata.continue = r.continue;
     metadata.remainingItemCount = r.remainingItemCount;
   }
-  return { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata, items: r.items };
+  return `{"kind":"${info.kind}List","apiVersion":"${apiVersionOf(info)}","metadata":${JSON.stringify(metadata)},"items":[`;
 }
 
 async function handleResource(
@@ -227,13 +286,24 @@ async function handleResource(
       const cont = q.get('continue');
       if (cont) opts.continue = cont;
       const r = cluster.list(info, ns, opts);
-      send(res, 200, table ? toTable(info, r.items, r.resourceVersion, r.continue) : listBody(info, r));
+      const store = cluster.store;
+      if (table) {
+        const items = r.entries.map((e) => store.peek(e));
+        send(res, 200, toTable(info, items, r.resourceVersion, r.continue));
+        return;
+      }
+      // Take every item's JSON now (a consistent snapshot), then stream.
+      await sendList(
+        res,
+        listHead(info, r),
+        r.entries.map((e) => store.bodyOf(e)),
+      );
       return;
     }
     if (method === 'POST') {
       const body = await readObject(req, info);
       const created = cluster.create(info, ns, body, dryRun);
-      send(res, 201, created);
+      sendObject(ctx, res, 201, info, created);
       return;
     }
     if (method === 'DELETE' && info.verbs.includes('deletecollection')) {
@@ -243,7 +313,8 @@ async function handleResource(
       const fieldSelector = parseFieldSelector(q.get('fieldSelector'), info.fieldSelectors);
       const r = cluster.list(info, ns, { labelSelector, fieldSelector });
       const items: KubeObject[] = [];
-      for (const o of r.items) {
+      for (const e of r.entries) {
+        const o = cluster.store.peek(e);
         try {
           items.push(cluster.delete(info, o.metadata.namespace, o.metadata.name ?? '', opts).object);
         } catch {
@@ -271,8 +342,8 @@ async function handleResource(
     await readBody(req);
     const pod = cluster.get(PODS, ns, name) as Pod;
     // Eviction marks the pod with DisruptionTarget (what podFailurePolicy onPodConditions sees).
-    const next = clone(pod);
-    const st = next.status ?? {};
+    const next: Pod = { ...pod, metadata: { ...pod.metadata } };
+    const st = { ...(next.status ?? {}) };
     st.conditions = [
       ...(st.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'),
       {
@@ -292,18 +363,25 @@ async function handleResource(
   }
   switch (method) {
     case 'GET': {
-      const o = cluster.get(info, ns, name);
-      send(res, 200, table ? toTable(info, [o], o.metadata.resourceVersion ?? '') : o);
+      const e = cluster.getEntry(info, ns, name);
+      if (table) {
+        const o = cluster.store.peek(e);
+        send(res, 200, toTable(info, [o], o.metadata.resourceVersion ?? ''));
+        return;
+      }
+      sendBody(res, 200, cluster.store.bodyOf(e));
       return;
     }
     case 'PUT': {
       const body = parseJson(await readBody(req));
-      send(res, 200, cluster.replace(info, ns, name, body, sub, dryRun));
+      const o = cluster.replace(info, ns, name, body, sub, dryRun);
+      sendObject(ctx, res, 200, info, o);
       return;
     }
     case 'PATCH': {
       const body = parseJson(await readBody(req));
-      send(res, 200, cluster.patch(info, ns, name, req.headers['content-type'] ?? '', body, sub, dryRun));
+      const o = cluster.patch(info, ns, name, req.headers['content-type'] ?? '', body, sub, dryRun);
+      sendObject(ctx, res, 200, info, o);
       return;
     }
     case 'DELETE': {

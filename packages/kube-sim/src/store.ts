@@ -1,8 +1,34 @@
 // The cluster state: objects per resource, one global resourceVersion counter, a bounded event
-// history (past which a watch gets 410 Gone) and an owner index for garbage collection.
+// history (past which a watch gets 410 Gone), an owner index for garbage collection and a label
+// index for the job-name lookups controllers do.
+//
+// Memory: an object is kept parsed ("hot") while it changes or is read; an object untouched for
+// two sweeps is kept only as its serialized JSON, in a Buffer outside the V8 heap ("cold"), and
+// parsed again on the next read. The JSON of the current version is computed at most once and
+// shared by GET, list and watch; a cold object is served from its Buffer as is.
 import type { KubeObject } from './types.ts';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** One stored object: always its identity and labels, the object and/or its JSON. */
+export interface Entry {
+  readonly resource: string;
+  readonly key: string;
+  readonly ns: string | undefined;
+  readonly name: string;
+  readonly uid: string;
+  rv: number;
+  labels: Record<string, string> | undefined;
+  /** uids of owners (ownerReferences) */
+  owners: string[];
+  obj: KubeObject | undefined;
+  /** JSON of the current version, once computed (hot) */
+  json: string | undefined;
+  /** JSON of the current version, UTF-8, for a cold entry (outside the V8 heap) */
+  buf: Buffer | undefined;
+  /** index entries (label "k=v") this entry is registered under */
+  indexed: string[];
+}
 
 export interface StoreEvent {
   type: EventType;
@@ -13,6 +39,10 @@ export interface StoreEvent {
   prev?: KubeObject;
   /** Cached JSON of `object`, shared by every watcher. */
   json?: string;
+  /** Cached watch line for `type`, shared by every watcher. */
+  line?: string;
+  /** The entry, while this event is its current version (its JSON is then cached there too). */
+  entry?: Entry;
 }
 
 export type Listener = (e: StoreEvent) => void;
@@ -21,22 +51,66 @@ export function objKey(ns: string | undefined, name: string): string {
   return ns ? `${ns}/${name}` : name;
 }
 
+/** Label keys with an exact-match index (the Job controller's and our watcher's pod lookups). */
+export const INDEXED_LABELS: readonly string[] = ['batch.kubernetes.io/job-name', 'job-name'];
+
 function ownerUids(o: KubeObject): string[] {
-  return (o.metadata.ownerReferences ?? []).map((r) => r.uid);
+  const refs = o.metadata.ownerReferences;
+  if (!refs || refs.length === 0) return NO_OWNERS;
+  return refs.map((r) => r.uid);
+}
+const NO_OWNERS: string[] = [];
+
+function indexKeys(labels: Record<string, string> | undefined): string[] {
+  if (!labels) return NO_OWNERS;
+  const out: string[] = [];
+  for (const k of INDEXED_LABELS) {
+    const v = labels[k];
+    if (v !== undefined) out.push(`${k}=${v}`);
+  }
+  return out.length > 0 ? out : NO_OWNERS;
+}
+
+/**
+ * UTF-8 bytes in a Buffer of their own: Buffer.from() would carve small ones out of shared 8 KiB
+ * slabs, and one long-lived neighbour then pins a whole slab full of deleted objects.
+ */
+function ownBuffer(s: string): Buffer {
+  const b = Buffer.allocUnsafeSlow(Buffer.byteLength(s));
+  b.write(s);
+  return b;
+}
+
+function sameList(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+interface Table {
+  all: Map<string, Entry>;
+  /** namespace -> entries */
+  byNs: Map<string, Map<string, Entry>>;
+  /** "label=value" -> entries */
+  byLabel: Map<string, Set<Entry>>;
 }
 
 export class Store {
   private rvCounter = 0;
-  private readonly tables = new Map<string, Map<string, KubeObject>>();
+  private readonly tables = new Map<string, Table>();
   private history: StoreEvent[] = [];
   private readonly historySize: number;
   /** Highest resourceVersion no longer covered by history: watches from below it get 410. */
   private compactedRv = 0;
   private readonly listeners = new Set<Listener>();
-  /** owner uid -> "resource\0key" of dependents */
-  private readonly ownerIndex = new Map<string, Set<string>>();
-  /** uid -> "resource\0key" */
-  private readonly uidIndex = new Map<string, string>();
+  /** owner uid -> dependents */
+  private readonly ownerIndex = new Map<string, Set<Entry>>();
+  /** uid -> entry */
+  private readonly uidIndex = new Map<string, Entry>();
+  /** entries touched since the last sweep, and during the sweep before */
+  private hotNow = new Set<Entry>();
+  private hotPrev = new Set<Entry>();
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(historySize = 1_000) {
     this.historySize = Math.max(1, historySize);
@@ -50,51 +124,131 @@ export class Store {
     return this.compactedRv;
   }
 
-  private table(resource: string): Map<string, KubeObject> {
+  /** Turn objects untouched for two sweeps into JSON only, every `intervalMs`. */
+  startSweeper(intervalMs = 1_000) {
+    this.stopSweeper();
+    this.sweeper = setInterval(() => this.sweep(), intervalMs);
+    this.sweeper.unref();
+  }
+
+  stopSweeper() {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+
+  /** One sweep (exposed for tests). */
+  sweep() {
+    for (const e of this.hotPrev) {
+      if (this.hotNow.has(e)) continue;
+      if (!e.buf) e.buf = ownBuffer(e.json ?? JSON.stringify(e.obj));
+      e.obj = undefined;
+      e.json = undefined;
+    }
+    this.hotPrev = this.hotNow;
+    this.hotNow = new Set();
+  }
+
+  private touch(e: Entry) {
+    this.hotNow.add(e);
+  }
+
+  private table(resource: string): Table {
     let t = this.tables.get(resource);
     if (!t) {
-      t = new Map();
+      t = { all: new Map(), byNs: new Map(), byLabel: new Map() };
       this.tables.set(resource, t);
     }
     return t;
   }
 
+  /** The object of an entry (parsed again if it went cold). Never mutate it. */
+  objectOf(e: Entry): KubeObject {
+    let o = e.obj;
+    if (!o) {
+      o = this.peek(e);
+      e.obj = o;
+    }
+    this.touch(e);
+    return o;
+  }
+
+  /** The object of an entry for a one-off look (a cold one is parsed but not kept). */
+  peek(e: Entry): KubeObject {
+    return e.obj ?? (JSON.parse(e.json ?? e.buf?.toString('utf8') ?? '{}') as KubeObject);
+  }
+
+  /** The JSON of an entry's current version (a string, or the cold Buffer), computed at most once. */
+  bodyOf(e: Entry): string | Buffer {
+    if (e.json !== undefined) return e.json;
+    if (e.buf !== undefined) return e.buf;
+    e.json = JSON.stringify(e.obj);
+    return e.json;
+  }
+
+  /** The JSON of an entry's current version as a string. */
+  jsonOf(e: Entry): string {
+    const b = this.bodyOf(e);
+    return typeof b === 'string' ? b : b.toString('utf8');
+  }
+
+  entry(resource: string, ns: string | undefined, name: string): Entry | undefined {
+    return this.tables.get(resource)?.all.get(objKey(ns, name));
+  }
+
   get(resource: string, ns: string | undefined, name: string): KubeObject | undefined {
-    return this.tables.get(resource)?.get(objKey(ns, name));
+    const e = this.entry(resource, ns, name);
+    return e ? this.objectOf(e) : undefined;
   }
 
   count(resource: string): number {
-    return this.tables.get(resource)?.size ?? 0;
+    return this.tables.get(resource)?.all.size ?? 0;
+  }
+
+  /** All entries of a resource, optionally in one namespace (unsorted). */
+  entries(resource: string, ns?: string): Iterable<Entry> {
+    const t = this.tables.get(resource);
+    if (!t) return [];
+    if (ns === undefined) return t.all.values();
+    return t.byNs.get(ns)?.values() ?? [];
+  }
+
+  /**
+   * Entries that may carry these exact labels: from the label index when one of them is indexed
+   * (the caller still matches the whole selector), otherwise undefined.
+   */
+  candidates(resource: string, eq: { key: string; value: string }[]): Iterable<Entry> | undefined {
+    const t = this.tables.get(resource);
+    for (const r of eq) {
+      if (!INDEXED_LABELS.includes(r.key)) continue;
+      return t?.byLabel.get(`${r.key}=${r.value}`) ?? [];
+    }
+    return undefined;
   }
 
   /** All objects of a resource, optionally in one namespace (unsorted). */
   *list(resource: string, ns?: string): Iterable<KubeObject> {
-    const t = this.tables.get(resource);
-    if (!t) return;
-    for (const o of t.values()) {
-      if (ns === undefined || o.metadata.namespace === ns) yield o;
-    }
+    for (const e of this.entries(resource, ns)) yield this.objectOf(e);
   }
 
   /** Objects (any resource) whose ownerReferences name this uid. */
   dependents(uid: string): { resource: string; object: KubeObject }[] {
     const out: { resource: string; object: KubeObject }[] = [];
-    for (const ref of this.ownerIndex.get(uid) ?? []) {
-      const i = ref.indexOf('\0');
-      const resource = ref.slice(0, i);
-      const o = this.tables.get(resource)?.get(ref.slice(i + 1));
-      if (o) out.push({ resource, object: o });
-    }
+    for (const e of this.ownerIndex.get(uid) ?? [])
+      out.push({ resource: e.resource, object: this.objectOf(e) });
     return out;
   }
 
+  hasDependents(uid: string): boolean {
+    return (this.ownerIndex.get(uid)?.size ?? 0) > 0;
+  }
+
+  byUidEntry(uid: string): Entry | undefined {
+    return this.uidIndex.get(uid);
+  }
+
   byUid(uid: string): { resource: string; object: KubeObject } | undefined {
-    const ref = this.uidIndex.get(uid);
-    if (!ref) return undefined;
-    const i = ref.indexOf('\0');
-    const resource = ref.slice(0, i);
-    const o = this.tables.get(resource)?.get(ref.slice(i + 1));
-    return o ? { resource, object: o } : undefined;
+    const e = this.uidIndex.get(uid);
+    return e ? { resource: e.resource, object: this.objectOf(e) } : undefined;
   }
 
   subscribe(fn: Listener): () => void {
@@ -102,24 +256,45 @@ export class Store {
     return () => this.listeners.delete(fn);
   }
 
-  private index(resource: string, key: string, prev: KubeObject | undefined, next: KubeObject | undefined) {
-    const ref = `${resource}\0${key}`;
-    for (const uid of prev ? ownerUids(prev) : []) this.ownerIndex.get(uid)?.delete(ref);
-    for (const uid of next ? ownerUids(next) : []) {
+  private setOwners(e: Entry, next: string[]) {
+    if (sameList(e.owners, next)) return;
+    for (const uid of e.owners) {
+      const s = this.ownerIndex.get(uid);
+      s?.delete(e);
+      if (s?.size === 0) this.ownerIndex.delete(uid);
+    }
+    for (const uid of next) {
       let s = this.ownerIndex.get(uid);
       if (!s) {
         s = new Set();
         this.ownerIndex.set(uid, s);
       }
-      s.add(ref);
+      s.add(e);
     }
-    for (const uid of prev ? ownerUids(prev) : []) {
-      if (this.ownerIndex.get(uid)?.size === 0) this.ownerIndex.delete(uid);
+    e.owners = next;
+  }
+
+  private setIndexed(t: Table, e: Entry, next: string[]) {
+    if (sameList(e.indexed, next)) return;
+    for (const k of e.indexed) {
+      const s = t.byLabel.get(k);
+      s?.delete(e);
+      if (s?.size === 0) t.byLabel.delete(k);
     }
+    for (const k of next) {
+      let s = t.byLabel.get(k);
+      if (!s) {
+        s = new Set();
+        t.byLabel.set(k, s);
+      }
+      s.add(e);
+    }
+    e.indexed = next;
   }
 
   private emit(e: StoreEvent) {
     this.history.push(e);
+    // Drop the oldest quarter at once (amortized O(1) per event).
     if (this.history.length >= this.historySize + Math.max(1, this.historySize >> 2)) {
       const drop = this.history.length - this.historySize;
       const last = this.history[drop - 1];
@@ -127,8 +302,10 @@ export class Store {
       this.history = this.history.slice(drop);
     }
     for (const l of this.listeners) l(e);
-    // The JSON is shared by the watchers of this event only; history keeps just the object.
+    // The JSON stays on the entry (for GET/list); the history keeps just the object.
     e.json = undefined;
+    e.line = undefined;
+    e.entry = undefined;
   }
 
   private stamp(o: KubeObject): number {
@@ -139,12 +316,39 @@ export class Store {
 
   /** Insert a new object (caller has checked it does not exist). Takes ownership of `o`. */
   create(resource: string, o: KubeObject): KubeObject {
-    const key = objKey(o.metadata.namespace, o.metadata.name ?? '');
+    const ns = o.metadata.namespace;
+    const name = o.metadata.name ?? '';
+    const key = objKey(ns, name);
     const rv = this.stamp(o);
-    this.table(resource).set(key, o);
-    this.index(resource, key, undefined, o);
-    if (o.metadata.uid) this.uidIndex.set(o.metadata.uid, `${resource}\0${key}`);
-    this.emit({ type: 'ADDED', rv, resource, object: o });
+    const t = this.table(resource);
+    const e: Entry = {
+      resource,
+      key,
+      ns,
+      name,
+      uid: o.metadata.uid ?? '',
+      rv,
+      labels: o.metadata.labels,
+      owners: NO_OWNERS,
+      obj: o,
+      json: undefined,
+      buf: undefined,
+      indexed: NO_OWNERS,
+    };
+    t.all.set(key, e);
+    if (ns !== undefined) {
+      let m = t.byNs.get(ns);
+      if (!m) {
+        m = new Map();
+        t.byNs.set(ns, m);
+      }
+      m.set(key, e);
+    }
+    this.setOwners(e, ownerUids(o));
+    this.setIndexed(t, e, indexKeys(o.metadata.labels));
+    if (e.uid) this.uidIndex.set(e.uid, e);
+    this.touch(e);
+    this.emit({ type: 'ADDED', rv, resource, object: o, entry: e });
     return o;
   }
 
@@ -152,24 +356,39 @@ export class Store {
   update(resource: string, o: KubeObject): KubeObject {
     const key = objKey(o.metadata.namespace, o.metadata.name ?? '');
     const t = this.table(resource);
-    const prev = t.get(key);
+    const e = t.all.get(key);
+    if (!e) return this.create(resource, o);
+    const prev = this.peek(e);
     const rv = this.stamp(o);
-    t.set(key, o);
-    this.index(resource, key, prev, o);
-    const e: StoreEvent = { type: 'MODIFIED', rv, resource, object: o };
-    if (prev) e.prev = prev;
-    this.emit(e);
+    e.rv = rv;
+    e.obj = o;
+    e.json = undefined;
+    e.buf = undefined;
+    e.labels = o.metadata.labels;
+    this.setOwners(e, ownerUids(o));
+    this.setIndexed(t, e, indexKeys(o.metadata.labels));
+    this.touch(e);
+    this.emit({ type: 'MODIFIED', rv, resource, object: o, prev, entry: e });
     return o;
   }
 
   remove(resource: string, ns: string | undefined, name: string): KubeObject | undefined {
     const key = objKey(ns, name);
     const t = this.table(resource);
-    const prev = t.get(key);
-    if (!prev) return undefined;
-    t.delete(key);
-    this.index(resource, key, prev, undefined);
-    if (prev.metadata.uid) this.uidIndex.delete(prev.metadata.uid);
+    const e = t.all.get(key);
+    if (!e) return undefined;
+    const prev = this.objectOf(e);
+    t.all.delete(key);
+    if (ns !== undefined) {
+      const m = t.byNs.get(ns);
+      m?.delete(key);
+      if (m?.size === 0) t.byNs.delete(ns);
+    }
+    this.setOwners(e, NO_OWNERS);
+    this.setIndexed(t, e, NO_OWNERS);
+    if (e.uid && this.uidIndex.get(e.uid) === e) this.uidIndex.delete(e.uid);
+    this.hotNow.delete(e);
+    this.hotPrev.delete(e);
     const o: KubeObject = { ...prev, metadata: { ...prev.metadata } };
     const rv = this.stamp(o);
     this.emit({ type: 'DELETED', rv, resource, object: o, prev });

@@ -175,6 +175,29 @@ export function clone<T>(v: T): T {
   return out as T;
 }
 
+/** Deep equality of JSON data, as JSON.stringify(a) === JSON.stringify(b) (undefined keys ignored). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  const ka = Object.keys(ra).filter((k) => ra[k] !== undefined);
+  const kb = Object.keys(rb).filter((k) => rb[k] !== undefined);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i] ?? '';
+    // key order matters for the serialized form
+    if (k !== kb[i] || !jsonEqual(ra[k], rb[k])) return false;
+  }
+  return true;
+}
+
 let lastSecond = 0;
 let lastStamp = '';
 /** RFC3339 with second precision, as metav1.Time serializes. Cached per second. */

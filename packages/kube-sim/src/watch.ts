@@ -1,13 +1,13 @@
 // Watch streams: newline-delimited JSON events from a resourceVersion, filtered by namespace and
 // selectors, with bookmarks, timeoutSeconds and 410 Gone (as an ERROR event, like the real server).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { matches } from './cluster.ts';
+import { matches, matchesEntry } from './cluster.ts';
 import type { WatchCut } from './faults.ts';
 import type { ResourceInfo } from './resources.ts';
 import { apiVersionOf } from './resources.ts';
 import type { FieldSelector, LabelSelector } from './selectors.ts';
 import { gone } from './status.ts';
-import { objKey, type Store, type StoreEvent } from './store.ts';
+import type { Entry, Store, StoreEvent } from './store.ts';
 import type { KubeObject } from './types.ts';
 
 export interface WatchParams {
@@ -29,8 +29,13 @@ export interface ActiveWatch {
   close(): void;
 }
 
-function objectJson(e: StoreEvent): string {
-  if (e.json === undefined) e.json = JSON.stringify(e.object);
+/** The event's object as JSON, serialized once per event and shared by every watcher. */
+function objectJson(store: Store, e: StoreEvent): string {
+  if (e.json === undefined) {
+    const en = e.entry;
+    // While the event is its entry's current version, the entry keeps the JSON (for GET/list).
+    e.json = en && en.obj === e.object ? store.jsonOf(en) : JSON.stringify(e.object);
+  }
   return e.json;
 }
 
@@ -54,9 +59,16 @@ export function serveWatch(
   const timers: NodeJS.Timeout[] = [];
   let unsubscribe: (() => void) | undefined;
 
+  let corked = false;
+  const uncork = () => {
+    if (!corked) return;
+    corked = false;
+    res.uncork();
+  };
   const finish = (destroy = false) => {
     if (closed) return;
     closed = true;
+    uncork();
     unsubscribe?.();
     for (const t of timers) clearTimeout(t);
     registry.delete(handle);
@@ -65,6 +77,12 @@ export function serveWatch(
   };
   const write = (line: string) => {
     if (closed) return;
+    // Events of one tick leave in one write (cork until the next tick).
+    if (!corked) {
+      corked = true;
+      res.cork();
+      process.nextTick(uncork);
+    }
     res.write(line);
     sent++;
     if (p.cut?.afterEvents !== undefined && sent >= p.cut.afterEvents) finish(p.cut.mode !== 'end');
@@ -98,7 +116,12 @@ export function serveWatch(
       else if (now) type = 'ADDED';
       else if (before) type = 'DELETED';
     }
-    if (type) write(`{"type":"${type}","object":${objectJson(e)}}\n`);
+    if (!type) return;
+    if (type !== e.type) write(`{"type":"${type}","object":${objectJson(store, e)}}\n`);
+    else {
+      e.line ??= `{"type":"${type}","object":${objectJson(store, e)}}\n`;
+      write(e.line);
+    }
   };
 
   const rvParam = p.resourceVersion;
@@ -106,13 +129,12 @@ export function serveWatch(
   const initial = p.sendInitialEvents ?? fromScratch;
   if (fromScratch || p.sendInitialEvents) {
     if (initial) {
-      const objs = [...store.list(p.info.resource, p.ns)].filter((o) => relevant(o));
-      objs.sort((a, b) => {
-        const ka = objKey(a.metadata.namespace, a.metadata.name ?? '');
-        const kb = objKey(b.metadata.namespace, b.metadata.name ?? '');
-        return ka < kb ? -1 : ka > kb ? 1 : 0;
-      });
-      for (const o of objs) write(`{"type":"ADDED","object":${JSON.stringify(o)}}\n`);
+      const entries: Entry[] = [];
+      for (const e of store.entries(p.info.resource, p.ns)) {
+        if (matchesEntry(store, e, p.labelSelector, p.fieldSelector)) entries.push(e);
+      }
+      entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      for (const e of entries) write(`{"type":"ADDED","object":${store.jsonOf(e)}}\n`);
     }
     if (p.sendInitialEvents && p.allowBookmarks) {
       const bm = {
