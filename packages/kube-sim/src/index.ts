@@ -37,6 +37,12 @@ export interface KubeSimOptions {
   bookmarkIntervalMs?: number;
   /** record core/v1 Events (default true); at most this many are kept (default 10000); 0 disables */
   maxEvents?: number;
+  /**
+   * Base delay before the Job controller replaces failed pods: doubles per failure since the last
+   * success, capped at 6 minutes. Default 10000 ms, as in Kubernetes; tests that retry pods pass
+   * a few ms.
+   */
+  podBackoffMs?: number;
 }
 
 export interface KubeSim {
@@ -71,7 +77,11 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     cluster.create(NAMESPACES, undefined, { metadata: { name: ns } });
   }
   const gc = new GarbageCollector(cluster);
-  const jobs = new JobController(cluster, events);
+  const jobs = new JobController(
+    cluster,
+    events,
+    opts.podBackoffMs === undefined ? {} : { podBackoffMs: opts.podBackoffMs },
+  );
   const kubelet = new Kubelet(cluster, logs, events, {
     mode: opts.mode ?? 'process',
     fast: opts.fast ?? {},

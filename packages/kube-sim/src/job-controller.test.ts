@@ -14,7 +14,8 @@ let watchAbort: AbortController;
 let watchDone: Promise<void>;
 
 before(async () => {
-  sim = await startKubeSim();
+  // Pods are replaced after a few ms instead of Kubernetes' 10 s backoff.
+  sim = await startKubeSim({ podBackoffMs: 5 });
   watchAbort = new AbortController();
   const res = await fetch(`${sim.url}/apis/batch/v1/jobs?watch=true`, { signal: watchAbort.signal });
   watchDone = (async () => {
@@ -155,6 +156,62 @@ describe('Job controller', () => {
       'DELETE',
       `/apis/batch/v1/namespaces/${NS}/jobs/${ign}?propagationPolicy=Background&gracePeriodSeconds=0`,
     );
+  });
+
+  test('podFailurePolicy: Count counts toward backoffLimit like a rule-less failure', async () => {
+    const name = uniq('pfpc');
+    await create(
+      jobBody(name, ['sh', '-c', 'exit 3'], {
+        backoffLimit: 1,
+        podFailurePolicy: { rules: [{ action: 'Count', onExitCodes: { operator: 'In', values: [3] } }] },
+      }),
+    );
+    const j = await waitFor('failed', async () => finished(await get(name)));
+    assert.deepEqual(conds(j), ['FailureTarget:BackoffLimitExceeded', 'Failed:BackoffLimitExceeded']);
+    assert.equal(j.status?.failed, 2);
+    assert.equal((await pods(name)).length, 2);
+  });
+
+  test('eviction sets DisruptionTarget (onPodConditions Ignore); a plain delete does not', async () => {
+    const name = uniq('pfpd');
+    await create(
+      jobBody(name, ['sleep', '30'], {
+        backoffLimit: 0,
+        podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }] },
+      }),
+    );
+    const running = async () =>
+      (await pods(name)).find((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
+    const first = await waitFor('running', running);
+    const ev = await raw(sim.url, 'POST', `/api/v1/namespaces/${NS}/pods/${first.metadata.name}/eviction`, {
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name: first.metadata.name, namespace: NS },
+    });
+    assert.equal(ev.status, 201);
+    // The evicted pod is ignored by the policy: replaced, not counted, the Job goes on.
+    const second = await waitFor('replacement running', async () => {
+      const p = await running();
+      return p && p.metadata.name !== first.metadata.name ? p : undefined;
+    });
+    const cur = await get(name);
+    assert.equal(cur?.status?.failed, undefined);
+    assert.equal(finished(cur), undefined);
+    // A plain DELETE is no disruption in Kubernetes: no condition, the failure counts (limit 0).
+    const del = await raw(
+      sim.url,
+      'DELETE',
+      `/api/v1/namespaces/${NS}/pods/${second.metadata.name}?gracePeriodSeconds=1`,
+    );
+    assert.equal(del.status, 200);
+    const pod = del.body as Pod;
+    assert.equal(
+      pod.status?.conditions?.some((c) => c.type === 'DisruptionTarget'),
+      false,
+    );
+    const j = await waitFor('failed', async () => finished(await get(name)));
+    assert.deepEqual(conds(j), ['FailureTarget:BackoffLimitExceeded', 'Failed:BackoffLimitExceeded']);
+    assert.equal(j.status?.failed, 1);
   });
 
   test('Indexed completions with parallelism: JOB_COMPLETION_INDEX, completedIndexes', async () => {

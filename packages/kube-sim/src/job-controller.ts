@@ -21,9 +21,25 @@ function isFinished(job: Job): boolean {
 interface JobMemory {
   tracked: Map<string, Tracked>;
   lastActive: Set<string>;
+  /** final states of this Job's pods deleted since the last round */
+  vanished: Map<string, Pod>;
+  /** failed pods since the last succeeded one, and when the last one failed (backoff) */
+  failures: number;
+  lastFailureMs: number;
   deadlineTimer?: NodeJS.Timeout;
+  deadlineAt?: number;
   ttlTimer?: NodeJS.Timeout;
 }
+
+export interface JobControllerOptions {
+  /** base of the pod replacement backoff (real controller: 10 s, doubling per failure) */
+  podBackoffMs?: number;
+  /** cap of the pod replacement backoff (real controller: 6 min) */
+  podBackoffMaxMs?: number;
+}
+
+export const DEFAULT_POD_BACKOFF_MS = 10_000;
+export const MAX_POD_BACKOFF_MS = 6 * 60_000;
 
 export class JobController {
   private readonly cluster: Cluster;
@@ -34,9 +50,14 @@ export class JobController {
   private unsubscribe: (() => void) | undefined;
   private stopped = false;
 
-  constructor(cluster: Cluster, events: EventRecorder) {
+  private readonly backoffMs: number;
+  private readonly backoffMaxMs: number;
+
+  constructor(cluster: Cluster, events: EventRecorder, opts: JobControllerOptions = {}) {
     this.cluster = cluster;
     this.events = events;
+    this.backoffMs = opts.podBackoffMs ?? DEFAULT_POD_BACKOFF_MS;
+    this.backoffMaxMs = opts.podBackoffMaxMs ?? MAX_POD_BACKOFF_MS;
   }
 
   start() {
@@ -63,7 +84,12 @@ export class JobController {
       const ref = (e.object.metadata.ownerReferences ?? e.prev?.metadata.ownerReferences ?? []).find(
         (r) => r.controller && r.kind === 'Job',
       );
-      if (ref) this.enqueue(objKey(e.object.metadata.namespace, ref.name));
+      if (!ref) return;
+      // Keep a deleted pod's final state: it is counted (and matched against podFailurePolicy)
+      // by that state, as the real controller does thanks to its tracking finalizer.
+      if (e.type === 'DELETED')
+        this.memory.get(ref.uid)?.vanished.set(e.object.metadata.uid ?? '', e.object as Pod);
+      this.enqueue(objKey(e.object.metadata.namespace, ref.name));
     }
   }
 
@@ -100,7 +126,7 @@ export class JobController {
   private mem(uid: string): JobMemory {
     let m = this.memory.get(uid);
     if (!m) {
-      m = { tracked: new Map(), lastActive: new Set() };
+      m = { tracked: new Map(), lastActive: new Set(), vanished: new Map(), failures: 0, lastFailureMs: 0 };
       this.memory.set(uid, m);
     }
     return m;
@@ -132,8 +158,29 @@ export class JobController {
     const m = this.mem(uid);
     const pods = this.podsOf(job);
     const nowMs = Date.now();
-    const r = reconcileJob({ job, pods, tracked: m.tracked, lastActive: m.lastActive, nowMs });
-    for (const [podUid, how] of r.counted) m.tracked.set(podUid, how);
+    const r = reconcileJob({
+      job,
+      pods,
+      tracked: m.tracked,
+      lastActive: m.lastActive,
+      nowMs,
+      vanished: m.vanished,
+      backoff: {
+        baseMs: this.backoffMs,
+        maxMs: this.backoffMaxMs,
+        failures: m.failures,
+        lastFailureMs: m.lastFailureMs,
+      },
+    });
+    m.vanished.clear();
+    for (const [podUid, how] of r.counted) {
+      m.tracked.set(podUid, how);
+      if (how === 'succeeded') m.failures = 0;
+      else if (how === 'failed') {
+        m.failures++;
+        m.lastFailureMs = nowMs;
+      }
+    }
 
     if (r.finished) {
       this.scheduleTtl(job, m, r.status);
@@ -172,10 +219,14 @@ export class JobController {
         this.cluster.store.update('jobs', next);
       }
     }
-    if (r.requeueAt !== undefined && !m.deadlineTimer) {
+    // One timer per Job, for the earliest time to look again (deadline or backoff).
+    if (r.requeueAt !== undefined && (m.deadlineAt === undefined || r.requeueAt < m.deadlineAt)) {
+      if (m.deadlineTimer) clearTimeout(m.deadlineTimer);
       const delay = Math.max(0, r.requeueAt - Date.now());
+      m.deadlineAt = r.requeueAt;
       m.deadlineTimer = setTimeout(() => {
         m.deadlineTimer = undefined;
+        m.deadlineAt = undefined;
         this.enqueue(objKey(ns, name));
       }, delay);
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatIndexes, parseIndexes, reconcileJob } from './job-reconcile.ts';
+import { formatIndexes, parseIndexes, podBackoffDelay, reconcileJob } from './job-reconcile.ts';
 import type { Job, Pod } from './types.ts';
 
 const NOW = Date.parse('2025-01-01T00:00:10Z');
@@ -151,4 +151,79 @@ test('a pod that vanished while active counts as failed', () => {
 
 test('completedIndexes format round-trips', () => {
   for (const s of ['', '0', '0-2', '0,2-4,7']) assert.equal(formatIndexes(parseIndexes(s)), s);
+});
+
+test('pod replacement backoff: 10s, 20s, 40s ... capped at 6 minutes', () => {
+  const delays = [1, 2, 3, 4, 5, 6, 7, 10].map((n) => podBackoffDelay(10_000, 360_000, n));
+  assert.deepEqual(delays, [10_000, 20_000, 40_000, 80_000, 160_000, 320_000, 360_000, 360_000]);
+  assert.equal(podBackoffDelay(10_000, 360_000, 0), 0);
+});
+
+test('a failed pod is replaced only after the backoff; a success resets it', () => {
+  const backoff = { baseMs: 10_000, maxMs: 360_000, failures: 0, lastFailureMs: 0 };
+  // The first failure, seen now: no replacement yet, look again in 10 s.
+  const first = reconcileJob({
+    job: job(),
+    pods: [pod('a', 'Failed', 1)],
+    tracked: new Map(),
+    lastActive: new Set(),
+    nowMs: NOW,
+    backoff,
+  });
+  assert.equal(first.status.failed, 1);
+  assert.equal(first.create.length, 0);
+  assert.equal(first.requeueAt, NOW + 10_000);
+  // Two failures so far, the last 15 s ago: 20 s not over yet.
+  const second = reconcileJob({
+    job: job({}, { failed: 2 }),
+    pods: [],
+    tracked: new Map(),
+    lastActive: new Set(),
+    nowMs: NOW,
+    backoff: { ...backoff, failures: 2, lastFailureMs: NOW - 15_000 },
+  });
+  assert.equal(second.create.length, 0);
+  assert.equal(second.requeueAt, NOW + 5_000);
+  // ... and over 20 s later the pod is created.
+  const third = reconcileJob({
+    job: job({}, { failed: 2 }),
+    pods: [],
+    tracked: new Map(),
+    lastActive: new Set(),
+    nowMs: NOW + 6_000,
+    backoff: { ...backoff, failures: 2, lastFailureMs: NOW - 15_000 },
+  });
+  assert.equal(third.create.length, 1);
+  // A success resets the count: the next pod is created at once.
+  const reset = reconcileJob({
+    job: job({ completions: 2 }, { failed: 2 }),
+    pods: [pod('ok', 'Succeeded')],
+    tracked: new Map(),
+    lastActive: new Set(),
+    nowMs: NOW,
+    backoff: { ...backoff, failures: 2, lastFailureMs: NOW },
+  });
+  assert.equal(reset.create.length, 1);
+});
+
+test('a deleted pod is counted by its final state: podFailurePolicy sees DisruptionTarget', () => {
+  const evicted = pod('ev', 'Failed', 143);
+  if (evicted.status) {
+    evicted.status.conditions = [
+      { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI' },
+    ];
+  }
+  const r = reconcileJob({
+    job: job({
+      podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }] },
+    }),
+    pods: [],
+    tracked: new Map(),
+    lastActive: new Set(['ev']),
+    nowMs: NOW,
+    vanished: new Map([['ev', evicted]]),
+  });
+  assert.equal(r.status.failed, undefined);
+  assert.equal(r.counted.get('ev'), 'ignored');
+  assert.equal(r.create.length, 1);
 });

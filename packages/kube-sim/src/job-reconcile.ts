@@ -130,6 +130,22 @@ export interface ReconcileInput {
   /** uids of pods that were active when last seen (a vanished one counts as failed) */
   lastActive: ReadonlySet<string>;
   nowMs: number;
+  /**
+   * Final states of pods that vanished since the last round (deleted): counted like terminal pods
+   * when they ended Succeeded/Failed (so podFailurePolicy sees their conditions), as failed if not.
+   */
+  vanished?: ReadonlyMap<string, Pod>;
+  /**
+   * Replacement backoff, like the real controller: after the Nth failure since the last success,
+   * no pod is created before lastFailureMs + baseMs * 2^(N-1) (capped at maxMs).
+   */
+  backoff?: { baseMs: number; maxMs: number; failures: number; lastFailureMs: number };
+}
+
+/** The delay before creating pods again after `failures` consecutive failures. */
+export function podBackoffDelay(baseMs: number, maxMs: number, failures: number): number {
+  if (failures <= 0) return 0;
+  return Math.min(maxMs, baseMs * 2 ** Math.min(failures - 1, 30));
 }
 
 export function reconcileJob(input: ReconcileInput): ReconcileResult {
@@ -161,12 +177,16 @@ export function reconcileJob(input: ReconcileInput): ReconcileResult {
   const completed = parseIndexes(prev.completedIndexes);
   let failJob: string | undefined;
 
-  // Count newly terminated pods exactly once.
+  // Count newly terminated pods exactly once (vanished ones by their final state).
   const present = new Set<string>();
-  for (const p of pods) {
+  for (const p of pods) present.add(p.metadata.uid ?? '');
+  const vanishedTerminal: Pod[] = [];
+  for (const [uid, p] of input.vanished ?? []) {
+    if (!present.has(uid) && isTerminal(p)) vanishedTerminal.push(p);
+  }
+  for (const p of [...pods, ...vanishedTerminal]) {
     const uid = p.metadata.uid ?? '';
-    present.add(uid);
-    if (!isTerminal(p) || tracked.has(uid)) continue;
+    if (!isTerminal(p) || tracked.has(uid) || result.counted.has(uid)) continue;
     if (p.status?.phase === 'Succeeded') {
       const idx = podIndex(p);
       if (indexed && idx !== undefined) {
@@ -189,7 +209,7 @@ export function reconcileJob(input: ReconcileInput): ReconcileResult {
   }
   // A pod that vanished while active (deleted before it finished) counts as failed.
   for (const uid of input.lastActive) {
-    if (!present.has(uid) && !tracked.has(uid)) {
+    if (!present.has(uid) && !tracked.has(uid) && !result.counted.has(uid)) {
       failed++;
       result.counted.set(uid, 'failed');
     }
@@ -304,6 +324,24 @@ export function reconcileJob(input: ReconcileInput): ReconcileResult {
     }
     if (spec.activeDeadlineSeconds !== undefined && startTime) {
       result.requeueAt = Date.parse(startTime) + spec.activeDeadlineSeconds * 1000;
+    }
+    // Failures since the last success delay new pods (10s, 20s, 40s ... like the real controller).
+    const b = input.backoff;
+    if (b && result.create.length > 0) {
+      let failures = b.failures;
+      let last = b.lastFailureMs;
+      for (const how of result.counted.values()) {
+        if (how === 'succeeded') failures = 0;
+        else if (how === 'failed') {
+          failures++;
+          last = nowMs;
+        }
+      }
+      const readyAt = last + podBackoffDelay(b.baseMs, b.maxMs, failures);
+      if (failures > 0 && readyAt > nowMs) {
+        result.create = [];
+        result.requeueAt = Math.min(result.requeueAt ?? readyAt, readyAt);
+      }
     }
   }
 
