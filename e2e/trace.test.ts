@@ -61,23 +61,25 @@ test('a pipeline is one trace from the HTTP request to the Job deletion, across 
     ['log-collector', /^process .*evt\.pipeline\.finished$/],
     ['job-runner', /^process .*cmd\.job\.delete$/],
   ];
+  // Every span hangs off another span of the same trace (or the client's): no orphans, no second
+  // root. Spans are exported in batches as they end (children before parents), so wait for both.
+  const orphans = () => {
+    const spans = trace();
+    const ids = new Set(spans.map((s) => s.spanId));
+    return spans.filter((s) => s.parentSpanId !== 'b7ad6b7169203331' && !ids.has(s.parentSpanId));
+  };
   await waitFor(
-    'every step of the pipeline in its trace',
-    async () => (expected.every(([svc, name]) => has(svc, name)) ? true : undefined),
+    'every step of the pipeline in its trace, each span under its parent',
+    async () =>
+      expected.every(([svc, name]) => has(svc, name)) && orphans().length === 0 ? true : undefined,
     60_000,
   ).catch((err) => {
     const seen = trace().map((s) => `${s.service}: ${s.name}`);
-    throw new Error(`${(err as Error).message}\nspans in the trace:\n${seen.join('\n')}`);
+    const lost = orphans().map((s) => `${s.service}: ${s.name}`);
+    throw new Error(
+      `${(err as Error).message}\nspans in the trace:\n${seen.join('\n')}\norphans:\n${lost.join('\n')}`,
+    );
   });
-
-  // Every span hangs off another span of the same trace (or the client's): no orphans, no second root.
-  const spans = trace();
-  const ids = new Set(spans.map((s) => s.spanId));
-  const orphans = spans.filter((s) => s.parentSpanId !== 'b7ad6b7169203331' && !ids.has(s.parentSpanId));
-  assert.deepEqual(
-    orphans.map((s) => `${s.service}: ${s.name}`),
-    [],
-  );
 
   // The workload joins the trace too: the Job's annotation (for the watcher) and the container's env.
   watch.abort();
