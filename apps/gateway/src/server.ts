@@ -1,14 +1,10 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import type { NatsConnection } from '@nats-io/transport-node';
-import { connectNats, listDeadLetters, startOutboxRelay } from '@po/bus';
-import { subjects as subjectsFor } from '@po/contracts';
-import { createDb } from '@po/db';
-import { Lifecycle } from '@po/runtime';
-import { createLogger, createMetrics, type Tracing } from '@po/telemetry';
+import { listDeadLetters } from '@po/bus';
+import { bootService, type Lifecycle } from '@po/runtime';
+import type { Tracing } from '@po/telemetry';
 import { builtinTemplates } from '@po/templates';
-import { sql } from 'kysely';
 import { createApp } from './app.ts';
 import type { GatewayConfig } from './config.ts';
 import { AuditSink } from './middleware/audit/index.ts';
@@ -27,40 +23,16 @@ export interface RunningGateway {
 export async function startGateway(
   config: GatewayConfig,
 ): Promise<RunningGateway & { lifecycle: Lifecycle }> {
-  const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL });
-  const metrics = createMetrics({ service: 'gateway' });
-  const lifecycle = new Lifecycle(logger);
+  const ctx = await bootService('gateway', config, { dbPoolMax: config.DB_POOL_MAX });
+  const { logger, metrics, lifecycle, nc, subjects } = ctx;
   const clock = systemClock;
 
-  const database = createDb({
-    connectionString: config.DATABASE_URL,
-    max: config.DB_POOL_MAX,
-    applicationName: 'gateway',
-  });
-  lifecycle.add('postgres', database.close);
-  let nc: NatsConnection;
-  try {
-    nc = await connectNats({ servers: config.NATS_URL, name: 'gateway' });
-  } catch (err) {
-    await lifecycle.stop();
-    throw err;
-  }
-  lifecycle.add('nats', () => nc.drain());
-  const relay = startOutboxRelay({
-    db: database.db,
-    connectionString: config.DATABASE_URL,
-    nc,
-    logger: logger.child({ component: 'outbox-relay' }),
-  });
-  lifecycle.add('outbox-relay', relay.stop);
-
-  const subjects = subjectsFor(config.BUS_PREFIX);
-  const templates = new TemplateCatalog(database.db, builtinTemplates(), clock);
-  const keys = dbKeyResolver({ db: database.db, clock, devKey: config.DEV_API_KEY });
-  const audit = new AuditSink(database.db, logger);
+  const templates = new TemplateCatalog(ctx.db, builtinTemplates(), clock);
+  const keys = dbKeyResolver({ db: ctx.db, clock, devKey: config.DEV_API_KEY });
+  const audit = new AuditSink(ctx.db, logger);
   lifecycle.add('audit', () => audit.flush());
   const service = new PipelineService({
-    db: database.db,
+    db: ctx.db,
     subjects,
     templates,
     namespace: config.K8S_NAMESPACE,
@@ -73,7 +45,7 @@ export async function startGateway(
   });
 
   const app = createApp({
-    db: database.db,
+    db: ctx.db,
     subjects,
     templates,
     clock,
@@ -92,20 +64,12 @@ export async function startGateway(
       tenantRatePerSecond: config.RATE_LIMIT_TENANT_PER_SECOND,
       tenantBurst: config.RATE_LIMIT_TENANT_BURST,
     },
-    checks: {
-      postgres: async () => {
-        await sql`select 1`.execute(database.db);
-      },
-      nats: async () => {
-        if (nc.isClosed()) throw new Error('connection closed');
-        await nc.flush();
-      },
-    },
+    checks: ctx.checks,
   });
 
   const intake = startIntake({
     nc,
-    db: database.db,
+    db: ctx.db,
     subjects,
     service,
     keys,

@@ -1,4 +1,10 @@
 export { ConfigError, commonEnv, kubeEnv, opsPort, parseConfig } from './config.ts';
 export { Lifecycle, type Stop } from './lifecycle.ts';
 export { type OpsServer, type ReadinessChecks, readiness, startOpsServer } from './ops-server.ts';
-export { bootService, busMetricsFor, type ServiceConfig, type ServiceContext } from './service.ts';
+export {
+  type BootOptions,
+  bootService,
+  busMetricsFor,
+  type ServiceConfig,
+  type ServiceContext,
+} from './service.ts';

@@ -13,7 +13,12 @@ export interface ServiceConfig {
   NATS_URL: string;
   BUS_PREFIX: string;
   LOG_LEVEL: string;
-  OPS_PORT: number;
+  /** Where /health, /ready and /metrics are served; omitted by a service that serves them itself. */
+  OPS_PORT?: number;
+}
+
+export interface BootOptions {
+  dbPoolMax?: number;
 }
 
 /** What every service gets before its own components start. */
@@ -47,14 +52,28 @@ export function busMetricsFor(metrics: Metrics): BusMetrics {
  * Boots the shared plumbing in dependency order — Postgres, NATS, the outbox relay, the ops
  * server — registering each stop with the lifecycle so shutdown runs in reverse.
  */
-export async function bootService(name: string, config: ServiceConfig): Promise<ServiceContext> {
+export async function bootService(
+  name: string,
+  config: ServiceConfig,
+  opts: BootOptions = {},
+): Promise<ServiceContext> {
   const logger = createLogger({ service: name, level: config.LOG_LEVEL });
   const metrics = createMetrics({ service: name });
   const lifecycle = new Lifecycle(logger);
 
-  const database = createDb({ connectionString: config.DATABASE_URL, applicationName: name });
+  const database = createDb({
+    connectionString: config.DATABASE_URL,
+    applicationName: name,
+    ...(opts.dbPoolMax ? { max: opts.dbPoolMax } : {}),
+  });
   lifecycle.add('postgres', database.close);
-  const nc = await connectNats({ servers: config.NATS_URL, name });
+  let nc: NatsConnection;
+  try {
+    nc = await connectNats({ servers: config.NATS_URL, name });
+  } catch (err) {
+    await lifecycle.stop();
+    throw err;
+  }
   lifecycle.add('nats', () => nc.drain());
   const busMetrics = busMetricsFor(metrics);
   const relay = startOutboxRelay({
@@ -75,9 +94,11 @@ export async function bootService(name: string, config: ServiceConfig): Promise<
       await nc.flush();
     },
   };
-  const ops = await startOpsServer({ port: config.OPS_PORT, registry: metrics.registry, checks });
-  lifecycle.add('ops-server', ops.close);
-  logger.info({ opsPort: ops.port }, 'ops server listening');
+  if (config.OPS_PORT !== undefined) {
+    const ops = await startOpsServer({ port: config.OPS_PORT, registry: metrics.registry, checks });
+    lifecycle.add('ops-server', ops.close);
+    logger.info({ opsPort: ops.port }, 'ops server listening');
+  }
 
   return {
     name,
