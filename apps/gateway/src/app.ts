@@ -16,6 +16,7 @@ import { auth, type KeyResolver } from './middleware/auth/index.ts';
 import { jsonBodyOnly } from './middleware/limits/index.ts';
 import { rateLimit } from './middleware/rate-limit/index.ts';
 import { requestId } from './middleware/request-id/index.ts';
+import { requestTimeout } from './middleware/request-timeout/index.ts';
 import { type DeadLetterSource, registerDeadLetterRoutes } from './routes/dead-letters.ts';
 import { type ReadinessChecks, registerHealthRoutes } from './routes/health.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
@@ -38,6 +39,8 @@ export interface Limits {
   maxLogLines: number;
   followPollMs: number;
   followFinalCaptureWaitMs: number;
+  /** Longest a non-streaming request may take before it is answered 408. */
+  requestTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -50,6 +53,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxLogLines: 10_000,
   followPollMs: 250,
   followFinalCaptureWaitMs: 15_000,
+  requestTimeoutMs: 30_000,
 };
 
 export interface AppDeps {
@@ -118,12 +122,15 @@ export function createApp(deps: AppDeps): App {
   });
   const created = new Counter({
     name: 'po_gateway_pipelines_created_total',
-    help: 'Pipelines created through the gateway, by priority',
-    labelNames: ['priority'],
+    help: 'Pipelines created through the gateway over HTTP',
     registers: [deps.registry],
   });
 
   app.use('*', requestId());
+  app.use(
+    '*',
+    requestTimeout(limits.requestTimeoutMs, (c) => c.req.query('follow') === 'true'),
+  );
   app.use('*', httpInstrumentationMiddleware({ serviceName: 'gateway' }));
   app.use('*', async (c, next) => {
     const start = performance.now();
@@ -134,7 +141,7 @@ export function createApp(deps: AppDeps): App {
       (performance.now() - start) / 1000,
     );
     if (c.req.method === 'POST' && route === '/pipelines' && c.res.status === 201) {
-      created.inc({ priority: 'all' });
+      created.inc();
     }
   });
   app.use(

@@ -27,6 +27,8 @@ export const GatewayEnv = z.object({
   CREATE_BATCH_MAX: int(1, 64),
   CREATE_BATCH_IN_FLIGHT: int(1, 4),
   CREATE_BATCH_LINGER_MS: int(0, 2),
+  /** A non-streaming request taking longer is answered 408 Timeout. */
+  REQUEST_TIMEOUT_MS: int(100, 30_000),
   /** Grace period for in-flight requests and SSE streams on SIGTERM. */
   SHUTDOWN_GRACE_MS: int(0, 10_000),
 });

@@ -63,6 +63,7 @@ export async function startGateway(
       ipBurst: config.RATE_LIMIT_IP_BURST,
       tenantRatePerSecond: config.RATE_LIMIT_TENANT_PER_SECOND,
       tenantBurst: config.RATE_LIMIT_TENANT_BURST,
+      requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     },
     checks: ctx.checks,
   });
