@@ -1,5 +1,4 @@
-import { startConsumer } from '@po/bus';
-import { CONSUMERS, JobCommand, streams } from '@po/contracts';
+import { CONSUMERS, JobCommand } from '@po/contracts';
 import { createJobsApi, loadKubeConfig } from '@po/kube';
 import { bootService, type ServiceConfig } from '@po/runtime';
 import type { Tracing } from '@po/telemetry';
@@ -37,18 +36,13 @@ export async function runJobRunner(config: JobRunnerConfig, tracing: Tracing): P
   ctx.checks.kubernetes = async () => {
     await jobs.listManaged(config.K8S_NAMESPACE);
   };
-  const consumer = startConsumer({
-    nc: ctx.nc,
-    stream: streams(config.BUS_PREFIX).commands,
+  ctx.consume({
+    stream: 'commands',
     consumer: CONSUMERS.jobRunner,
     schema: JobCommand,
-    subjects: ctx.subjects,
-    logger: ctx.logger,
-    metrics: ctx.busMetrics,
     concurrency: config.JOB_RUNNER_CONCURRENCY,
     handler: (cmd) => runner.handle(cmd),
   });
-  ctx.lifecycle.add('consumer', consumer.stop);
   ctx.logger.info('job-runner started');
   await ctx.lifecycle.handleSignals();
 }

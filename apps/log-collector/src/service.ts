@@ -1,6 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { startConsumer } from '@po/bus';
-import { CONSUMERS, MANAGED_SELECTOR, PipelineFinished, streams } from '@po/contracts';
+import { CONSUMERS, MANAGED_SELECTOR, PipelineFinished } from '@po/contracts';
 import { appendLogs } from '@po/db';
 import { createJobsApi, followPodLog, loadKubeConfig, readPodLog, startInformer } from '@po/kube';
 import { bootService, type ServiceConfig } from '@po/runtime';
@@ -50,18 +49,13 @@ export async function runLogCollector(config: LogCollectorConfig, tracing: Traci
     await pods.stop();
     await live.stop();
   });
-  const consumer = startConsumer({
-    nc: ctx.nc,
-    stream: streams(config.BUS_PREFIX).events,
+  ctx.consume({
+    stream: 'events',
     consumer: CONSUMERS.logCollector,
     schema: PipelineFinished,
-    subjects: ctx.subjects,
-    logger: ctx.logger,
-    metrics: ctx.busMetrics,
     concurrency: config.LOG_COLLECTOR_CONCURRENCY,
     handler: (msg, meta) => collector.capture(msg, meta.deliveryCount),
   });
-  ctx.lifecycle.add('consumer', consumer.stop);
   ctx.logger.info('log-collector started');
   await ctx.lifecycle.handleSignals();
 }

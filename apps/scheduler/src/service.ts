@@ -1,5 +1,4 @@
-import { startConsumer } from '@po/bus';
-import { CONSUMERS, PipelineQueued, streams } from '@po/contracts';
+import { CONSUMERS, PipelineQueued } from '@po/contracts';
 import { bootService, type ServiceConfig } from '@po/runtime';
 import type { Tracing } from '@po/telemetry';
 import { Scheduler } from './scheduler.ts';
@@ -26,20 +25,15 @@ export async function runScheduler(
   scheduler.start();
   ctx.lifecycle.add('scheduler', () => scheduler.stop());
   // The message only says "something was queued"; the queue itself is the pipelines table.
-  const consumer = startConsumer({
-    nc: ctx.nc,
-    stream: streams(config.BUS_PREFIX).commands,
+  ctx.consume({
+    stream: 'commands',
     consumer: CONSUMERS.scheduler,
     schema: PipelineQueued,
-    subjects: ctx.subjects,
-    logger: ctx.logger,
-    metrics: ctx.busMetrics,
     concurrency: 8,
     handler: async () => {
       await scheduler.admitNow();
     },
   });
-  ctx.lifecycle.add('consumer', consumer.stop);
   ctx.logger.info('scheduler started');
   await ctx.lifecycle.handleSignals();
 }

@@ -1,10 +1,11 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { type BusMetrics, connectNats, startOutboxRelay } from '@po/bus';
-import { type Subjects, subjects as subjectsFor } from '@po/contracts';
+import { type BusMetrics, connectNats, type MessageMeta, startConsumer, startOutboxRelay } from '@po/bus';
+import { type Streams, type Subjects, streams as streamsFor, subjects as subjectsFor } from '@po/contracts';
 import type { Database } from '@po/db';
 import { createDb } from '@po/db';
 import { createLogger, createMetrics, type Logger, type Metrics } from '@po/telemetry';
 import { type Kysely, sql } from 'kysely';
+import type { z } from 'zod';
 import { Lifecycle } from './lifecycle.ts';
 import { type ReadinessChecks, startOpsServer } from './ops-server.ts';
 
@@ -34,6 +35,16 @@ export interface ServiceContext {
   busMetrics: BusMetrics;
   /** Extra readiness checks the service adds before `ready()` is served. */
   checks: ReadinessChecks;
+  /** Starts a durable consumer with this service's connection, logger and metrics; stopped with the service. */
+  consume<T>(opts: ConsumeOptions<T>): void;
+}
+
+export interface ConsumeOptions<T> {
+  stream: keyof Streams;
+  consumer: string;
+  schema: z.ZodType<T>;
+  handler: (msg: T, meta: MessageMeta) => Promise<void>;
+  concurrency?: number;
 }
 
 /** Prometheus counters behind the bus's metrics hook. */
@@ -100,6 +111,8 @@ export async function bootService(
     logger.info({ opsPort: ops.port }, 'ops server listening');
   }
 
+  const subjects = subjectsFor(config.BUS_PREFIX);
+  const streams = streamsFor(config.BUS_PREFIX);
   return {
     name,
     logger,
@@ -107,8 +120,22 @@ export async function bootService(
     lifecycle,
     db: database.db,
     nc,
-    subjects: subjectsFor(config.BUS_PREFIX),
+    subjects,
     busMetrics,
     checks,
+    consume: (o) => {
+      const consumer = startConsumer({
+        nc,
+        subjects,
+        logger,
+        metrics: busMetrics,
+        stream: streams[o.stream],
+        consumer: o.consumer,
+        schema: o.schema,
+        handler: o.handler,
+        ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+      });
+      lifecycle.add(`consumer ${o.consumer}`, consumer.stop);
+    },
   };
 }

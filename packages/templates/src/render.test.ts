@@ -3,33 +3,20 @@ import { describe, it } from 'node:test';
 import { builtinTemplates } from './builtins.ts';
 import { renderJob, TemplateError } from './render.ts';
 import type { Template } from './template.ts';
+import { testTemplate } from './test-template.ts';
 import { validateConfig } from './validate.ts';
 
 const PID = '0b7f6c1e-1111-4222-8333-444455556666';
 
-function tpl(over: Partial<Template> = {}): Template {
-  return {
-    name: 'custom',
-    version: 1,
-    description: '',
-    image: 'python:3.11-slim',
-    command: ['python3', '-c'],
-    args: ['print(1)'],
-    env: {},
-    resources: { cpu_request: '100m', memory_request: '64Mi', cpu_limit: '200m', memory_limit: '128Mi' },
-    configSchema: {
-      type: 'object',
-      properties: {
-        mode: { type: 'string', enum: ['fast', 'slow'] },
-        n: { type: 'integer' },
-        text: { type: 'string' },
-      },
+const tpl = (over: Partial<Template> = {}): Template =>
+  testTemplate(
+    {
+      mode: { type: 'string', enum: ['fast', 'slow'] },
+      n: { type: 'integer' },
+      text: { type: 'string' },
     },
-    backoffLimit: 0,
-    defaultTimeoutSeconds: 60,
-    ...over,
-  };
-}
+    over,
+  );
 
 function dataProcessing(): Template {
   const t = builtinTemplates().find((b) => b.name === 'data-processing');

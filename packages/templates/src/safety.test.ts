@@ -4,36 +4,23 @@ import { builtinTemplates } from './builtins.ts';
 import { isArgSafePattern } from './pattern-safety.ts';
 import { checkTemplateSafety } from './safety.ts';
 import { type Template, TemplateSpec } from './template.ts';
+import { testTemplate } from './test-template.ts';
 
-function tpl(over: Partial<Template> = {}): Template {
-  return {
-    name: 'custom',
-    version: 1,
-    description: '',
-    image: 'python:3.11-slim',
-    command: ['python3', '-c'],
-    args: ['import os; print(os.environ["X"])'],
-    env: {},
-    resources: { cpu_request: '100m', memory_request: '64Mi', cpu_limit: '200m', memory_limit: '128Mi' },
-    configSchema: {
-      type: 'object',
-      properties: {
-        free: { type: 'string' },
-        mode: { type: 'string', enum: ['fast', 'slow'] },
-        badEnum: { type: 'string', enum: ['ok', 'a;b'] },
-        n: { type: 'integer' },
-        x: { type: 'number' },
-        flag: { type: 'boolean' },
-        id: { type: 'string', pattern: '^[a-z0-9-]{1,32}$' },
-        loose: { type: 'string', pattern: '[a-z]+' },
-        dotty: { type: 'string', pattern: '^.+$' },
-      },
+const tpl = (over: Partial<Template> = {}): Template =>
+  testTemplate(
+    {
+      free: { type: 'string' },
+      mode: { type: 'string', enum: ['fast', 'slow'] },
+      badEnum: { type: 'string', enum: ['ok', 'a;b'] },
+      n: { type: 'integer' },
+      x: { type: 'number' },
+      flag: { type: 'boolean' },
+      id: { type: 'string', pattern: '^[a-z0-9-]{1,32}$' },
+      loose: { type: 'string', pattern: '[a-z]+' },
+      dotty: { type: 'string', pattern: '^.+$' },
     },
-    backoffLimit: 0,
-    defaultTimeoutSeconds: 60,
-    ...over,
-  };
-}
+    { args: ['import os; print(os.environ["X"])'], ...over },
+  );
 
 describe('checkTemplateSafety', () => {
   it('passes every built-in', () => {
