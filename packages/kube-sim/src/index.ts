@@ -43,6 +43,12 @@ export interface KubeSimOptions {
    * a few ms.
    */
   podBackoffMs?: number;
+  /**
+   * Base of the kubelet's crash-loop back-off for containers of restartPolicy OnFailure pods: the
+   * first restart is immediate, later ones wait this long, doubling per restart, capped at 5
+   * minutes. Default 10000 ms, as in Kubernetes; tests that restart containers pass a few ms.
+   */
+  restartBackoffMs?: number;
 }
 
 export interface KubeSim {
@@ -86,6 +92,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     mode: opts.mode ?? 'process',
     fast: opts.fast ?? {},
     workDir: opts.workDir ?? tmpdir(),
+    ...(opts.restartBackoffMs === undefined ? {} : { restartBackoffMs: opts.restartBackoffMs }),
   });
   store.startSweeper();
   gc.start();

@@ -148,6 +148,22 @@ export function podBackoffDelay(baseMs: number, maxMs: number, failures: number)
   return Math.min(maxMs, baseMs * 2 ** Math.min(failures - 1, 30));
 }
 
+/**
+ * restartPolicy OnFailure: container restarts of the Job's Pending/Running pods count as retries;
+ * the Job has failed once their sum reaches backoffLimit (any restart when it is 0), as in the
+ * real controller's pastBackoffLimitOnFailure.
+ */
+export function pastBackoffLimitOnFailure(job: Job, pods: readonly Pod[]): boolean {
+  if (job.spec.template.spec.restartPolicy !== 'OnFailure') return false;
+  let restarts = 0;
+  for (const p of pods) {
+    if (p.status?.phase !== 'Running' && p.status?.phase !== 'Pending') continue;
+    for (const cs of p.status.containerStatuses ?? []) restarts += cs.restartCount ?? 0;
+  }
+  const limit = job.spec.backoffLimit ?? 6;
+  return limit === 0 ? restarts > 0 : restarts >= limit;
+}
+
 export function reconcileJob(input: ReconcileInput): ReconcileResult {
   const { job, pods, tracked, nowMs } = input;
   const at = new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -237,7 +253,7 @@ export function reconcileJob(input: ReconcileInput): ReconcileResult {
     if (failJob) {
       failReason = 'PodFailurePolicy';
       failMessage = failJob;
-    } else if (failed > backoffLimit) {
+    } else if (failed > backoffLimit || pastBackoffLimitOnFailure(job, pods)) {
       failReason = 'BackoffLimitExceeded';
       failMessage = 'Job has reached the specified backoff limit';
     } else if (

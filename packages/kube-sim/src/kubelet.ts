@@ -1,6 +1,8 @@
 // The node: binds new pods to itself, runs each container as a local process (process mode) or
 // completes it after a set time (fast mode), reports status like the real kubelet, keeps logs,
-// and carries out graceful deletion (SIGTERM, then SIGKILL after the grace period).
+// restarts failed containers of restartPolicy OnFailure pods in place (with the kubelet's
+// crash-loop back-off), and carries out graceful deletion (SIGTERM, then SIGKILL after the grace
+// period).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
@@ -9,7 +11,15 @@ import type { Cluster } from './cluster.ts';
 import type { EventRecorder } from './events.ts';
 import type { LogStore } from './logs.ts';
 import type { StoreEvent } from './store.ts';
-import type { Condition, Container, ContainerStatus, EnvVar, Pod, PodStatus } from './types.ts';
+import type {
+  Condition,
+  Container,
+  ContainerState,
+  ContainerStatus,
+  EnvVar,
+  Pod,
+  PodStatus,
+} from './types.ts';
 import { now, randomHex } from './types.ts';
 
 export const NODE_NAME = 'kube-sim-node';
@@ -25,14 +35,37 @@ export interface KubeletOptions {
   mode: 'process' | 'fast';
   fast: FastOptions;
   workDir: string;
+  /** first crash-loop back-off delay (kubelet: 10 s), doubling per restart */
+  restartBackoffMs?: number;
+  /** crash-loop back-off cap (kubelet: 5 min) */
+  restartBackoffMaxMs?: number;
 }
+
+export const DEFAULT_RESTART_BACKOFF_MS = 10_000;
+export const MAX_RESTART_BACKOFF_MS = 5 * 60_000;
+
+type Terminated = NonNullable<ContainerState['terminated']>;
 
 interface ContainerRun {
   name: string;
   proc?: ChildProcess;
   timer?: NodeJS.Timeout;
+  /** the current instance: its id and when it started */
+  containerID?: string;
   startedAt?: string;
+  /** the current instance has exited (a restart may follow) */
+  exited: boolean;
+  /** no instance will run again */
   done: boolean;
+  /** instances started after the first (restartCount) */
+  restarts: number;
+  /** the last exited instance and the one before it (state and lastState while not running) */
+  lastExit?: Terminated;
+  prevExit?: Terminated;
+  /** crash-loop back-off: the current delay (none before the first restart) and when it was set */
+  backoffMs?: number;
+  backoffAt: number;
+  restartTimer?: NodeJS.Timeout;
 }
 
 interface PodRun {
@@ -119,6 +152,18 @@ export function containerEnv(pod: Pod, c: Container, base: Record<string, string
   return env;
 }
 
+/** A duration as Go prints it (10s, 1m20s, 5m0s, 50ms): the kubelet's back-off message uses it. */
+export function goDuration(ms: number): string {
+  if (ms <= 0) return '0s';
+  if (ms < 1000) return `${ms}ms`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const sec = `${Number(((ms % 60_000) / 1000).toFixed(3))}s`;
+  if (h > 0) return `${h}h${m}m${sec}`;
+  if (m > 0) return `${m}m${sec}`;
+  return sec;
+}
+
 function signalNumber(sig: NodeJS.Signals | null): number {
   if (!sig) return 0;
   return osConstants.signals[sig] ?? 0;
@@ -155,6 +200,7 @@ export class Kubelet {
       if (run.startTimer) clearTimeout(run.startTimer);
       for (const c of run.containers.values()) {
         if (c.timer) clearTimeout(c.timer);
+        if (c.restartTimer) clearTimeout(c.restartTimer);
         const p = c.proc;
         if (p && p.exitCode === null && p.signalCode === null) {
           exits.push(new Promise((r) => p.once('exit', () => r())));
@@ -250,8 +296,7 @@ export class Kubelet {
       component: 'default-scheduler',
     });
     for (const c of containers) {
-      run.containers.set(c.name, { name: c.name, done: false });
-      this.logs.open(uid, c.name);
+      run.containers.set(c.name, { name: c.name, exited: false, done: false, restarts: 0, backoffAt: 0 });
       this.events.record(
         pod,
         'Normal',
@@ -277,8 +322,15 @@ export class Kubelet {
   private startContainer(run: PodRun, c: Container) {
     const pod = this.current(run.ns, run.name, run.uid);
     const cr = run.containers.get(c.name);
-    if (!pod || !cr || run.terminating || this.stopped) return;
-    if (this.opts.mode === 'fast') return this.startFast(run, pod, c, cr);
+    if (!pod || !cr || cr.done || run.terminating || this.stopped) return;
+    // A new instance: its own id and log; the previous one stays in lastState.
+    const containerID = this.containerId();
+    cr.containerID = containerID;
+    cr.exited = false;
+    cr.proc = undefined;
+    delete cr.startedAt;
+    const log = this.logs.open(run.uid, c.name, containerID);
+    if (this.opts.mode === 'fast') return this.startFast(run, pod, c, containerID);
 
     const base: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
@@ -290,12 +342,11 @@ export class Kubelet {
       run.scratch = mkdtempSync(join(this.opts.workDir, `kube-sim-${run.name}-`));
     }
     env.HOME ??= run.scratch;
-    const log = this.logs.open(run.uid, c.name);
     const cmd = argv[0];
     if (cmd === undefined) {
       // No command and no image entrypoint to fall back to: the container exits at once.
-      this.markRunning(run, c.name, this.containerId());
-      this.markTerminated(run, c.name, 0, 'Completed');
+      this.markRunning(run, c.name, containerID);
+      this.markTerminated(run, c.name, 0, 'Completed', containerID);
       return;
     }
     let proc: ChildProcess;
@@ -307,24 +358,23 @@ export class Kubelet {
         detached: true,
       });
     } catch (e) {
-      this.startError(run, c, cmd, e);
+      this.startError(run, c, cmd, e, containerID);
       return;
     }
     cr.proc = proc;
-    const containerID = this.containerId();
     proc.stdout?.setEncoding('utf8');
     proc.stderr?.setEncoding('utf8');
     proc.stdout?.on('data', (d: string) => log.write(d));
     proc.stderr?.on('data', (d: string) => log.write(d));
     proc.once('spawn', () => this.markRunning(run, c.name, containerID));
     proc.once('error', (e) => {
-      if (cr.done) return;
-      if (!cr.startedAt) this.startError(run, c, cmd, e);
+      if (cr.exited || cr.containerID !== containerID) return;
+      if (!cr.startedAt) this.startError(run, c, cmd, e, containerID);
     });
     proc.once('exit', (code, signal) => {
       // stdio may still hold buffered output: wait for it briefly (a grandchild could keep it open).
       const finish = () => {
-        if (cr.done) return;
+        if (cr.exited || cr.containerID !== containerID) return;
         this.killGroup(proc);
         this.markTerminated(
           run,
@@ -342,7 +392,7 @@ export class Kubelet {
     });
   }
 
-  private startError(run: PodRun, c: Container, cmd: string, e: unknown) {
+  private startError(run: PodRun, c: Container, cmd: string, e: unknown, containerID: string) {
     const code = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : '';
     const why =
       code === 'ENOENT'
@@ -351,13 +401,15 @@ export class Kubelet {
           ? `exec: "${cmd}": permission denied`
           : `exec: "${cmd}": ${String(e)}`;
     const message = `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ${why}: unknown`;
-    this.markTerminated(run, c.name, 128, 'StartError', this.containerId(), message, '1970-01-01T00:00:00Z');
+    this.markTerminated(run, c.name, 128, 'StartError', containerID, message, '1970-01-01T00:00:00Z');
     const pod = this.current(run.ns, run.name, run.uid);
     if (pod)
       this.events.record(pod, 'Warning', 'Failed', `Error: ${message}`, SOURCE, `spec.containers{${c.name}}`);
   }
 
-  private startFast(run: PodRun, pod: Pod, c: Container, cr: ContainerRun) {
+  private startFast(run: PodRun, pod: Pod, c: Container, containerID: string) {
+    const cr = run.containers.get(c.name);
+    if (!cr) return;
     const a = pod.metadata.annotations ?? {};
     const num = (v: string | undefined, d: number) => {
       const n = v === undefined ? Number.NaN : Number(v);
@@ -366,9 +418,8 @@ export class Kubelet {
     const durationMs = num(a['kube-sim.io/fast-duration-ms'], this.opts.fast.durationMs ?? 100);
     const exitCode = num(a['kube-sim.io/fast-exit-code'], this.opts.fast.exitCode ?? 0);
     const text = a['kube-sim.io/fast-log'] ?? this.opts.fast.log ?? '';
-    const containerID = this.containerId();
     this.markRunning(run, c.name, containerID);
-    const log = this.logs.open(run.uid, c.name);
+    const log = this.logs.open(run.uid, c.name, containerID);
     if (text) log.write(text.endsWith('\n') ? text : `${text}\n`);
     cr.timer = setTimeout(() => {
       this.markTerminated(run, c.name, exitCode, exitCode === 0 ? 'Completed' : 'Error', containerID);
@@ -377,9 +428,11 @@ export class Kubelet {
 
   private markRunning(run: PodRun, name: string, containerID: string) {
     const cr = run.containers.get(name);
-    if (!cr || cr.done) return;
+    if (!cr || cr.done || cr.exited || cr.containerID !== containerID) return;
     cr.startedAt = now();
     const startedAt = cr.startedAt;
+    const lastState: ContainerState = cr.lastExit ? { terminated: cr.lastExit } : {};
+    const restartCount = cr.restarts;
     const pod = this.writeStatus(run.ns, run.name, run.uid, (p) => {
       const st = p.status ?? {};
       st.containerStatuses = (st.containerStatuses ?? []).map((cs) =>
@@ -387,6 +440,8 @@ export class Kubelet {
           ? {
               ...cs,
               state: { running: { startedAt } },
+              lastState,
+              restartCount,
               ready: true,
               started: true,
               containerID,
@@ -394,7 +449,7 @@ export class Kubelet {
             }
           : cs,
       );
-      this.recomputePhase(st);
+      this.recomputePhase(st, run);
       p.status = st;
     });
     if (pod) {
@@ -427,39 +482,156 @@ export class Kubelet {
     startedAtOverride?: string,
   ) {
     const cr = run.containers.get(name);
-    if (!cr || cr.done) return;
-    cr.done = true;
+    if (!cr || cr.done || cr.exited) return;
+    if (containerID !== undefined && containerID !== cr.containerID) return;
+    cr.exited = true;
+    cr.proc = undefined;
     if (cr.timer) clearTimeout(cr.timer);
-    this.logs.get(run.uid, name)?.end();
+    const id = containerID ?? cr.containerID;
+    if (id !== undefined) this.logs.get(run.uid, name, id)?.end();
     const finishedAt = now();
     const startedAt = startedAtOverride ?? cr.startedAt ?? finishedAt;
+    const terminated: Terminated = { exitCode, reason, startedAt, finishedAt };
+    if (message) terminated.message = message;
+    if (id) terminated.containerID = id;
+    cr.prevExit = cr.lastExit;
+    cr.lastExit = terminated;
+    const cur = this.current(run.ns, run.name, run.uid);
+    // restartPolicy OnFailure: a failed container is started again in the same pod.
+    const restart =
+      exitCode !== 0 &&
+      cur?.spec.restartPolicy === 'OnFailure' &&
+      !cur.metadata.deletionTimestamp &&
+      !run.terminating &&
+      !this.stopped;
+    if (!restart) cr.done = true;
     const pod = this.writeStatus(run.ns, run.name, run.uid, (p) => {
       const st = p.status ?? {};
       st.containerStatuses = (st.containerStatuses ?? []).map((cs) => {
         if (cs.name !== name) return cs;
-        const terminated: NonNullable<ContainerStatus['state']['terminated']> = {
-          exitCode,
-          reason,
-          startedAt,
-          finishedAt,
+        const next: ContainerStatus = {
+          ...cs,
+          state: { terminated },
+          lastState: cr.prevExit ? { terminated: cr.prevExit } : {},
+          restartCount: cr.restarts,
+          ready: false,
+          started: false,
         };
-        if (message) terminated.message = message;
-        const id = containerID ?? cs.containerID;
-        if (id) terminated.containerID = id;
-        const next: ContainerStatus = { ...cs, state: { terminated }, ready: false, started: false };
         if (id) next.containerID = id;
         return next;
       });
-      this.recomputePhase(st);
+      this.recomputePhase(st, run);
+      p.status = st;
+    });
+    if (!pod) return;
+    if (restart) this.scheduleRestart(run, cr, Date.parse(finishedAt));
+    else if ([...run.containers.values()].every((c) => c.done)) this.finished(run, pod);
+  }
+
+  /**
+   * The kubelet's crash-loop back-off: with no back-off yet (or one unused for twice the cap) the
+   * container restarts at once; otherwise it waits in CrashLoopBackOff for the current delay,
+   * which then doubles (capped).
+   */
+  private scheduleRestart(run: PodRun, cr: ContainerRun, exitedAtMs: number) {
+    const base = this.opts.restartBackoffMs ?? DEFAULT_RESTART_BACKOFF_MS;
+    const max = this.opts.restartBackoffMaxMs ?? MAX_RESTART_BACKOFF_MS;
+    if (cr.backoffMs === undefined || exitedAtMs - cr.backoffAt > 2 * max) {
+      cr.backoffMs = Math.min(base, max);
+      cr.backoffAt = Date.now();
+      cr.restartTimer = setTimeout(() => this.restart(run, cr), 0);
+      return;
+    }
+    const delay = cr.backoffMs;
+    const podRef = `${run.name}_${run.ns}(${run.uid})`;
+    const last = cr.lastExit;
+    const pod = this.writeStatus(run.ns, run.name, run.uid, (p) => {
+      const st = p.status ?? {};
+      st.containerStatuses = (st.containerStatuses ?? []).map((cs) =>
+        cs.name === cr.name
+          ? {
+              ...cs,
+              state: {
+                waiting: {
+                  reason: 'CrashLoopBackOff',
+                  message: `back-off ${goDuration(delay)} restarting failed container=${cr.name} pod=${podRef}`,
+                },
+              },
+              lastState: last ? { terminated: last } : {},
+            }
+          : cs,
+      );
+      this.recomputePhase(st, run);
+      p.status = st;
+    });
+    if (!pod) return;
+    this.events.record(
+      pod,
+      'Warning',
+      'BackOff',
+      `Back-off restarting failed container ${cr.name} in pod ${podRef}`,
+      SOURCE,
+      `spec.containers{${cr.name}}`,
+    );
+    cr.restartTimer = setTimeout(() => {
+      cr.backoffMs = Math.min(delay * 2, max);
+      cr.backoffAt = Date.now();
+      this.restart(run, cr);
+    }, delay);
+  }
+
+  private restart(run: PodRun, cr: ContainerRun) {
+    cr.restartTimer = undefined;
+    if (cr.done || !cr.exited || run.terminating || run.removed || this.stopped) return;
+    const pod = this.current(run.ns, run.name, run.uid);
+    const c = pod?.spec.containers.find((x) => x.name === cr.name);
+    if (!pod || !c) return;
+    cr.restarts++;
+    this.events.record(
+      pod,
+      'Normal',
+      'Pulled',
+      `Container image "${c.image}" already present on machine`,
+      SOURCE,
+      `spec.containers{${c.name}}`,
+    );
+    this.startContainer(run, c);
+  }
+
+  /** A container waiting to restart when its pod is deleted: it stays terminated, as it last exited. */
+  private stopRestarting(run: PodRun, cr: ContainerRun) {
+    if (cr.restartTimer) clearTimeout(cr.restartTimer);
+    cr.restartTimer = undefined;
+    cr.done = true;
+    const last = cr.lastExit;
+    const pod = this.writeStatus(run.ns, run.name, run.uid, (p) => {
+      const st = p.status ?? {};
+      st.containerStatuses = (st.containerStatuses ?? []).map((cs) =>
+        cs.name === cr.name && last
+          ? {
+              ...cs,
+              state: { terminated: last },
+              lastState: cr.prevExit ? { terminated: cr.prevExit } : {},
+              ready: false,
+              started: false,
+            }
+          : cs,
+      );
+      this.recomputePhase(st, run);
       p.status = st;
     });
     if (pod && [...run.containers.values()].every((c) => c.done)) this.finished(run, pod);
   }
 
-  /** Phase and Ready conditions from container states (restartPolicy Never/OnFailure: no restarts). */
-  private recomputePhase(st: PodStatus) {
+  /**
+   * Phase and Ready conditions from container states. A terminated container counts as finished
+   * only when it will not restart (restartPolicy OnFailure restarts failed ones: the pod stays
+   * Running meanwhile).
+   */
+  private recomputePhase(st: PodStatus, run: PodRun) {
     const cs = st.containerStatuses ?? [];
-    const allTerminated = cs.length > 0 && cs.every((c) => c.state.terminated);
+    const final = (c: ContainerStatus) => !!c.state.terminated && (run.containers.get(c.name)?.done ?? true);
+    const allTerminated = cs.length > 0 && cs.every(final);
     const anyRunning = cs.some((c) => c.state.running);
     const allReady = cs.length > 0 && cs.every((c) => c.ready);
     let conds = st.conditions ?? [];
@@ -470,7 +642,7 @@ export class Kubelet {
       conds = setCondition(conds, cond('Ready', false, 'PodCompleted'));
       conds = setCondition(conds, cond('ContainersReady', false, 'PodCompleted'));
     } else {
-      if (anyRunning || cs.some((c) => c.state.terminated)) st.phase = 'Running';
+      if (anyRunning || cs.some((c) => c.state.terminated || c.lastState?.terminated)) st.phase = 'Running';
       const unready = cs.filter((c) => !c.ready).map((c) => c.name);
       const msg = `containers with unready status: [${unready.join(' ')}]`;
       conds = setCondition(
@@ -540,7 +712,7 @@ export class Kubelet {
     }
     if (!alreadyTerminating) {
       for (const c of run.containers.values()) {
-        if (!c.done)
+        if (!c.done && !c.exited)
           this.events.record(
             cur,
             'Normal',
@@ -553,8 +725,11 @@ export class Kubelet {
     }
     for (const c of run.containers.values()) {
       if (c.done) continue;
-      if (c.proc) {
+      if (c.proc && !c.exited) {
         if (!alreadyTerminating) this.signal(c.proc, 'SIGTERM');
+      } else if (c.exited) {
+        // exited, waiting to restart: nothing to stop
+        this.stopRestarting(run, c);
       } else {
         // fast mode or not yet started: stops at once, as a SIGTERM'd process would
         this.markTerminated(run, c.name, c.startedAt ? 143 : 137, 'Error');
@@ -562,7 +737,7 @@ export class Kubelet {
     }
     if ([...run.containers.values()].every((c) => c.done)) return;
     run.killTimer = setTimeout(() => {
-      for (const c of run.containers.values()) if (c.proc && !c.done) this.signal(c.proc, 'SIGKILL');
+      for (const c of run.containers.values()) if (c.proc && !c.exited) this.signal(c.proc, 'SIGKILL');
     }, grace * 1000);
   }
 
@@ -576,7 +751,8 @@ export class Kubelet {
     if (run.startTimer) clearTimeout(run.startTimer);
     for (const c of run.containers.values()) {
       if (c.timer) clearTimeout(c.timer);
-      if (c.proc && !c.done) this.signal(c.proc, 'SIGKILL');
+      if (c.restartTimer) clearTimeout(c.restartTimer);
+      if (c.proc && !c.exited) this.signal(c.proc, 'SIGKILL');
       c.done = true;
     }
     if (run.scratch) rmSync(run.scratch, { recursive: true, force: true });

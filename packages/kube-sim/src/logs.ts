@@ -99,32 +99,53 @@ export function selectLines(lines: readonly LogLine[], q: LogQuery, nowMs = Date
   return [...out];
 }
 
-/** Per pod uid and container name; removed with the pod. */
+/**
+ * Per pod uid, container name and container instance (containerID); removed with the pod. Like the
+ * kubelet's container GC (one dead instance kept per container), only the newest instance and the
+ * one before it are kept: the ones a pod's status can name (state and lastState).
+ */
 export class LogStore {
-  private readonly byPod = new Map<string, Map<string, ContainerLog>>();
+  private readonly byPod = new Map<string, Map<string, Map<string, ContainerLog>>>();
 
-  get(podUid: string, container: string): ContainerLog | undefined {
-    return this.byPod.get(podUid)?.get(container);
+  /** The log of one container instance, or of the newest one when containerID is not given. */
+  get(podUid: string, container: string, containerID?: string): ContainerLog | undefined {
+    const m = this.byPod.get(podUid)?.get(container);
+    if (!m) return undefined;
+    if (containerID !== undefined) return m.get(containerID);
+    let last: ContainerLog | undefined;
+    for (const l of m.values()) last = l;
+    return last;
   }
 
-  open(podUid: string, container: string): ContainerLog {
-    let m = this.byPod.get(podUid);
+  /** The log of a container instance, created on first use (dropping instances older than the previous one). */
+  open(podUid: string, container: string, containerID: string): ContainerLog {
+    let pod = this.byPod.get(podUid);
+    if (!pod) {
+      pod = new Map();
+      this.byPod.set(podUid, pod);
+    }
+    let m = pod.get(container);
     if (!m) {
       m = new Map();
-      this.byPod.set(podUid, m);
+      pod.set(container, m);
     }
-    let log = m.get(container);
+    let log = m.get(containerID);
     if (!log) {
       log = new ContainerLog();
-      m.set(container, log);
+      m.set(containerID, log);
+      for (const [id, old] of m) {
+        if (m.size <= 2) break;
+        old.end();
+        m.delete(id);
+      }
     }
     return log;
   }
 
   drop(podUid: string) {
-    const m = this.byPod.get(podUid);
-    if (!m) return;
-    for (const l of m.values()) l.end();
+    const pod = this.byPod.get(podUid);
+    if (!pod) return;
+    for (const m of pod.values()) for (const l of m.values()) l.end();
     this.byPod.delete(podUid);
   }
 }

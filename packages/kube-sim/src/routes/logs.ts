@@ -18,6 +18,41 @@ function boolParam(q: URLSearchParams, name: string): boolean {
   return v === 'true' || v === '1';
 }
 
+/**
+ * Which container instance a log request reads, from the pod status as the kubelet decides it:
+ * `previous` is the instance in lastState; otherwise the running one, else the last terminated.
+ */
+function logContainerId(pod: Pod, container: string, previous: boolean): string {
+  const name = pod.metadata.name ?? '';
+  const cs = pod.status?.containerStatuses?.find((c) => c.name === container);
+  const last = cs?.lastState?.terminated;
+  if (previous) {
+    if (!last?.containerID)
+      throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
+    return last.containerID;
+  }
+  if (!cs)
+    throw badRequest(`container "${container}" in pod "${name}" is waiting to start: ContainerCreating`);
+  const { running, terminated, waiting } = cs.state;
+  const gone = () => badRequest(`container "${container}" in pod "${name}" is terminated`);
+  if (running) {
+    if (!cs.containerID) throw gone();
+    return cs.containerID;
+  }
+  if (terminated) {
+    const id = terminated.containerID || last?.containerID;
+    if (!id) throw gone();
+    return id;
+  }
+  if (last) {
+    if (!last.containerID) throw gone();
+    return last.containerID;
+  }
+  throw badRequest(
+    `container "${container}" in pod "${name}" is waiting to start: ${waiting?.reason ?? 'ContainerCreating'}`,
+  );
+}
+
 export function serveLogs(
   store: Store,
   logs: LogStore,
@@ -39,15 +74,12 @@ export function serveLogs(
     container = names[0] ?? '';
   }
   if (!names.includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
-  if (boolParam(q, 'previous')) {
-    throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
-  }
-  const cs = pod.status?.containerStatuses?.find((c) => c.name === container);
-  const log = logs.get(pod.metadata.uid ?? '', container);
-  if (!log || !cs || cs.state.waiting || (!cs.state.running && !cs.state.terminated)) {
-    const reason = cs?.state.waiting?.reason ?? 'ContainerCreating';
-    throw badRequest(`container "${container}" in pod "${name}" is waiting to start: ${reason}`);
-  }
+  const log = logs.get(
+    pod.metadata.uid ?? '',
+    container,
+    logContainerId(pod, container, boolParam(q, 'previous')),
+  );
+  if (!log) throw badRequest(`container "${container}" in pod "${name}" is waiting to start - no logs yet`);
   const tailLines = intParam(q, 'tailLines');
   const sinceSeconds = intParam(q, 'sinceSeconds');
   const limitBytes = intParam(q, 'limitBytes');
