@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatIndexes, parseIndexes, podBackoffDelay, reconcileJob } from './job-reconcile.ts';
+import {
+  formatIndexes,
+  parseIndexes,
+  pastBackoffLimitOnFailure,
+  podBackoffDelay,
+  reconcileJob,
+} from './job-reconcile.ts';
 import type { Job, Pod } from './types.ts';
 
 const NOW = Date.parse('2025-01-01T00:00:10Z');
@@ -226,4 +232,54 @@ test('a deleted pod is counted by its final state: podFailurePolicy sees Disrupt
   assert.equal(r.status.failed, undefined);
   assert.equal(r.counted.get('ev'), 'ignored');
   assert.equal(r.create.length, 1);
+});
+
+test('OnFailure: container restarts of Pending/Running pods reach backoffLimit (any restart when it is 0)', () => {
+  const restarted = (uid: string, phase: string, restartCount: number): Pod => ({
+    metadata: { name: `p-${uid}`, namespace: 'ns', uid },
+    spec: { containers: [{ name: 'main' }] },
+    status: {
+      phase,
+      containerStatuses: [
+        {
+          name: 'main',
+          state: { running: {} },
+          lastState: {},
+          ready: true,
+          restartCount,
+          image: '',
+          imageID: '',
+        },
+      ],
+    },
+  });
+  const onFailure = (backoffLimit: number) =>
+    job({ backoffLimit, template: { spec: { restartPolicy: 'OnFailure', containers: [{ name: 'main' }] } } });
+  assert.equal(pastBackoffLimitOnFailure(onFailure(2), [restarted('a', 'Running', 1)]), false);
+  assert.equal(
+    pastBackoffLimitOnFailure(onFailure(2), [restarted('a', 'Running', 1), restarted('b', 'Pending', 1)]),
+    true,
+  );
+  // terminal pods' restarts do not count
+  assert.equal(pastBackoffLimitOnFailure(onFailure(2), [restarted('a', 'Succeeded', 5)]), false);
+  assert.equal(pastBackoffLimitOnFailure(onFailure(0), [restarted('a', 'Running', 1)]), true);
+  assert.equal(pastBackoffLimitOnFailure(onFailure(0), [restarted('a', 'Running', 0)]), false);
+  // restartPolicy Never: restarts are not looked at
+  assert.equal(pastBackoffLimitOnFailure(job({ backoffLimit: 1 }), [restarted('a', 'Running', 3)]), false);
+
+  const r = reconcileJob({
+    job: onFailure(1),
+    pods: [restarted('a', 'Running', 1)],
+    tracked: new Map(),
+    lastActive: new Set(['a']),
+    nowMs: NOW,
+  });
+  assert.deepEqual(
+    r.status.conditions?.map((c) => `${c.type}:${c.reason}`),
+    ['FailureTarget:BackoffLimitExceeded'],
+  );
+  assert.deepEqual(
+    r.delete.map((p) => p.metadata.uid),
+    ['a'],
+  );
 });
