@@ -11,10 +11,14 @@ import { startKubeSim } from './index.ts';
 const V8_FLAGS = ['--max-semi-space-size=8'];
 const chosen = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
 if (!chosen.includes('--max-semi-space-size') && !process.env.KUBE_SIM_NO_V8_FLAGS && process.execve) {
+  // glibc malloc, unless the user set it: with its default dynamic mmap threshold, the 64 KiB
+  // list chunks and 256 KiB cold-JSON slabs end up in the brk heap, which fragments and is never
+  // given back (~90 MB of [heap] at 10,000 Jobs); mmapped from 64 KiB up, they are returned on free.
+  const env = { MALLOC_MMAP_THRESHOLD_: '65536', MALLOC_TRIM_THRESHOLD_: '131072', ...process.env };
   process.execve(
     process.execPath,
     [process.execPath, ...V8_FLAGS, ...process.execArgv, ...process.argv.slice(1)],
-    process.env,
+    env,
   );
 }
 
