@@ -27,7 +27,7 @@ export async function runWatcher(config: WatcherConfig, tracing: Tracing): Promi
     labelSelector: MANAGED_SELECTOR,
     logger: ctx.logger.child({ informer: 'pods' }),
     onChange: (pod) => watcher.podChanged(pod),
-    onDelete: (pod) => watcher.podChanged(pod),
+    onDelete: (pod) => watcher.podDeleted(pod),
   });
   const jobs = startInformer<V1Job>(kc, {
     kind: 'jobs',
@@ -37,7 +37,7 @@ export async function runWatcher(config: WatcherConfig, tracing: Tracing): Promi
     onChange: (job) => watcher.jobChanged(job),
     onDelete: (job) => watcher.jobDeleted(job),
   });
-  watcher.attach({ jobs: () => jobs.list(), pods: () => pods.list() });
+  watcher.attach({ jobs: () => jobs.list(), job: (name) => jobs.get(name) });
   ctx.lifecycle.add('informers', async () => {
     await Promise.all([jobs.stop(), pods.stop()]);
   });

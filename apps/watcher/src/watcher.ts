@@ -25,7 +25,7 @@ export interface WatcherOptions {
 
 interface Caches {
   jobs(): V1Job[];
-  pods(): V1Pod[];
+  job(name: string): V1Job | undefined;
 }
 
 const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
@@ -40,7 +40,9 @@ export class Watcher {
   readonly #o: WatcherOptions;
   readonly #queue: KeyedQueue;
   readonly #transitions;
-  #caches: Caches = { jobs: () => [], pods: () => [] };
+  #caches: Caches = { jobs: () => [], job: () => undefined };
+  /** Pods by their Job's name, kept from the pod informer's events (a lookup per reconcile, not a scan). */
+  readonly #pods = new Map<string, Map<string, V1Pod>>();
 
   constructor(opts: WatcherOptions) {
     this.#o = opts;
@@ -62,7 +64,22 @@ export class Watcher {
 
   podChanged(pod: V1Pod): void {
     const jobName = pod.metadata?.labels?.[JOB_NAME_LABEL];
-    if (jobName) this.#queue.add(jobName);
+    const podName = pod.metadata?.name;
+    if (!jobName || !podName) return;
+    let pods = this.#pods.get(jobName);
+    if (!pods) this.#pods.set(jobName, (pods = new Map()));
+    pods.set(podName, pod);
+    this.#queue.add(jobName);
+  }
+
+  podDeleted(pod: V1Pod): void {
+    const jobName = pod.metadata?.labels?.[JOB_NAME_LABEL];
+    const podName = pod.metadata?.name;
+    if (!jobName || !podName) return;
+    const pods = this.#pods.get(jobName);
+    pods?.delete(podName);
+    if (pods?.size === 0) this.#pods.delete(jobName);
+    this.#queue.add(jobName);
   }
 
   jobDeleted(job: V1Job): void {
@@ -98,7 +115,7 @@ export class Watcher {
   }
 
   async #reconcileJob(name: string, hint?: V1Job | 'missing'): Promise<void> {
-    const job = this.#caches.jobs().find((j) => j.metadata?.name === name);
+    const job = this.#caches.job(name);
     const deleted = hint !== undefined && hint !== 'missing' ? hint : undefined;
     const source = job ?? deleted;
     const ids = source ? idsOf(source) : parseJobName(name);
@@ -159,7 +176,7 @@ export class Watcher {
       }
       return;
     }
-    const pods = this.#caches.pods().filter((p) => p.metadata?.labels?.[JOB_NAME_LABEL] === name);
+    const pods = [...(this.#pods.get(name)?.values() ?? [])];
     const seen = mapJobStatus(job, pods);
     if (!seen || seen.status === 'Queued' || seen.status === pipeline.status) return;
     let current: Pipeline = pipeline;

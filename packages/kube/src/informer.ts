@@ -29,6 +29,8 @@ export interface RunningInformer<T> {
   /** Resolves after the first successful list has been delivered to onChange. */
   synced: Promise<void>;
   list(): T[];
+  /** One object from the cache by name, without copying the list. */
+  get(name: string): T | undefined;
   stop(): Promise<void>;
 }
 
@@ -163,6 +165,7 @@ export function startInformer<T extends KubernetesObject>(
   return {
     synced,
     list: () => [...lw.list(namespace)],
+    get: (name) => lw.get(name, namespace),
     async stop() {
       stopped = true;
       clearInterval(watchdog);
