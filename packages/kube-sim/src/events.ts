@@ -14,6 +14,16 @@ function unixNanoHex(): string {
   return t.toString(16);
 }
 
+const sourceJsons = new WeakMap<EventSource, string>();
+function sourceJson(source: EventSource): string {
+  let s = sourceJsons.get(source);
+  if (s === undefined) {
+    s = JSON.stringify(source);
+    sourceJsons.set(source, s);
+  }
+  return s;
+}
+
 export interface EventSource {
   component: string;
   host?: string;
@@ -46,38 +56,23 @@ export class EventRecorder {
     const ts = now();
     // Like client-go's recorder: the object's name and the time in nanoseconds, in hex.
     const name = `${obj.metadata.name}.${unixNanoHex()}`;
-    const involvedObject: Record<string, unknown> = {
-      kind: obj.kind,
-      namespace: ns,
-      name: obj.metadata.name,
-      uid: obj.metadata.uid,
-      apiVersion: obj.apiVersion,
-      resourceVersion: obj.metadata.resourceVersion,
-    };
-    if (fieldPath) involvedObject.fieldPath = fieldPath;
-    const ev: KubeObject = {
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { name, namespace: ns, uid: randomUUID(), creationTimestamp: ts, generation: 1 },
-      involvedObject,
-      reason,
-      message,
-      source,
-      firstTimestamp: ts,
-      lastTimestamp: ts,
-      count: 1,
-      type,
-      eventTime: null,
-      reportingComponent: source.component,
-      reportingInstance: source.host ?? '',
-    };
-    this.store.create('events', ev);
+    const uid = randomUUID();
+    // The Event is written as JSON once and stored cold: nothing in the sim reads it back, so it
+    // is parsed only if a client lists or watches Events.
+    const q = JSON.stringify;
+    const m = obj.metadata;
+    let io = `{"kind":${q(obj.kind)},"namespace":${q(ns)},"name":${q(m.name)},"uid":${q(m.uid)},"apiVersion":${q(obj.apiVersion)}`;
+    if (m.resourceVersion !== undefined) io += `,"resourceVersion":${q(m.resourceVersion)}`;
+    if (fieldPath) io += `,"fieldPath":${q(fieldPath)}`;
+    const head = `{"apiVersion":"v1","kind":"Event","metadata":{"name":${q(name)},"namespace":${q(ns)},"uid":"${uid}","creationTimestamp":"${ts}","generation":1,"resourceVersion":"`;
+    const tail = `"},"involvedObject":${io}},"reason":${q(reason)},"message":${q(message)},"source":${sourceJson(source)},"firstTimestamp":"${ts}","lastTimestamp":"${ts}","count":1,"type":"${type}","eventTime":null,"reportingComponent":${q(source.component)},"reportingInstance":${q(source.host ?? '')}}`;
+    this.store.createCold('events', ns, name, uid, (rv) => head + rv + tail);
     if (this.ring.length < this.max) {
       this.ring.push({ ns, name });
       return;
     }
     const old = this.ring[this.head];
-    if (old) this.store.remove('events', old.ns, old.name);
+    if (old) this.store.drop('events', old.ns, old.name);
     this.ring[this.head] = { ns, name };
     this.head = (this.head + 1) % this.max;
   }

@@ -2,7 +2,7 @@
 // deletion (dependents first, then the owner) and finishes terminating namespaces.
 import type { Cluster } from './cluster.ts';
 import { findResource, type ResourceInfo } from './resources.ts';
-import type { StoreEvent } from './store.ts';
+import { ColdEvent, type StoreEvent } from './store.ts';
 import type { KubeObject } from './types.ts';
 import { clone } from './types.ts';
 
@@ -41,23 +41,28 @@ export class GarbageCollector {
   }
 
   private onEvent(e: StoreEvent) {
-    const meta = e.object.metadata;
+    // A cold event (an Event created as JSON, a cold entry deleted) is not parsed: its identity
+    // and owners are on the event, and a new cold object is never being deleted.
+    const cold = e instanceof ColdEvent ? e : undefined;
+    if (cold && e.type !== 'DELETED') return;
+    const meta = cold ? undefined : e.object.metadata;
     if (e.type === 'DELETED') {
-      const uid = meta.uid ?? '';
+      const uid = cold ? cold.uid : (meta?.uid ?? '');
       const store = this.cluster.store;
       if (store.hasDependents(uid)) this.enqueue(() => this.deleteDependents(uid));
-      for (const ref of meta.ownerReferences ?? []) {
+      const owners = cold ? cold.owners : (meta?.ownerReferences ?? []).map((r) => r.uid);
+      for (const ownerUid of owners) {
         // Only an owner waiting on foreground deletion cares that a dependent went away.
-        const owner = store.byUidEntry(ref.uid);
+        const owner = store.byUidEntry(ownerUid);
         if (owner && store.peek(owner).metadata.finalizers?.includes('foregroundDeletion'))
-          this.enqueue(() => this.checkForeground(ref.uid));
+          this.enqueue(() => this.checkForeground(ownerUid));
       }
-      const ns = meta.namespace;
+      const ns = cold ? cold.ns : meta?.namespace;
       const nsEntry = ns ? store.entry('namespaces', undefined, ns) : undefined;
       if (ns && nsEntry && store.peek(nsEntry).metadata.deletionTimestamp) {
         this.enqueue(() => this.cluster.finishNamespace(ns));
       }
-    } else if (meta.deletionTimestamp && meta.finalizers?.includes('foregroundDeletion')) {
+    } else if (meta?.deletionTimestamp && meta.finalizers?.includes('foregroundDeletion')) {
       const uid = meta.uid ?? '';
       this.enqueue(() => {
         this.deleteDependents(uid);

@@ -81,6 +81,7 @@ interface PodRun {
 }
 
 const SOURCE = { component: 'kubelet', host: NODE_NAME };
+const SCHEDULER = { component: 'default-scheduler' };
 
 function cond(type: string, status: boolean, reason?: string, message?: string): Condition {
   const c: Condition = {
@@ -292,9 +293,13 @@ export class Kubelet {
     if (!pod) return;
     const run: PodRun = { uid, ns, name, containers: new Map(), terminating: false, removed: false };
     this.runs.set(uid, run);
-    this.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${NODE_NAME}`, {
-      component: 'default-scheduler',
-    });
+    this.events.record(
+      pod,
+      'Normal',
+      'Scheduled',
+      `Successfully assigned ${ns}/${name} to ${NODE_NAME}`,
+      SCHEDULER,
+    );
     for (const c of containers) {
       run.containers.set(c.name, { name: c.name, exited: false, done: false, restarts: 0, backoffAt: 0 });
       this.events.record(

@@ -47,6 +47,55 @@ export interface StoreEvent {
 
 export type Listener = (e: StoreEvent) => void;
 
+/**
+ * An event whose object exists only as JSON (a core/v1 Event created cold, or the deletion of a
+ * cold entry): the object is parsed on first access, so listeners that only look at `resource`,
+ * `type` or the identity fields below never parse it.
+ */
+export class ColdEvent implements StoreEvent {
+  readonly type: EventType;
+  readonly rv: number;
+  readonly resource: string;
+  readonly uid: string;
+  readonly ns: string | undefined;
+  /** owner uids */
+  readonly owners: string[];
+  json?: string;
+  line?: string;
+  entry?: Entry;
+  private src: string | Buffer | undefined;
+  private parsed: KubeObject | undefined;
+
+  constructor(
+    type: EventType,
+    rv: number,
+    resource: string,
+    e: Entry,
+    src: string | Buffer,
+    owners: string[] = e.owners,
+  ) {
+    this.type = type;
+    this.rv = rv;
+    this.resource = resource;
+    this.uid = e.uid;
+    this.ns = e.ns;
+    this.owners = owners;
+    this.src = src;
+  }
+
+  get object(): KubeObject {
+    let o = this.parsed;
+    if (!o) {
+      const src = this.src;
+      o = JSON.parse(typeof src === 'string' ? src : (src?.toString('utf8') ?? '{}')) as KubeObject;
+      o.metadata.resourceVersion = String(this.rv);
+      this.parsed = o;
+      this.src = undefined;
+    }
+    return o;
+  }
+}
+
 export function objKey(ns: string | undefined, name: string): string {
   return ns ? `${ns}/${name}` : name;
 }
@@ -403,6 +452,52 @@ export class Store {
     return o;
   }
 
+  /**
+   * Insert a new object given as JSON only (caller has checked it does not exist): it is stored
+   * cold at once and never parsed unless someone reads it. `build` gets the resourceVersion.
+   */
+  createCold(
+    resource: string,
+    ns: string | undefined,
+    name: string,
+    uid: string,
+    build: (rv: number) => string,
+  ): void {
+    const key = objKey(ns, name);
+    const rv = ++this.rvCounter;
+    const t = this.table(resource);
+    const json = build(rv);
+    const e: Entry = {
+      resource,
+      key,
+      ns,
+      name,
+      uid,
+      rv,
+      labels: undefined,
+      owners: NO_OWNERS,
+      obj: undefined,
+      json: undefined,
+      buf: undefined,
+      indexed: NO_OWNERS,
+    };
+    e.buf = this.arena.put(e, json);
+    t.all.set(key, e);
+    if (ns !== undefined) {
+      let m = t.byNs.get(ns);
+      if (!m) {
+        m = new Map();
+        t.byNs.set(ns, m);
+      }
+      m.set(key, e);
+    }
+    if (uid) this.uidIndex.set(uid, e);
+    const ev = new ColdEvent('ADDED', rv, resource, e, json);
+    ev.json = json;
+    ev.entry = e;
+    this.emit(ev);
+  }
+
   /** Replace an existing object. Takes ownership of `o`; never mutate stored objects in place. */
   update(resource: string, o: KubeObject): KubeObject {
     const key = objKey(o.metadata.namespace, o.metadata.name ?? '');
@@ -425,11 +520,22 @@ export class Store {
   }
 
   remove(resource: string, ns: string | undefined, name: string): KubeObject | undefined {
+    return this.removeEntry(resource, ns, name)?.object;
+  }
+
+  /** Remove an object without returning it (a cold one is then never parsed here). */
+  drop(resource: string, ns: string | undefined, name: string): void {
+    this.removeEntry(resource, ns, name);
+  }
+
+  private removeEntry(resource: string, ns: string | undefined, name: string): StoreEvent | undefined {
     const key = objKey(ns, name);
     const t = this.table(resource);
     const e = t.all.get(key);
     if (!e) return undefined;
-    const prev = this.objectOf(e);
+    const cold = e.obj === undefined && e.buf !== undefined ? e.buf : undefined;
+    const prev = cold ? undefined : this.objectOf(e);
+    const owners = e.owners;
     t.all.delete(key);
     if (ns !== undefined) {
       const m = t.byNs.get(ns);
@@ -443,10 +549,17 @@ export class Store {
     this.hotPrev.delete(e);
     if (e.buf) this.arena.free(e.buf);
     e.buf = undefined;
+    if (cold || !prev) {
+      // A cold entry is not parsed to delete it: the event parses it if a listener asks.
+      const ev = new ColdEvent('DELETED', ++this.rvCounter, resource, e, cold ?? '{}', owners);
+      this.emit(ev);
+      return ev;
+    }
     const o: KubeObject = { ...prev, metadata: { ...prev.metadata } };
     const rv = this.stamp(o);
-    this.emit({ type: 'DELETED', rv, resource, object: o, prev });
-    return o;
+    const ev: StoreEvent = { type: 'DELETED', rv, resource, object: o, prev };
+    this.emit(ev);
+    return ev;
   }
 
   /** Events after `rv`, or 'gone' if history no longer reaches back that far. */
