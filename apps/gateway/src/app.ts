@@ -2,6 +2,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { httpInstrumentationMiddleware } from '@hono/otel';
 import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { createNoopMeter, type MeterProvider } from '@opentelemetry/api';
 import type { Subjects } from '@po/contracts';
 import type { Database } from '@po/db';
 import type { Context } from 'hono';
@@ -77,6 +78,12 @@ export interface AppDeps {
   deadLetters?: DeadLetterSource;
 }
 
+/**
+ * @hono/otel would also record OTel HTTP metrics per request (attribute hashing in sdk-metrics); the
+ * gateway's request histogram is prom-client's (below), so the middleware keeps only the server span.
+ */
+const NO_OTEL_METRICS: MeterProvider = { getMeter: () => createNoopMeter() };
+
 const PUBLIC = new Set(['/health', '/ready', '/metrics', '/openapi.json', '/docs']);
 
 export function clientAddress(c: Context, trustProxy: boolean): string | null {
@@ -131,7 +138,7 @@ export function createApp(deps: AppDeps): App {
     '*',
     requestTimeout(limits.requestTimeoutMs, (c) => c.req.query('follow') === 'true'),
   );
-  app.use('*', httpInstrumentationMiddleware({ serviceName: 'gateway' }));
+  app.use('*', httpInstrumentationMiddleware({ serviceName: 'gateway', meterProvider: NO_OTEL_METRICS }));
   app.use('*', async (c, next) => {
     const start = performance.now();
     await next();
