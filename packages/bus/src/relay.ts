@@ -134,12 +134,10 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         // The mark need not wait for its WAL flush: were it lost in a crash, the rows would be
         // published again and JetStream would drop them as duplicates (Nats-Msg-Id = msg_id). This
         // saves a disk flush per pass; the rows themselves were committed durably by their writers.
-        await sql`set local synchronous_commit = off`.execute(trx);
-        await trx
-          .updateTable('outbox')
-          .set({ published_at: sql<Date>`now()` })
-          .where('id', 'in', done)
-          .execute();
+        // set_config(..., true) is `set local` inside the same statement (one round trip less).
+        await sql`update outbox set published_at = now()
+          from (select set_config('synchronous_commit', 'off', true)) as local_setting
+          where id = any(${done}::bigint[])`.execute(trx);
       }
       if (failure !== undefined) throw failure;
       return rows.length;
