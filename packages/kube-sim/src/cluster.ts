@@ -1,7 +1,6 @@
 // API semantics over the store: create (generateName, uid, defaults, validation), get, list with
 // selectors and paging, update with optimistic concurrency, patch, delete with grace periods,
 // finalizers and propagation policies. The HTTP layer and the controllers both go through here.
-import { randomUUID } from 'node:crypto';
 import {
   assertValid,
   defaultJob,
@@ -18,7 +17,7 @@ import { type FieldSelector, fieldValue, type LabelSelector, matchFields, matchL
 import { ApiError, alreadyExists, badRequest, conflict, gone, notFound, qualified } from './status.ts';
 import type { Entry, Store } from './store.ts';
 import type { Job, KubeObject, Pod, PodSpec } from './types.ts';
-import { clone, isRecord, now } from './types.ts';
+import { clone, isRecord, newUid, now } from './types.ts';
 
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 
@@ -199,7 +198,7 @@ export class Cluster {
         }
       }
     }
-    const uid = randomUUID();
+    const uid = newUid();
     meta.uid = uid;
     meta.creationTimestamp = now();
     meta.generation = 1;

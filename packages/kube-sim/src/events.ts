@@ -1,8 +1,7 @@
 // core/v1 Events for the controllers' notable actions (what `kubectl describe` shows).
-import { randomUUID } from 'node:crypto';
 import type { Store } from './store.ts';
 import type { KubeObject } from './types.ts';
-import { now } from './types.ts';
+import { newUid, now } from './types.ts';
 
 // Wall-clock nanoseconds from the monotonic clock, strictly increasing (unique names).
 const NANO_BASE = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
@@ -56,7 +55,7 @@ export class EventRecorder {
     const ts = now();
     // Like client-go's recorder: the object's name and the time in nanoseconds, in hex.
     const name = `${obj.metadata.name}.${unixNanoHex()}`;
-    const uid = randomUUID();
+    const uid = newUid();
     // The Event is written as JSON once and stored cold: nothing in the sim reads it back, so it
     // is parsed only if a client lists or watches Events.
     const q = JSON.stringify;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Store } from './store.ts';
+import { ColdEvent, Store } from './store.ts';
 import type { KubeObject } from './types.ts';
+import { newUid } from './types.ts';
 
 function obj(name: string, pad: number): KubeObject {
   return {
@@ -39,4 +40,42 @@ test('cold objects survive slab compaction: bodies and objects stay those of the
     assert.equal(o.data.v.length, i % 3 === 1 ? 10 : 200 + (i % 50));
     assert.deepEqual(store.peek(e), o);
   }
+});
+
+test('newUid makes distinct version 4 UUIDs', () => {
+  const seen = new Set<string>();
+  for (let i = 0; i < 2_000; i++) {
+    const u = newUid();
+    assert.match(u, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    seen.add(u);
+  }
+  assert.equal(seen.size, 2_000);
+});
+
+test('an object created cold is parsed only when read, and its deletion carries its identity', () => {
+  const store = new Store();
+  const events: ColdEvent[] = [];
+  store.subscribe((e) => {
+    if (e instanceof ColdEvent) events.push(e);
+  });
+  store.createCold(
+    'configmaps',
+    'ns',
+    'a',
+    'uid-a',
+    (rv) =>
+      `{"kind":"ConfigMap","metadata":{"name":"a","namespace":"ns","uid":"uid-a","resourceVersion":"${rv}"}}`,
+  );
+  assert.equal(events[0]?.type, 'ADDED');
+  assert.equal(store.get('configmaps', 'ns', 'a')?.metadata.resourceVersion, String(events[0]?.rv));
+  store.sweep();
+  store.sweep();
+  store.sweep();
+  store.drop('configmaps', 'ns', 'a');
+  const del = events[1];
+  assert.equal(del?.type, 'DELETED');
+  assert.equal(del?.uid, 'uid-a');
+  assert.equal(del?.object.metadata.name, 'a');
+  assert.equal(del?.object.metadata.resourceVersion, String(del?.rv));
+  assert.equal(store.count('configmaps'), 0);
 });

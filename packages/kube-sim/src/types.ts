@@ -1,4 +1,6 @@
 // Minimal wire types: the sim stores plain JSON exactly as the API server serves it.
+import { randomFillSync } from 'node:crypto';
+
 export interface OwnerReference {
   apiVersion: string;
   kind: string;
@@ -219,4 +221,34 @@ export function randomHex(len: number): string {
       .toString(16)
       .padStart(8, '0');
   return s.slice(0, len);
+}
+
+// UUIDs as flat strings. Node's crypto.randomUUID() builds its result by concatenating 20 pieces,
+// which V8 keeps as a tree of 19 cons strings (~600 bytes on a 64-bit heap, for 36 characters);
+// every stored object keeps its uid (and its pods their owner's), so they added up to ~10 MB at
+// 10,000 Jobs. Here the 36 bytes are formatted in a Buffer and read out as one string.
+const UUID_BATCH = 256;
+const uuidEntropy = Buffer.allocUnsafeSlow(16 * UUID_BATCH);
+let uuidNext = UUID_BATCH;
+const uuidScratch = Buffer.allocUnsafeSlow(36);
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+const UUID_DASH_AFTER = [3, 5, 7, 9];
+
+/** A random (version 4) UUID, as crypto.randomUUID() makes, but a flat string. */
+export function newUid(): string {
+  if (uuidNext === UUID_BATCH) {
+    randomFillSync(uuidEntropy);
+    uuidNext = 0;
+  }
+  const off = 16 * uuidNext++;
+  let p = 0;
+  for (let i = 0; i < 16; i++) {
+    let b = uuidEntropy[off + i] ?? 0;
+    if (i === 6) b = (b & 0x0f) | 0x40;
+    else if (i === 8) b = (b & 0x3f) | 0x80;
+    uuidScratch[p++] = HEX[b >> 4] ?? 48;
+    uuidScratch[p++] = HEX[b & 15] ?? 48;
+    if (UUID_DASH_AFTER.includes(i)) uuidScratch[p++] = 45;
+  }
+  return uuidScratch.toString('latin1', 0, 36);
 }
