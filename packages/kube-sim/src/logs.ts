@@ -28,7 +28,8 @@ export class ContainerLog {
   readonly lines: LogLine[] = [];
   private partial = '';
   private partialAt: { t: number; ts: string } | undefined;
-  private readonly listeners = new Set<(l: LogLine | null) => void>();
+  /** followers (`kubectl logs -f`); created on first use, as most logs are never followed */
+  private listeners: Set<(l: LogLine | null) => void> | undefined;
   ended = false;
 
   write(chunk: string) {
@@ -51,7 +52,7 @@ export class ContainerLog {
 
   private push(l: LogLine) {
     this.lines.push(l);
-    for (const fn of this.listeners) fn(l);
+    if (this.listeners) for (const fn of this.listeners) fn(l);
   }
 
   end() {
@@ -61,14 +62,16 @@ export class ContainerLog {
       this.partial = '';
     }
     this.ended = true;
-    for (const fn of this.listeners) fn(null);
-    this.listeners.clear();
+    if (this.listeners) for (const fn of this.listeners) fn(null);
+    this.listeners = undefined;
   }
 
   /** Subscribe to new lines; `null` means the container has terminated. */
   follow(fn: (l: LogLine | null) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
+    this.listeners ??= new Set();
+    const set = this.listeners;
+    set.add(fn);
+    return () => set.delete(fn);
   }
 }
 
