@@ -66,8 +66,8 @@ export class Watcher {
     const jobName = pod.metadata?.labels?.[JOB_NAME_LABEL];
     const podName = pod.metadata?.name;
     if (!jobName || !podName) return;
-    let pods = this.#pods.get(jobName);
-    if (!pods) this.#pods.set(jobName, (pods = new Map()));
+    const pods = this.#pods.get(jobName) ?? new Map<string, V1Pod>();
+    this.#pods.set(jobName, pods);
     pods.set(podName, pod);
     this.#queue.add(jobName);
   }

@@ -302,14 +302,7 @@ export class Kubelet {
     );
     for (const c of containers) {
       run.containers.set(c.name, { name: c.name, exited: false, done: false, restarts: 0, backoffAt: 0 });
-      this.events.record(
-        pod,
-        'Normal',
-        'Pulled',
-        `Container image "${c.image}" already present on machine`,
-        SOURCE,
-        `spec.containers{${c.name}}`,
-      );
+      this.recordPulled(pod, c);
     }
     // Tests can hold a pod in ContainerCreating with this annotation.
     const delay = Number(pod.metadata.annotations?.['kube-sim.io/start-delay-ms'] ?? 0);
@@ -318,6 +311,18 @@ export class Kubelet {
     };
     if (Number.isFinite(delay) && delay > 0) run.startTimer = setTimeout(startAll, delay);
     else setImmediate(startAll);
+  }
+
+  /** The event a real kubelet records before every container start (images are always present here). */
+  private recordPulled(pod: Pod, c: Container) {
+    this.events.record(
+      pod,
+      'Normal',
+      'Pulled',
+      `Container image "${c.image}" already present on machine`,
+      SOURCE,
+      `spec.containers{${c.name}}`,
+    );
   }
 
   private containerId(): string {
@@ -592,14 +597,7 @@ export class Kubelet {
     const c = pod?.spec.containers.find((x) => x.name === cr.name);
     if (!pod || !c) return;
     cr.restarts++;
-    this.events.record(
-      pod,
-      'Normal',
-      'Pulled',
-      `Container image "${c.image}" already present on machine`,
-      SOURCE,
-      `spec.containers{${c.name}}`,
-    );
+    this.recordPulled(pod, c);
     this.startContainer(run, c);
   }
 
