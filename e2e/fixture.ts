@@ -10,6 +10,14 @@ import { BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { connectNats, deleteStreams, provision } from '@po/bus';
 import { dropDatabase, prepareDatabase, type System, startSystem } from '@po/devstack';
 import { type KubeSim, startKubeSim } from '@po/kube-sim';
+import { waitFor as poll } from '@po/testkit';
+
+/** Whole-system conditions take longer than a unit's: a minute's patience, polled every 100 ms. */
+export const waitFor = <T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+): Promise<T> => poll(what, probe, timeoutMs, 100);
 
 export const NAMESPACE = 'pipelines';
 const NATS_URL = 'nats://127.0.0.1:4222';
@@ -93,24 +101,4 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await dropDatabase(databaseUrl);
     },
   };
-}
-
-/** Polls `probe` until it returns a value (not undefined) or the deadline passes. */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }

@@ -2,6 +2,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { type PipelineQueued, type Streams, type Subjects, streams, subjects } from '@po/contracts';
+import { waitFor as poll } from '@po/testkit';
 import type { BusMetrics } from './metrics.ts';
 import { connectNats } from './nats.ts';
 import { deleteStreams, type ProvisionOptions, provision } from './provision.ts';
@@ -33,18 +34,13 @@ export async function createTestBus(
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(
+/** The bus tests' argument order (check first); the polling itself is @po/testkit's. */
+export function waitFor<T>(
   check: () => Promise<T | undefined | false> | T | undefined | false,
   what: string,
   timeoutMs = 10_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return poll(what, check, timeoutMs);
 }
 
 /** A valid PipelineQueued envelope with the given message id (a fresh one by default). */

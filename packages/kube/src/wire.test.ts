@@ -9,6 +9,7 @@ import type { KubeConfig, V1Job, V1Pod } from '@kubernetes/client-node';
 import { LABEL_PIPELINE_ID, MANAGED_SELECTOR, type RenderedJob } from '@po/contracts';
 import { type KubeSim, startKubeSim } from '@po/kube-sim';
 import { builtinTemplates, renderJob, validateConfig } from '@po/templates';
+import { waitFor } from '@po/testkit';
 import { buildJob, type JobPolicy } from './build-job.ts';
 import { loadKubeConfig } from './config.ts';
 import { classifyKubeError } from './errors.ts';
@@ -43,20 +44,6 @@ after(async () => {
   await sim.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 function script(code: string, env: Record<string, string> = {}): RenderedJob {
   return {

@@ -11,23 +11,13 @@ import {
   startOutboxRelay,
 } from '@po/bus';
 import type { ErrorBody, PipelineResponse } from '@po/contracts';
+import { waitFor } from '@po/testkit';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { PipelineService } from '../service/pipelines.ts';
 import { dataProcessing } from '../testing/fixtures.ts';
 import { createHarness, type Harness } from '../testing/harness.ts';
 import { intakePipelineId, startIntake } from './intake.ts';
-
-/** Polls a condition (no fixed sleeps): resolves with the first defined value. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('NATS intake', () => {
   let h: Harness;
@@ -81,12 +71,12 @@ describe('NATS intake', () => {
     const body = JSON.stringify({ ...dataProcessing, api_key: apiKey });
     await js.publish(h.deps.subjects.submit, body, { msgID: msgId });
     await js.publish(h.deps.subjects.submit, body, { msgID: msgId }); // duplicate: dropped by JetStream
-    const row = await until('pipeline row', () =>
+    const row = await waitFor('pipeline row', () =>
       h.deps.db.selectFrom('pipelines').selectAll().where('id', '=', id).executeTakeFirst(),
     );
     assert.equal(row.tenant_id, 'svc-tenant');
     assert.equal(row.idempotency_key, msgId);
-    await until('Queued notification', async () => (statuses.includes('Queued') ? true : undefined));
+    await waitFor('Queued notification', async () => (statuses.includes('Queued') ? true : undefined));
     sub.unsubscribe();
   });
 
@@ -103,7 +93,7 @@ describe('NATS intake', () => {
       },
     );
     await js.publish(h.deps.subjects.submit, 'not json', { msgID: 'not-json' });
-    const letters = await until('3 dead letters', async () => {
+    const letters = await waitFor('3 dead letters', async () => {
       const l = await listDeadLetters(nc, h.deps.subjects.prefix, 10);
       return l.length >= 3 ? l : undefined;
     });
