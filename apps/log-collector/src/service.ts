@@ -1,7 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { CONSUMERS, MANAGED_SELECTOR, PipelineFinished } from '@po/contracts';
+import { CONSUMERS, PipelineFinished } from '@po/contracts';
 import { appendLogs } from '@po/db';
-import { createJobsApi, followPodLog, loadKubeConfig, readPodLog, startInformer } from '@po/kube';
+import { createJobsApi, followPodLog, loadKubeConfig, readPodLog, startManagedInformer } from '@po/kube';
 import { bootService, type ServiceConfig } from '@po/runtime';
 import type { Tracing } from '@po/telemetry';
 import { LiveTail } from './live-tail.ts';
@@ -37,11 +37,7 @@ export async function runLogCollector(config: LogCollectorConfig, tracing: Traci
       await appendLogs(ctx.db, { ...req, capBytes: config.LOG_CAP_BYTES });
     },
   });
-  const pods = startInformer<V1Pod>(kc, {
-    kind: 'pods',
-    namespace: config.K8S_NAMESPACE,
-    labelSelector: MANAGED_SELECTOR,
-    logger: ctx.logger.child({ informer: 'pods' }),
+  const pods = startManagedInformer<V1Pod>(kc, 'pods', config.K8S_NAMESPACE, ctx.logger, {
     onChange: (pod) => live.podChanged(pod),
     onDelete: () => {},
   });

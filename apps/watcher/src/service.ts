@@ -1,6 +1,5 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
-import { MANAGED_SELECTOR } from '@po/contracts';
-import { loadKubeConfig, startInformer } from '@po/kube';
+import { loadKubeConfig, startManagedInformer } from '@po/kube';
 import { bootService, type ServiceConfig } from '@po/runtime';
 import type { Tracing } from '@po/telemetry';
 import { Watcher } from './watcher.ts';
@@ -21,19 +20,11 @@ export async function runWatcher(config: WatcherConfig, tracing: Tracing): Promi
     metrics: ctx.metrics,
     namespace: config.K8S_NAMESPACE,
   });
-  const pods = startInformer<V1Pod>(kc, {
-    kind: 'pods',
-    namespace: config.K8S_NAMESPACE,
-    labelSelector: MANAGED_SELECTOR,
-    logger: ctx.logger.child({ informer: 'pods' }),
+  const pods = startManagedInformer<V1Pod>(kc, 'pods', config.K8S_NAMESPACE, ctx.logger, {
     onChange: (pod) => watcher.podChanged(pod),
     onDelete: (pod) => watcher.podDeleted(pod),
   });
-  const jobs = startInformer<V1Job>(kc, {
-    kind: 'jobs',
-    namespace: config.K8S_NAMESPACE,
-    labelSelector: MANAGED_SELECTOR,
-    logger: ctx.logger.child({ informer: 'jobs' }),
+  const jobs = startManagedInformer<V1Job>(kc, 'jobs', config.K8S_NAMESPACE, ctx.logger, {
     onChange: (job) => watcher.jobChanged(job),
     onDelete: (job) => watcher.jobDeleted(job),
   });

@@ -1,10 +1,9 @@
 // Conformance through the real @kubernetes/client-node: what the product's services do.
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { type KubeSim, startKubeSim } from './index.ts';
-import { jobBody, uniq, waitFor } from './test-helpers.ts';
+import { followLogToEnd, jobBody, uniq, waitFor } from './test-helpers.ts';
 
 const NS = 'pipelines';
 let sim: KubeSim;
@@ -364,17 +363,7 @@ describe('client-node: pods and logs', () => {
       const p = await core.readNamespacedPod({ name: podName, namespace: NS });
       return p.status?.phase === 'Running' || p.status?.phase === 'Succeeded';
     });
-    const out = new PassThrough();
-    let text = '';
-    let ended = false;
-    out.on('data', (d: Buffer) => {
-      text += d.toString();
-    });
-    out.on('end', () => {
-      ended = true;
-    });
-    await new k8s.Log(kc).log(NS, podName, 'main', out, { follow: true });
-    await waitFor('followed log ends', () => ended);
+    const text = await followLogToEnd(kc, NS, podName, 'main');
     assert.equal(text, 'one\ntwo\nthree\n');
 
     await waitFor(

@@ -2,12 +2,11 @@
 // @kubernetes/client-node: restartCount, lastState, CrashLoopBackOff, Jobs counting restarts
 // toward backoffLimit.
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { type KubeSim, startKubeSim } from './index.ts';
 import { goDuration } from './kubelet.ts';
-import { jobBody, uniq, waitFor } from './test-helpers.ts';
+import { followLogToEnd, jobBody, uniq, waitFor } from './test-helpers.ts';
 import type { Job } from './types.ts';
 
 const NS = 'pipelines';
@@ -161,17 +160,7 @@ describe('restartPolicy OnFailure: in-place restarts', () => {
       'run 2\n',
     );
     // follow on a terminated instance returns what it wrote and ends
-    const out = new PassThrough();
-    let text = '';
-    let ended = false;
-    out.on('data', (d: Buffer) => {
-      text += d.toString();
-    });
-    out.on('end', () => {
-      ended = true;
-    });
-    await new k8s.Log(kc).log(NS, podName, 'main', out, { follow: true, previous: true });
-    await waitFor('followed previous log ends', () => ended);
+    const text = await followLogToEnd(kc, NS, podName, 'main', { previous: true });
     assert.equal(text, 'run 2\n');
 
     const ev = await core.listNamespacedEvent({

@@ -1,4 +1,6 @@
 // Shared by the tests: wait on conditions (never sleep), a raw JSON client, and a Job builder.
+import { PassThrough } from 'node:stream';
+import { type KubeConfig, Log } from '@kubernetes/client-node';
 import type { Job } from './types.ts';
 
 export { waitFor } from '@po/testkit';
@@ -58,4 +60,23 @@ let n = 0;
 export function uniq(prefix: string): string {
   n++;
   return `${prefix}-${process.pid % 10000}-${n}`;
+}
+
+/** Follows a container's log through client-node's Log API and resolves with all of it once the server ends the stream. */
+export async function followLogToEnd(
+  kc: KubeConfig,
+  ns: string,
+  pod: string,
+  container: string,
+  options: { previous?: boolean } = {},
+): Promise<string> {
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (d: Buffer) => {
+    text += d.toString();
+  });
+  const ended = new Promise<void>((resolve) => out.on('end', resolve));
+  await new Log(kc).log(ns, pod, container, out, { follow: true, ...options });
+  await ended;
+  return text;
 }

@@ -10,7 +10,12 @@ export {
   kubeStatusOf,
   PolicyViolation,
 } from './errors.ts';
-export { type InformerOptions, type RunningInformer, startInformer } from './informer.ts';
+export {
+  type InformerOptions,
+  type RunningInformer,
+  startInformer,
+  startManagedInformer,
+} from './informer.ts';
 export { createJobsApi, type JobsApi } from './jobs-api.ts';
 export type { Logger } from './logger.ts';
 export {

@@ -7,6 +7,7 @@ import {
   ListWatch,
   Watch,
 } from '@kubernetes/client-node';
+import { MANAGED_SELECTOR } from '@po/contracts';
 import type { Logger } from './logger.ts';
 
 export interface InformerOptions<T extends KubernetesObject> {
@@ -185,4 +186,21 @@ export function startInformer<T extends KubernetesObject>(
       await lw.stop();
     },
   };
+}
+
+/** An informer over the objects this product manages (MANAGED_SELECTOR) in one namespace; its logs name kind and namespace. */
+export function startManagedInformer<T extends KubernetesObject>(
+  kc: KubeConfig,
+  kind: 'jobs' | 'pods',
+  namespace: string,
+  logger: Logger,
+  handlers: Pick<InformerOptions<T>, 'onChange' | 'onDelete'>,
+): RunningInformer<T> {
+  return startInformer<T>(kc, {
+    kind,
+    namespace,
+    labelSelector: MANAGED_SELECTOR,
+    logger,
+    ...handlers,
+  });
 }

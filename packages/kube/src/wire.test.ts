@@ -66,6 +66,24 @@ function jobFor(job: RenderedJob, timeoutSeconds = 60): { pipelineId: string; jo
   return { pipelineId, job: built, name: built.metadata?.name ?? '' };
 }
 
+/** The data-processing template validated, rendered and built into a Job, as the services do. */
+function dataProcessingJob(config: Record<string, unknown>): {
+  pipelineId: string;
+  job: V1Job;
+  name: string;
+} {
+  const t = builtinTemplates().find((x) => x.name === 'data-processing');
+  assert.ok(t);
+  const v = validateConfig(t, config);
+  assert.ok(v.ok);
+  const pipelineId = randomUUID();
+  const job = buildJob(
+    { pipelineId, attempt: 1, job: renderJob(t, { pipelineId, config: v.config }), timeoutSeconds: 60 },
+    policy,
+  );
+  return { pipelineId, job, name: job.metadata?.name ?? '' };
+}
+
 async function outcome(name: string) {
   const job = await api.get(NS, name);
   if (!job) return undefined;
@@ -97,16 +115,10 @@ describe('Jobs API against kube-sim', () => {
   it('runs the data-processing template to Succeeded and reads its log', async () => {
     const input = join(dir, 'input.txt');
     writeFileSync(input, Array.from({ length: 2500 }, (_, i) => `line ${i}`).join('\n'));
-    const t = builtinTemplates().find((x) => x.name === 'data-processing');
-    assert.ok(t);
-    const v = validateConfig(t, { input_path: input, output_path: join(dir, 'out.json') });
-    assert.ok(v.ok);
-    const pipelineId = randomUUID();
-    const job = buildJob(
-      { pipelineId, attempt: 1, job: renderJob(t, { pipelineId, config: v.config }), timeoutSeconds: 60 },
-      policy,
-    );
-    const name = job.metadata?.name ?? '';
+    const { pipelineId, job, name } = dataProcessingJob({
+      input_path: input,
+      output_path: join(dir, 'out.json'),
+    });
     assert.equal(await api.create(job), 'created');
     assert.deepEqual(await terminal(name), { status: 'Succeeded', reason: null, exitCode: 0 });
     const pod = await podOf(name);
@@ -125,17 +137,8 @@ describe('Jobs API against kube-sim', () => {
   });
 
   it('maps the failure path: exit 1 with the reason and exit code', async () => {
-    const t = builtinTemplates().find((x) => x.name === 'data-processing');
-    assert.ok(t);
     const missing = join(dir, 'missing.txt');
-    const v = validateConfig(t, { input_path: missing, output_path: join(dir, 'o.json') });
-    assert.ok(v.ok);
-    const pipelineId = randomUUID();
-    const job = buildJob(
-      { pipelineId, attempt: 1, job: renderJob(t, { pipelineId, config: v.config }), timeoutSeconds: 60 },
-      policy,
-    );
-    const name = job.metadata?.name ?? '';
+    const { job, name } = dataProcessingJob({ input_path: missing, output_path: join(dir, 'o.json') });
     await api.create(job);
     assert.deepEqual(await terminal(name), {
       status: 'Failed',
