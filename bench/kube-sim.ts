@@ -3,6 +3,7 @@
 // so its RSS is measured alone.  Run: pnpm exec node bench/kube-sim.ts [--jobs 10000]
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import * as http from 'node:http';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -135,36 +136,137 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
 }
 
-// 1. Watch latency: time from sending a create to receiving its ADDED event on a watch.
-const sent = new Map<string, number>();
-const lat: number[] = [];
-let waiter: (() => void) | undefined;
-const ctrl = await new k8s.Watch(kc).watch(
-  `/apis/batch/v1/namespaces/${NS}/jobs`,
-  { labelSelector: 'bench=latency' },
-  (type, obj: k8s.V1Job) => {
-    const t0 = sent.get(obj.metadata?.name ?? '');
-    if (type === 'ADDED' && t0 !== undefined) {
-      lat.push(performance.now() - t0);
-      sent.delete(obj.metadata?.name ?? '');
-      waiter?.();
-    }
-  },
-  () => {},
-);
-for (let i = 0; i < SAMPLES; i++) {
-  const name = `lat-${i}`;
-  const got = new Promise<void>((r) => {
-    waiter = r;
-  });
-  sent.set(name, performance.now());
-  await batch.createNamespacedJob({ namespace: NS, body: job(name, { bench: 'latency' }) });
-  await got;
+// 1. Watch latency: time from sending a create to receiving its ADDED event on a watch, one at a
+// time. Measured twice: with a lean client (node:http keep-alive POST + the raw watch stream), so
+// the figure is the sim's own; and through client-node (BatchV1Api create + Watch), which adds
+// client-node's CPU and GC in the measuring process. WARMUP creates before each are not counted.
+const WARMUP = 100;
+type Latencies = { p50: number; p99: number; max: number; samples: number };
+function summary(xs: number[]): Latencies {
+  return {
+    p50: round2(pct(xs, 50)),
+    p99: round2(pct(xs, 99)),
+    max: round2(Math.max(...xs)),
+    samples: xs.length,
+  };
 }
-ctrl.abort();
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+/** Creates `count` Jobs one at a time and returns send -> ADDED latencies, in ms. */
+async function sequentialLatency(
+  label: string,
+  count: number,
+  watch: (onAdded: (name: string) => void) => Promise<() => void>,
+  create: (name: string) => Promise<void>,
+): Promise<number[]> {
+  const sent = new Map<string, number>();
+  const lat: number[] = [];
+  let waiter: (() => void) | undefined;
+  const stop = await watch((name) => {
+    const t0 = sent.get(name);
+    if (t0 === undefined) return;
+    lat.push(performance.now() - t0);
+    sent.delete(name);
+    waiter?.();
+  });
+  for (let i = 0; i < count; i++) {
+    const name = `${label}-${i}`;
+    const got = new Promise<void>((r) => {
+      waiter = r;
+    });
+    sent.set(name, performance.now());
+    await create(name);
+    await got;
+  }
+  stop();
+  return lat.slice(WARMUP);
+}
+
+const simUrl = new URL(url);
+const leanAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const jobsPath = `/apis/batch/v1/namespaces/${NS}/jobs`;
+
+/** The lean client: the raw watch stream, split into lines, ADDED names picked out. */
+function leanWatch(label: string) {
+  return (onAdded: (name: string) => void) =>
+    new Promise<() => void>((resolve, reject) => {
+      const selector = encodeURIComponent(`bench=${label}`);
+      const req = http.get(
+        {
+          host: simUrl.hostname,
+          port: simUrl.port,
+          path: `${jobsPath}?watch=true&labelSelector=${selector}`,
+        },
+        (res) => {
+          let buf = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            buf += chunk;
+            for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+              const event = JSON.parse(buf.slice(0, nl)) as { type: string; object: k8s.V1Job };
+              buf = buf.slice(nl + 1);
+              if (event.type === 'ADDED') onAdded(event.object.metadata?.name ?? '');
+            }
+          });
+          resolve(() => req.destroy());
+        },
+      );
+      req.on('error', reject);
+    });
+}
+function leanCreate(label: string) {
+  return (name: string) =>
+    new Promise<void>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: simUrl.hostname,
+          port: simUrl.port,
+          method: 'POST',
+          path: jobsPath,
+          agent: leanAgent,
+          headers: { 'content-type': 'application/json' },
+        },
+        (res) => {
+          if (res.statusCode !== 201) reject(new Error(`create ${name}: HTTP ${res.statusCode}`));
+          res.resume();
+          res.on('end', resolve);
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify(job(name, { bench: label })));
+    });
+}
+function clientNodeWatch(label: string) {
+  return async (onAdded: (name: string) => void) => {
+    const ctrl = await new k8s.Watch(kc).watch(
+      jobsPath,
+      { labelSelector: `bench=${label}` },
+      (type, obj: k8s.V1Job) => {
+        if (type === 'ADDED') onAdded(obj.metadata?.name ?? '');
+      },
+      () => {},
+    );
+    return () => ctrl.abort();
+  };
+}
+function clientNodeCreate(label: string) {
+  return async (name: string) => {
+    await batch.createNamespacedJob({ namespace: NS, body: job(name, { bench: label }) });
+  };
+}
+
+const latencyEmpty = {
+  lean: summary(await sequentialLatency('lean', WARMUP + SAMPLES, leanWatch('lean'), leanCreate('lean'))),
+  clientNode: summary(
+    await sequentialLatency('cn', WARMUP + SAMPLES, clientNodeWatch('cn'), clientNodeCreate('cn')),
+  ),
+};
+const latencyJobs = 2 * (WARMUP + SAMPLES);
 
 // 2. Create throughput through client-node.
-const total = JOBS - SAMPLES;
+const total = JOBS - latencyJobs;
 let next = 0;
 const simCpu0 = cpuMs(child.pid ?? 0);
 const ownCpu0 = process.cpuUsage();
@@ -211,13 +313,28 @@ await new Promise((r) => setTimeout(r, IDLE_MS));
 const rssIdle = procStatusMb(pid, 'VmRSS');
 const memoryIdle = await simMemoryMb();
 
+// 5. Watch latency again with the 10,000 Jobs and pods held (the sim's sweeps now walk them all).
+const latencyHeld = {
+  lean: summary(
+    await sequentialLatency('lean-held', WARMUP + SAMPLES, leanWatch('lean-held'), leanCreate('lean-held')),
+  ),
+  clientNode: summary(
+    await sequentialLatency(
+      'cn-held',
+      WARMUP + SAMPLES,
+      clientNodeWatch('cn-held'),
+      clientNodeCreate('cn-held'),
+    ),
+  ),
+};
+
 const result = {
   machine: `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`,
   createsPerSecond: Math.round(total / createSecs),
   createdJobs: total,
   concurrency: CONCURRENCY,
   cpuMsPerCreate,
-  watchLatencyMs: { p50: +pct(lat, 50).toFixed(2), p99: +pct(lat, 99).toFixed(2), samples: lat.length },
+  watchLatencyMs: { empty: latencyEmpty, [`with${JOBS}JobsHeld`]: latencyHeld },
   jobsComplete: complete,
   podsHeld: podCount,
   rssMb: Math.round(rss),
