@@ -74,17 +74,11 @@ export function defaultPodSpec(spec: PodSpec, forTemplate: boolean) {
   }
 }
 
-function validateContainers(spec: unknown, path: string): StatusCause[] {
-  if (!isRecord(spec)) return [required(path)];
+/** Each container of one list; names must be unique across the pod (`seen`). */
+function validateContainerList(list: unknown[], path: string, seen: Set<string>): StatusCause[] {
   const causes: StatusCause[] = [];
-  const containers = spec.containers;
-  if (!Array.isArray(containers) || containers.length === 0) {
-    causes.push(required(`${path}.containers`));
-    return causes;
-  }
-  const seen = new Set<string>();
-  containers.forEach((c: unknown, i) => {
-    const p = `${path}.containers[${i}]`;
+  list.forEach((c: unknown, i) => {
+    const p = `${path}[${i}]`;
     if (!isRecord(c)) {
       causes.push(required(p));
       return;
@@ -108,6 +102,21 @@ function validateContainers(spec: unknown, path: string): StatusCause[] {
       }
     }
   });
+  return causes;
+}
+
+function validateContainers(spec: unknown, path: string): StatusCause[] {
+  if (!isRecord(spec)) return [required(path)];
+  const containers = spec.containers;
+  if (!Array.isArray(containers) || containers.length === 0) return [required(`${path}.containers`)];
+  const seen = new Set<string>();
+  const causes = validateContainerList(containers, `${path}.containers`, seen);
+  // Init containers may not reuse a container's name (the duplicate is reported on the init one).
+  const inits = spec.initContainers;
+  if (inits !== undefined && inits !== null) {
+    if (Array.isArray(inits)) causes.push(...validateContainerList(inits, `${path}.initContainers`, seen));
+    else causes.push(invalidValue(`${path}.initContainers`, inits, 'must be a list of containers'));
+  }
   const tgps = spec.terminationGracePeriodSeconds;
   if (typeof tgps === 'number' && tgps < 0) {
     causes.push(

@@ -71,7 +71,9 @@ function exitCodeMatch(
   pod: Pod,
   rule: { containerName?: string; operator: string; values: number[] },
 ): { container: string; code: number } | undefined {
-  for (const cs of pod.status?.containerStatuses ?? []) {
+  // Regular containers first, then init containers, as the real controller matches them.
+  const st = pod.status;
+  for (const cs of [...(st?.containerStatuses ?? []), ...(st?.initContainerStatuses ?? [])]) {
     if (rule.containerName && cs.name !== rule.containerName) continue;
     const code = cs.state.terminated?.exitCode;
     if (code === undefined || code === 0) continue;
@@ -149,7 +151,8 @@ export function podBackoffDelay(baseMs: number, maxMs: number, failures: number)
 }
 
 /**
- * restartPolicy OnFailure: container restarts of the Job's Pending/Running pods count as retries;
+ * restartPolicy OnFailure: container restarts (init containers' too) of the Job's Pending/Running
+ * pods count as retries;
  * the Job has failed once their sum reaches backoffLimit (any restart when it is 0), as in the
  * real controller's pastBackoffLimitOnFailure.
  */
@@ -158,6 +161,7 @@ export function pastBackoffLimitOnFailure(job: Job, pods: readonly Pod[]): boole
   let restarts = 0;
   for (const p of pods) {
     if (p.status?.phase !== 'Running' && p.status?.phase !== 'Pending') continue;
+    for (const cs of p.status.initContainerStatuses ?? []) restarts += cs.restartCount ?? 0;
     for (const cs of p.status.containerStatuses ?? []) restarts += cs.restartCount ?? 0;
   }
   const limit = job.spec.backoffLimit ?? 6;

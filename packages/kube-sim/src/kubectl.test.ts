@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { type KubeSim, startKubeSim } from './index.ts';
-import { uniq } from './test-helpers.ts';
+import { uniq, waitFor } from './test-helpers.ts';
 
 const run = promisify(execFile);
 let sim: KubeSim;
@@ -118,4 +118,47 @@ spec:
   assert.match(await kubectl('get', 'namespaces'), /pipelines\s+Active/);
   assert.match(await kubectl('create', 'namespace', 'kubectl-ns'), /namespace\/kubectl-ns created/);
   assert.match(await kubectl('api-resources', '--api-group=batch'), /jobs\s+batch\/v1\s+true\s+Job/);
+});
+
+test('kubectl get pods: STATUS Init:0/1 while the init container runs, Init:Error when it failed', async () => {
+  const name = uniq('kctl-init');
+  const gate = join(dir, `${name}.gate`);
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(
+    file,
+    `apiVersion: v1
+kind: Pod
+metadata: { name: ${name} }
+spec:
+  restartPolicy: Never
+  initContainers:
+  - name: wait
+    image: busybox:1.36
+    command: ["sh", "-c", "while [ ! -e ${gate} ]; do sleep 0.02; done; exit 2"]
+  containers:
+  - name: main
+    image: busybox:1.36
+    command: ["true"]
+`,
+  );
+  await kubectl('create', '-f', file);
+  const row = () => kubectl('get', 'pod', name, '--no-headers');
+  assert.match(
+    await waitFor('initialising', async () => {
+      const r = await row();
+      return /Init:0\/1/.test(r) ? r : undefined;
+    }),
+    new RegExp(`^${name}\\s+0/1\\s+Init:0/1\\s+0\\s+`),
+  );
+  writeFileSync(gate, '');
+  assert.match(
+    await waitFor('init failed', async () => {
+      const r = await row();
+      return /Init:Error/.test(r) ? r : undefined;
+    }),
+    new RegExp(`^${name}\\s+0/1\\s+Init:Error\\s+0\\s+`),
+  );
+  assert.equal((await kubectl('get', 'pod', name, '-o', 'jsonpath={.status.phase}')).trim(), 'Failed');
+  assert.equal(await kubectl('logs', name, '-c', 'wait'), '');
+  await kubectl('delete', 'pod', name, '--wait=false');
 });

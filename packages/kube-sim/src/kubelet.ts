@@ -1,25 +1,19 @@
 // The node: binds new pods to itself, runs each container as a local process (process mode) or
-// completes it after a set time (fast mode), reports status like the real kubelet, keeps logs,
-// restarts failed containers of restartPolicy OnFailure pods in place (with the kubelet's
-// crash-loop back-off), and carries out graceful deletion (SIGTERM, then SIGKILL after the grace
-// period).
+// completes it after a set time (fast mode), init containers first and one at a time, reports
+// status like the real kubelet, keeps logs, restarts containers in place as restartPolicy says
+// (with the kubelet's crash-loop back-off), and carries out graceful deletion (SIGTERM, then
+// SIGKILL after the grace period).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import type { Cluster } from './cluster.ts';
+import { containerEnv, expand } from './container-env.ts';
 import type { EventRecorder } from './events.ts';
 import type { LogStore } from './logs.ts';
+import { cond, derivePhase, incompleteMessage, unreadyMessage } from './pod-phase.ts';
 import type { StoreEvent } from './store.ts';
-import type {
-  Condition,
-  Container,
-  ContainerState,
-  ContainerStatus,
-  EnvVar,
-  Pod,
-  PodStatus,
-} from './types.ts';
+import type { Container, ContainerState, ContainerStatus, Pod, PodStatus } from './types.ts';
 import { now, randomHex } from './types.ts';
 
 export const NODE_NAME = 'kube-sim-node';
@@ -48,6 +42,10 @@ type Terminated = NonNullable<ContainerState['terminated']>;
 
 interface ContainerRun {
   name: string;
+  /** an init container: runs to completion before the next one, and all before the regular ones */
+  init: boolean;
+  /** its turn has not come (a later init container, or a regular one while the pod initialises) */
+  pending: boolean;
   proc?: ChildProcess;
   timer?: NodeJS.Timeout;
   /** the current instance: its id and when it started */
@@ -83,74 +81,20 @@ interface PodRun {
 const SOURCE = { component: 'kubelet', host: NODE_NAME };
 const SCHEDULER = { component: 'default-scheduler' };
 
-function cond(type: string, status: boolean, reason?: string, message?: string): Condition {
-  const c: Condition = {
-    type,
-    status: status ? 'True' : 'False',
-    lastProbeTime: null,
-    lastTransitionTime: now(),
-  };
-  if (reason) c.reason = reason;
-  if (message) c.message = message;
-  return c;
+/** The object reference of a container in events: spec.containers{main}, spec.initContainers{setup}. */
+function fieldPath(cr: ContainerRun): string {
+  return `spec.${cr.init ? 'initContainers' : 'containers'}{${cr.name}}`;
 }
 
-/** Set a condition, keeping lastTransitionTime when the status does not change. */
-export function setCondition(list: Condition[], c: Condition): Condition[] {
-  const i = list.findIndex((x) => x.type === c.type);
-  if (i < 0) return [...list, c];
-  const old = list[i];
-  const merged = old && old.status === c.status ? { ...c, lastTransitionTime: old.lastTransitionTime } : c;
-  return list.map((x, j) => (j === i ? merged : x));
-}
-
-function fieldRef(pod: Pod, path: string): string {
-  const m = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(path);
-  if (m) {
-    const bag = m[1] === 'labels' ? pod.metadata.labels : pod.metadata.annotations;
-    return bag?.[m[2] ?? ''] ?? '';
-  }
-  switch (path) {
-    case 'metadata.name':
-      return pod.metadata.name ?? '';
-    case 'metadata.namespace':
-      return pod.metadata.namespace ?? '';
-    case 'metadata.uid':
-      return pod.metadata.uid ?? '';
-    case 'spec.nodeName':
-      return pod.spec.nodeName ?? '';
-    case 'spec.serviceAccountName':
-      return String(pod.spec.serviceAccountName ?? '');
-    case 'status.podIP':
-      return pod.status?.podIP ?? '';
-    case 'status.hostIP':
-      return pod.status?.hostIP ?? '';
-    case 'status.podIPs':
-      return (pod.status?.podIPs ?? []).map((p) => p.ip).join(',');
-    default:
-      return '';
-  }
-}
-
-/** Kubernetes $(VAR) expansion: defined vars are replaced, $$ escapes, unknown refs stay. */
-export function expand(s: string, env: Record<string, string>): string {
-  return s.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (all, name: string | undefined) => {
-    if (all === '$$') return '$';
-    return name !== undefined && name in env ? (env[name] ?? '') : all;
-  });
-}
-
-export function containerEnv(pod: Pod, c: Container, base: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = { ...base };
-  const own: Record<string, string> = {};
-  for (const e of c.env ?? ([] as EnvVar[])) {
-    let v = '';
-    if (e.value !== undefined) v = expand(e.value, own);
-    else if (e.valueFrom?.fieldRef) v = fieldRef(pod, e.valueFrom.fieldRef.fieldPath);
-    own[e.name] = v;
-    env[e.name] = v;
-  }
-  return env;
+/**
+ * Whether a container that exited is started again in the same pod: init containers (which must
+ * exit 0 once) after a failure unless restartPolicy is Never; regular containers after a failure
+ * with restartPolicy OnFailure.
+ */
+function restartsInPlace(restartPolicy: string | undefined, init: boolean, exitCode: number): boolean {
+  const policy = restartPolicy ?? 'Always';
+  if (policy === 'Never' || exitCode === 0) return false;
+  return init || policy === 'OnFailure';
 }
 
 /** A duration as Go prints it (10s, 1m20s, 5m0s, 50ms): the kubelet's back-off message uses it. */
@@ -250,13 +194,27 @@ export class Kubelet {
     return `10.244.${(this.ipCounter >> 8) & 255}.${this.ipCounter & 255}`;
   }
 
-  /** Schedule to this node and report ContainerCreating; then start the containers. */
+  /**
+   * Schedule to this node and report ContainerCreating (PodInitializing when there are init
+   * containers); then start the first init container, or the containers.
+   */
   private admit(ns: string, name: string, uid: string) {
     const cur = this.current(ns, name, uid);
     if (!cur || cur.spec.nodeName || cur.metadata.deletionTimestamp || this.stopped) return;
     const ip = this.nextIp();
+    const inits = cur.spec.initContainers ?? [];
     const containers = cur.spec.containers;
-    const names = containers.map((c) => c.name).join(' ');
+    const unready = unreadyMessage(containers.map((c) => c.name));
+    const waiting = (c: Container): ContainerStatus => ({
+      name: c.name,
+      state: { waiting: { reason: inits.length > 0 ? 'PodInitializing' : 'ContainerCreating' } },
+      lastState: {},
+      ready: false,
+      restartCount: 0,
+      image: c.image ?? '',
+      imageID: '',
+      started: false,
+    });
     const ts = now();
     const pod = this.writeStatus(ns, name, uid, (p) => {
       p.spec.nodeName = NODE_NAME;
@@ -264,9 +222,16 @@ export class Kubelet {
         phase: 'Pending',
         conditions: [
           cond('PodReadyToStartContainers', true),
-          cond('Initialized', true),
-          cond('Ready', false, 'ContainersNotReady', `containers with unready status: [${names}]`),
-          cond('ContainersReady', false, 'ContainersNotReady', `containers with unready status: [${names}]`),
+          inits.length > 0
+            ? cond(
+                'Initialized',
+                false,
+                'ContainersNotInitialized',
+                incompleteMessage(inits.map((c) => c.name)),
+              )
+            : cond('Initialized', true),
+          cond('Ready', false, 'ContainersNotReady', unready),
+          cond('ContainersReady', false, 'ContainersNotReady', unready),
           cond('PodScheduled', true),
         ],
         hostIP: NODE_IP,
@@ -274,20 +239,10 @@ export class Kubelet {
         podIP: ip,
         podIPs: [{ ip }],
         startTime: ts,
-        containerStatuses: containers.map(
-          (c): ContainerStatus => ({
-            name: c.name,
-            state: { waiting: { reason: 'ContainerCreating' } },
-            lastState: {},
-            ready: false,
-            restartCount: 0,
-            image: c.image ?? '',
-            imageID: '',
-            started: false,
-          }),
-        ),
+        containerStatuses: containers.map(waiting),
         qosClass: p.status?.qosClass ?? 'BestEffort',
       };
+      if (inits.length > 0) st.initContainerStatuses = inits.map(waiting);
       p.status = st;
     });
     if (!pod) return;
@@ -300,29 +255,81 @@ export class Kubelet {
       `Successfully assigned ${ns}/${name} to ${NODE_NAME}`,
       SCHEDULER,
     );
-    for (const c of containers) {
-      run.containers.set(c.name, { name: c.name, exited: false, done: false, restarts: 0, backoffAt: 0 });
-      this.recordPulled(pod, c);
-    }
+    const add = (c: Container, init: boolean, pending: boolean) => {
+      run.containers.set(c.name, {
+        name: c.name,
+        init,
+        pending,
+        exited: false,
+        done: false,
+        restarts: 0,
+        backoffAt: 0,
+      });
+    };
+    for (const [i, c] of inits.entries()) add(c, true, i > 0);
+    for (const c of containers) add(c, false, inits.length > 0);
+    const first = inits.length > 0 ? inits.slice(0, 1) : containers;
+    for (const c of first) this.recordPulled(pod, c);
     // Tests can hold a pod in ContainerCreating with this annotation.
     const delay = Number(pod.metadata.annotations?.['kube-sim.io/start-delay-ms'] ?? 0);
-    const startAll = () => {
-      for (const c of containers) this.startContainer(run, c);
+    const startFirst = () => {
+      for (const c of first) this.startContainer(run, c);
     };
-    if (Number.isFinite(delay) && delay > 0) run.startTimer = setTimeout(startAll, delay);
-    else setImmediate(startAll);
+    if (Number.isFinite(delay) && delay > 0) run.startTimer = setTimeout(startFirst, delay);
+    else setImmediate(startFirst);
   }
 
   /** The event a real kubelet records before every container start (images are always present here). */
   private recordPulled(pod: Pod, c: Container) {
+    const cr = this.runs.get(pod.metadata.uid ?? '')?.containers.get(c.name);
+    if (!cr) return;
     this.events.record(
       pod,
       'Normal',
       'Pulled',
       `Container image "${c.image}" already present on machine`,
       SOURCE,
-      `spec.containers{${c.name}}`,
+      fieldPath(cr),
     );
+  }
+
+  /** An init container exited 0: start the next one, or, after the last, the regular containers. */
+  private startNext(run: PodRun, pod: Pod, done: ContainerRun) {
+    const inits = pod.spec.initContainers ?? [];
+    const i = inits.findIndex((c) => c.name === done.name);
+    const next = i + 1 < inits.length ? inits.slice(i + 1, i + 2) : pod.spec.containers;
+    for (const c of next) {
+      const cr = run.containers.get(c.name);
+      if (!cr?.pending) continue;
+      cr.pending = false;
+      this.recordPulled(pod, c);
+      this.startContainer(run, c);
+    }
+  }
+
+  /** The spec of a container of the pod (init or regular). */
+  private specOf(pod: Pod, cr: ContainerRun): Container | undefined {
+    const list = cr.init ? (pod.spec.initContainers ?? []) : pod.spec.containers;
+    return list.find((c) => c.name === cr.name);
+  }
+
+  /** Write one container's status and the pod phase and conditions that follow from it. */
+  private writeContainer(
+    run: PodRun,
+    cr: ContainerRun,
+    update: (cs: ContainerStatus) => ContainerStatus,
+  ): Pod | undefined {
+    return this.writeStatus(run.ns, run.name, run.uid, (p) => {
+      const st = p.status ?? {};
+      const key = cr.init ? 'initContainerStatuses' : 'containerStatuses';
+      st[key] = (st[key] ?? []).map((cs) => (cs.name === cr.name ? update(cs) : cs));
+      derivePhase(
+        p.spec,
+        st,
+        [...run.containers.values()].every((c) => c.done),
+      );
+      p.status = st;
+    });
   }
 
   private containerId(): string {
@@ -332,7 +339,7 @@ export class Kubelet {
   private startContainer(run: PodRun, c: Container) {
     const pod = this.current(run.ns, run.name, run.uid);
     const cr = run.containers.get(c.name);
-    if (!pod || !cr || cr.done || run.terminating || this.stopped) return;
+    if (!pod || !cr || cr.done || cr.pending || run.terminating || this.stopped) return;
     // A new instance: its own id and log; the previous one stays in lastState.
     const containerID = this.containerId();
     cr.containerID = containerID;
@@ -413,10 +420,11 @@ export class Kubelet {
     const message = `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ${why}: unknown`;
     this.markTerminated(run, c.name, 128, 'StartError', containerID, message, '1970-01-01T00:00:00Z');
     const pod = this.current(run.ns, run.name, run.uid);
-    if (pod)
-      this.events.record(pod, 'Warning', 'Failed', `Error: ${message}`, SOURCE, `spec.containers{${c.name}}`);
+    const cr = run.containers.get(c.name);
+    if (pod && cr) this.events.record(pod, 'Warning', 'Failed', `Error: ${message}`, SOURCE, fieldPath(cr));
   }
 
+  /** Fast mode: no process. Init containers complete at once (exit 0, no output). */
   private startFast(run: PodRun, pod: Pod, c: Container, containerID: string) {
     const cr = run.containers.get(c.name);
     if (!cr) return;
@@ -425,9 +433,9 @@ export class Kubelet {
       const n = v === undefined ? Number.NaN : Number(v);
       return Number.isFinite(n) ? n : d;
     };
-    const durationMs = num(a['kube-sim.io/fast-duration-ms'], this.opts.fast.durationMs ?? 100);
-    const exitCode = num(a['kube-sim.io/fast-exit-code'], this.opts.fast.exitCode ?? 0);
-    const text = a['kube-sim.io/fast-log'] ?? this.opts.fast.log ?? '';
+    const durationMs = cr.init ? 0 : num(a['kube-sim.io/fast-duration-ms'], this.opts.fast.durationMs ?? 100);
+    const exitCode = cr.init ? 0 : num(a['kube-sim.io/fast-exit-code'], this.opts.fast.exitCode ?? 0);
+    const text = cr.init ? '' : (a['kube-sim.io/fast-log'] ?? this.opts.fast.log ?? '');
     this.markRunning(run, c.name, containerID);
     const log = this.logs.open(run.uid, c.name, containerID);
     if (text) log.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -443,42 +451,21 @@ export class Kubelet {
     const startedAt = cr.startedAt;
     const lastState: ContainerState = cr.lastExit ? { terminated: cr.lastExit } : {};
     const restartCount = cr.restarts;
-    const pod = this.writeStatus(run.ns, run.name, run.uid, (p) => {
-      const st = p.status ?? {};
-      st.containerStatuses = (st.containerStatuses ?? []).map((cs) =>
-        cs.name === name
-          ? {
-              ...cs,
-              state: { running: { startedAt } },
-              lastState,
-              restartCount,
-              ready: true,
-              started: true,
-              containerID,
-              imageID: `${cs.image}@sha256:${'0'.repeat(64)}`,
-            }
-          : cs,
-      );
-      this.recomputePhase(st, run);
-      p.status = st;
-    });
+    const pod = this.writeContainer(run, cr, (cs) => ({
+      ...cs,
+      state: { running: { startedAt } },
+      lastState,
+      restartCount,
+      // No readiness probes here: a running container is ready; an init container is ready
+      // only once it has completed.
+      ready: !cr.init,
+      started: true,
+      containerID,
+      imageID: `${cs.image}@sha256:${'0'.repeat(64)}`,
+    }));
     if (pod) {
-      this.events.record(
-        pod,
-        'Normal',
-        'Created',
-        `Created container: ${name}`,
-        SOURCE,
-        `spec.containers{${name}}`,
-      );
-      this.events.record(
-        pod,
-        'Normal',
-        'Started',
-        `Started container ${name}`,
-        SOURCE,
-        `spec.containers{${name}}`,
-      );
+      this.events.record(pod, 'Normal', 'Created', `Created container: ${name}`, SOURCE, fieldPath(cr));
+      this.events.record(pod, 'Normal', 'Started', `Started container ${name}`, SOURCE, fieldPath(cr));
     }
   }
 
@@ -507,34 +494,28 @@ export class Kubelet {
     cr.prevExit = cr.lastExit;
     cr.lastExit = terminated;
     const cur = this.current(run.ns, run.name, run.uid);
-    // restartPolicy OnFailure: a failed container is started again in the same pod.
-    const restart =
-      exitCode !== 0 &&
-      cur?.spec.restartPolicy === 'OnFailure' &&
-      !cur.metadata.deletionTimestamp &&
-      !run.terminating &&
-      !this.stopped;
+    const live = !!cur && !cur.metadata.deletionTimestamp && !run.terminating && !this.stopped;
+    const restart = live && restartsInPlace(cur?.spec.restartPolicy, cr.init, exitCode);
     if (!restart) cr.done = true;
-    const pod = this.writeStatus(run.ns, run.name, run.uid, (p) => {
-      const st = p.status ?? {};
-      st.containerStatuses = (st.containerStatuses ?? []).map((cs) => {
-        if (cs.name !== name) return cs;
-        const next: ContainerStatus = {
-          ...cs,
-          state: { terminated },
-          lastState: cr.prevExit ? { terminated: cr.prevExit } : {},
-          restartCount: cr.restarts,
-          ready: false,
-          started: false,
-        };
-        if (id) next.containerID = id;
-        return next;
-      });
-      this.recomputePhase(st, run);
-      p.status = st;
+    // An init container that failed for good: the containers after it never start.
+    if (cr.init && cr.done && exitCode !== 0) {
+      for (const c of run.containers.values()) if (c.pending) c.done = true;
+    }
+    const pod = this.writeContainer(run, cr, (cs) => {
+      const next: ContainerStatus = {
+        ...cs,
+        state: { terminated },
+        lastState: cr.prevExit ? { terminated: cr.prevExit } : {},
+        restartCount: cr.restarts,
+        ready: cr.init && exitCode === 0,
+        started: false,
+      };
+      if (id) next.containerID = id;
+      return next;
     });
     if (!pod) return;
     if (restart) this.scheduleRestart(run, cr, Date.parse(finishedAt));
+    else if (cr.init && exitCode === 0 && live) this.startNext(run, pod, cr);
     else if ([...run.containers.values()].every((c) => c.done)) this.finished(run, pod);
   }
 
@@ -555,25 +536,16 @@ export class Kubelet {
     const delay = cr.backoffMs;
     const podRef = `${run.name}_${run.ns}(${run.uid})`;
     const last = cr.lastExit;
-    const pod = this.writeStatus(run.ns, run.name, run.uid, (p) => {
-      const st = p.status ?? {};
-      st.containerStatuses = (st.containerStatuses ?? []).map((cs) =>
-        cs.name === cr.name
-          ? {
-              ...cs,
-              state: {
-                waiting: {
-                  reason: 'CrashLoopBackOff',
-                  message: `back-off ${goDuration(delay)} restarting failed container=${cr.name} pod=${podRef}`,
-                },
-              },
-              lastState: last ? { terminated: last } : {},
-            }
-          : cs,
-      );
-      this.recomputePhase(st, run);
-      p.status = st;
-    });
+    const pod = this.writeContainer(run, cr, (cs) => ({
+      ...cs,
+      state: {
+        waiting: {
+          reason: 'CrashLoopBackOff',
+          message: `back-off ${goDuration(delay)} restarting failed container=${cr.name} pod=${podRef}`,
+        },
+      },
+      lastState: last ? { terminated: last } : {},
+    }));
     if (!pod) return;
     this.events.record(
       pod,
@@ -581,7 +553,7 @@ export class Kubelet {
       'BackOff',
       `Back-off restarting failed container ${cr.name} in pod ${podRef}`,
       SOURCE,
-      `spec.containers{${cr.name}}`,
+      fieldPath(cr),
     );
     cr.restartTimer = setTimeout(() => {
       cr.backoffMs = Math.min(delay * 2, max);
@@ -594,7 +566,7 @@ export class Kubelet {
     cr.restartTimer = undefined;
     if (cr.done || !cr.exited || run.terminating || run.removed || this.stopped) return;
     const pod = this.current(run.ns, run.name, run.uid);
-    const c = pod?.spec.containers.find((x) => x.name === cr.name);
+    const c = pod && this.specOf(pod, cr);
     if (!pod || !c) return;
     cr.restarts++;
     this.recordPulled(pod, c);
@@ -607,57 +579,18 @@ export class Kubelet {
     cr.restartTimer = undefined;
     cr.done = true;
     const last = cr.lastExit;
-    const pod = this.writeStatus(run.ns, run.name, run.uid, (p) => {
-      const st = p.status ?? {};
-      st.containerStatuses = (st.containerStatuses ?? []).map((cs) =>
-        cs.name === cr.name && last
-          ? {
-              ...cs,
-              state: { terminated: last },
-              lastState: cr.prevExit ? { terminated: cr.prevExit } : {},
-              ready: false,
-              started: false,
-            }
-          : cs,
-      );
-      this.recomputePhase(st, run);
-      p.status = st;
-    });
+    const pod = this.writeContainer(run, cr, (cs) =>
+      last
+        ? {
+            ...cs,
+            state: { terminated: last },
+            lastState: cr.prevExit ? { terminated: cr.prevExit } : {},
+            ready: false,
+            started: false,
+          }
+        : cs,
+    );
     if (pod && [...run.containers.values()].every((c) => c.done)) this.finished(run, pod);
-  }
-
-  /**
-   * Phase and Ready conditions from container states. A terminated container counts as finished
-   * only when it will not restart (restartPolicy OnFailure restarts failed ones: the pod stays
-   * Running meanwhile).
-   */
-  private recomputePhase(st: PodStatus, run: PodRun) {
-    const cs = st.containerStatuses ?? [];
-    const final = (c: ContainerStatus) => !!c.state.terminated && (run.containers.get(c.name)?.done ?? true);
-    const allTerminated = cs.length > 0 && cs.every(final);
-    const anyRunning = cs.some((c) => c.state.running);
-    const allReady = cs.length > 0 && cs.every((c) => c.ready);
-    let conds = st.conditions ?? [];
-    if (allTerminated) {
-      const ok = cs.every((c) => c.state.terminated?.exitCode === 0);
-      st.phase = ok ? 'Succeeded' : 'Failed';
-      conds = setCondition(conds, cond('PodReadyToStartContainers', false));
-      conds = setCondition(conds, cond('Ready', false, 'PodCompleted'));
-      conds = setCondition(conds, cond('ContainersReady', false, 'PodCompleted'));
-    } else {
-      if (anyRunning || cs.some((c) => c.state.terminated || c.lastState?.terminated)) st.phase = 'Running';
-      const unready = cs.filter((c) => !c.ready).map((c) => c.name);
-      const msg = `containers with unready status: [${unready.join(' ')}]`;
-      conds = setCondition(
-        conds,
-        allReady ? cond('Ready', true) : cond('Ready', false, 'ContainersNotReady', msg),
-      );
-      conds = setCondition(
-        conds,
-        allReady ? cond('ContainersReady', true) : cond('ContainersReady', false, 'ContainersNotReady', msg),
-      );
-    }
-    st.conditions = conds;
   }
 
   /** All containers done: a pod being deleted is now removed. */
@@ -709,6 +642,8 @@ export class Kubelet {
     if (run.killTimer) clearTimeout(run.killTimer);
     const alreadyTerminating = run.terminating;
     run.terminating = true;
+    // Containers whose turn had not come never start.
+    for (const c of run.containers.values()) if (c.pending) c.done = true;
     if ([...run.containers.values()].every((c) => c.done)) {
       this.remove(run);
       return;
@@ -716,14 +651,7 @@ export class Kubelet {
     if (!alreadyTerminating) {
       for (const c of run.containers.values()) {
         if (!c.done && !c.exited)
-          this.events.record(
-            cur,
-            'Normal',
-            'Killing',
-            `Stopping container ${c.name}`,
-            SOURCE,
-            `spec.containers{${c.name}}`,
-          );
+          this.events.record(cur, 'Normal', 'Killing', `Stopping container ${c.name}`, SOURCE, fieldPath(c));
       }
     }
     for (const c of run.containers.values()) {

@@ -1,6 +1,6 @@
 // meta.k8s.io/v1 Table responses for `kubectl get` (server-side printing, like the real columns).
 import type { ResourceInfo } from './resources.ts';
-import type { Job, KubeObject, Pod } from './types.ts';
+import type { ContainerStatus, Job, KubeObject, Pod } from './types.ts';
 
 export function wantsTable(accept: string | undefined): boolean {
   return !!accept && accept.includes('as=Table');
@@ -43,15 +43,53 @@ export function jobStatusColumn(j: Job): string {
   return 'Running';
 }
 
+/**
+ * The first init container that has not completed, as kubectl shows it: Init:<done>/<all> while
+ * it waits or runs, Init:<reason> once it failed or is backing off.
+ */
+function initStatus(p: Pod): string | undefined {
+  const all = p.spec.initContainers?.length ?? 0;
+  const list = p.status?.initContainerStatuses ?? [];
+  for (let i = 0; i < list.length; i++) {
+    const { state } = list[i] as ContainerStatus;
+    if (state.terminated?.exitCode === 0) continue;
+    if (state.terminated)
+      return state.terminated.reason
+        ? `Init:${state.terminated.reason}`
+        : `Init:ExitCode:${state.terminated.exitCode}`;
+    if (state.waiting?.reason && state.waiting.reason !== 'PodInitializing')
+      return `Init:${state.waiting.reason}`;
+    return `Init:${i}/${all}`;
+  }
+  return undefined;
+}
+
+function initialized(p: Pod): boolean {
+  return !!p.status?.conditions?.some((c) => c.type === 'Initialized' && c.status === 'True');
+}
+
+/** kubectl's STATUS column (its printPod). */
 export function podStatusColumn(p: Pod): string {
   let reason = p.status?.reason ?? p.status?.phase ?? 'Pending';
-  for (const cs of p.status?.containerStatuses ?? []) {
-    if (cs.state.waiting?.reason) reason = cs.state.waiting.reason;
-    else if (cs.state.terminated?.reason) reason = cs.state.terminated.reason;
-    else if (cs.state.terminated) reason = `ExitCode:${cs.state.terminated.exitCode}`;
+  const init = initStatus(p);
+  if (init !== undefined && !initialized(p)) reason = init;
+  else {
+    // The first container's state wins, as kubectl reads them from the last.
+    for (const cs of [...(p.status?.containerStatuses ?? [])].reverse()) {
+      if (cs.state.waiting?.reason) reason = cs.state.waiting.reason;
+      else if (cs.state.terminated?.reason) reason = cs.state.terminated.reason;
+      else if (cs.state.terminated) reason = `ExitCode:${cs.state.terminated.exitCode}`;
+    }
   }
   if (p.metadata.deletionTimestamp) reason = 'Terminating';
   return reason;
+}
+
+/** kubectl's RESTARTS column: the init containers' while the pod initialises, else the containers'. */
+function podRestarts(p: Pod): number {
+  const initializing = initStatus(p) !== undefined && !initialized(p);
+  const list = (initializing ? p.status?.initContainerStatuses : p.status?.containerStatuses) ?? [];
+  return list.reduce((n, c) => n + c.restartCount, 0);
 }
 
 function row(info: ResourceInfo, o: KubeObject, nowMs: number): unknown[] {
@@ -87,7 +125,7 @@ function row(info: ResourceInfo, o: KubeObject, nowMs: number): unknown[] {
       const p = o as Pod;
       const cs = p.status?.containerStatuses ?? [];
       const ready = `${cs.filter((c) => c.ready).length}/${p.spec.containers.length}`;
-      const restarts = cs.reduce((n, c) => n + c.restartCount, 0);
+      const restarts = podRestarts(p);
       return [
         o.metadata.name,
         ready,

@@ -24,7 +24,10 @@ function boolParam(q: URLSearchParams, name: string): boolean {
  */
 function logContainerId(pod: Pod, container: string, previous: boolean): string {
   const name = pod.metadata.name ?? '';
-  const cs = pod.status?.containerStatuses?.find((c) => c.name === container);
+  const st = pod.status;
+  const cs = [...(st?.containerStatuses ?? []), ...(st?.initContainerStatuses ?? [])].find(
+    (c) => c.name === container,
+  );
   const last = cs?.lastState?.terminated;
   if (previous) {
     if (!last?.containerID)
@@ -63,15 +66,16 @@ export function serveLogs(
 ) {
   const pod = store.get('pods', ns, name) as Pod | undefined;
   if (!pod) throw notFound('pods', '', name);
-  const names = pod.spec.containers.map((c) => c.name);
+  // Init containers first, as the API server lists them.
+  const names = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name);
   let container = q.get('container') ?? '';
   if (!container) {
-    if (names.length !== 1) {
+    if (pod.spec.containers.length !== 1) {
       throw badRequest(
         `a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`,
       );
     }
-    container = names[0] ?? '';
+    container = pod.spec.containers[0]?.name ?? '';
   }
   if (!names.includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
   const log = logs.get(
