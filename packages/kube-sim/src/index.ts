@@ -44,8 +44,8 @@ export interface KubeSimOptions {
    */
   podBackoffMs?: number;
   /**
-   * Base of the kubelet's crash-loop back-off for containers restarted in place (failed ones of
-   * restartPolicy OnFailure pods; failed init containers unless restartPolicy is Never): the
+   * Base of the kubelet's crash-loop back-off for containers restarted in place (every exit with
+   * restartPolicy Always, failures with OnFailure; failed init containers unless Never): the
    * first restart is immediate, later ones wait this long, doubling per restart, capped at 5
    * minutes. Default 10000 ms, as in Kubernetes; tests that restart containers pass a few ms.
    */

@@ -87,14 +87,15 @@ function fieldPath(cr: ContainerRun): string {
 }
 
 /**
- * Whether a container that exited is started again in the same pod: init containers (which must
- * exit 0 once) after a failure unless restartPolicy is Never; regular containers after a failure
- * with restartPolicy OnFailure.
+ * Whether a container that exited is started again in the same pod: never with restartPolicy
+ * Never; always with Always (whatever the exit code); otherwise only after a failure. Init
+ * containers must exit 0 once, so they are restarted only after a failure.
  */
 function restartsInPlace(restartPolicy: string | undefined, init: boolean, exitCode: number): boolean {
   const policy = restartPolicy ?? 'Always';
-  if (policy === 'Never' || exitCode === 0) return false;
-  return init || policy === 'OnFailure';
+  if (policy === 'Never') return false;
+  if (policy === 'Always' && !init) return true;
+  return exitCode !== 0;
 }
 
 /** A duration as Go prints it (10s, 1m20s, 5m0s, 50ms): the kubelet's back-off message uses it. */

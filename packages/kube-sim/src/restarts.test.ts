@@ -1,6 +1,6 @@
-// In-place container restarts (restartPolicy OnFailure) and `previous` logs, through the real
-// @kubernetes/client-node: restartCount, lastState, CrashLoopBackOff, Jobs counting restarts
-// toward backoffLimit.
+// In-place container restarts (restartPolicy OnFailure, and Always for bare pods) and `previous`
+// logs, through the real @kubernetes/client-node: restartCount, lastState, CrashLoopBackOff, Jobs
+// counting restarts toward backoffLimit.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
@@ -42,6 +42,29 @@ async function watchPods(kc: k8s.KubeConfig, job: string) {
     () => {},
   );
   return { seen, stop: () => ctl.abort() };
+}
+
+/** Every version of one pod seen on a watch (started before the pod exists). */
+async function watchPod(kc: k8s.KubeConfig, name: string) {
+  const seen: k8s.V1Pod[] = [];
+  const ctl = await new k8s.Watch(kc).watch(
+    `/api/v1/namespaces/${NS}/pods`,
+    { fieldSelector: `metadata.name=${name}` },
+    (_type, obj: k8s.V1Pod) => seen.push(obj),
+    () => {},
+  );
+  return { seen, stop: () => ctl.abort() };
+}
+
+/** A pod created directly, without a restartPolicy (the API server defaults it to Always). */
+function barePod(name: string, script: string): k8s.V1Pod {
+  return {
+    metadata: { name },
+    spec: {
+      terminationGracePeriodSeconds: 2,
+      containers: [{ name: 'main', image: 'busybox:1.36', command: ['sh', '-c', script] }],
+    },
+  };
 }
 
 /** A Job whose container counts its runs in a file of the pod's scratch dir (its cwd). */
@@ -209,6 +232,81 @@ describe('restartPolicy OnFailure: in-place restarts', () => {
   });
 });
 
+describe('restartPolicy Always: bare pods restart every exited container in place', () => {
+  let sim: KubeSim;
+  let kc: k8s.KubeConfig;
+  let core: k8s.CoreV1Api;
+  before(async () => {
+    sim = await startKubeSim({ restartBackoffMs: 20 });
+    ({ kc, core } = clients(sim));
+  });
+  after(() => sim.stop());
+
+  test('exit 3, then exit 0: both restarted, the pod stays Running; lastState and previous logs', async () => {
+    const name = uniq('always');
+    const w = await watchPod(kc, name);
+    // run 1 fails, run 2 succeeds, run 3 keeps running
+    await core.createNamespacedPod({
+      namespace: NS,
+      body: barePod(name, `${COUNT_RUNS}; [ $n -eq 1 ] && exit 3; [ $n -eq 2 ] && exit 0; exec sleep 30`),
+    });
+    const pod = await waitFor('third run', async () => {
+      const p = await core.readNamespacedPod({ name, namespace: NS });
+      const cs = p.status?.containerStatuses?.[0];
+      return cs?.state?.running && cs.restartCount === 2 ? p : undefined;
+    });
+    assert.equal(pod.spec?.restartPolicy, 'Always');
+    assert.equal(pod.status?.phase, 'Running');
+    assert.equal(pod.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+    const cs = pod.status?.containerStatuses?.[0];
+    assert.equal(cs?.ready, true);
+    assert.equal(cs?.lastState?.terminated?.exitCode, 0);
+    assert.equal(cs?.lastState?.terminated?.reason, 'Completed');
+    assert.ok(
+      cs?.lastState?.terminated?.containerID && cs.lastState.terminated.containerID !== cs.containerID,
+    );
+    await waitFor(
+      'run 3 log',
+      async () => (await core.readNamespacedPodLog({ name, namespace: NS })) === 'run 3\n',
+    );
+    assert.equal(await core.readNamespacedPodLog({ name, namespace: NS, previous: true }), 'run 2\n');
+
+    await core.deleteNamespacedPod({ name, namespace: NS });
+    await waitFor(
+      'pod gone',
+      async () => (await rejects(core.readNamespacedPod({ name, namespace: NS }))).code === 404,
+    );
+    await waitFor(
+      'watch saw the delete',
+      () => w.seen.length > 0 && !w.seen.at(-1)?.status?.containerStatuses?.[0]?.state?.running,
+    );
+    w.stop();
+    // Until it was deleted, never a terminal phase: every exit (the failure and the success) was
+    // followed by a restart; the second one after a back-off.
+    const live = w.seen.filter((p) => !p.metadata?.deletionTimestamp);
+    assert.ok(
+      live.every((p) => p.status?.phase === 'Pending' || p.status?.phase === 'Running'),
+      live.map((p) => p.status?.phase).join(' '),
+    );
+    const states = live.map((p) => p.status?.containerStatuses?.[0]);
+    assert.ok(states.some((s) => s?.state?.terminated?.exitCode === 3 && s.restartCount === 0));
+    assert.ok(states.some((s) => s?.state?.terminated?.exitCode === 0 && s.restartCount === 1));
+    const backoff = states.filter((s) => s?.state?.waiting?.reason === 'CrashLoopBackOff');
+    assert.ok(backoff.length > 0, 'CrashLoopBackOff seen');
+    for (const s of backoff) {
+      assert.equal(
+        s?.state?.waiting?.message,
+        `back-off 20ms restarting failed container=main pod=${name}_${NS}(${pod.metadata?.uid})`,
+      );
+      assert.equal(s?.lastState?.terminated?.exitCode, 0);
+    }
+    assert.deepEqual(
+      [...new Set(states.filter((s) => s?.state?.running).map((s) => s?.restartCount))],
+      [0, 1, 2],
+    );
+  });
+});
+
 describe('restartPolicy OnFailure: kubelet back-off', () => {
   let sim: KubeSim;
   let core: k8s.CoreV1Api;
@@ -249,6 +347,31 @@ describe('restartPolicy OnFailure: kubelet back-off', () => {
     assert.equal(cs?.lastState?.terminated?.reason, 'Error');
     // As the kubelet does: both read the instance in lastState (the run that just failed).
     assert.equal(await core.readNamespacedPodLog({ name, namespace: NS }), 'run 2\n');
+    assert.equal(await core.readNamespacedPodLog({ name, namespace: NS, previous: true }), 'run 2\n');
+
+    await core.deleteNamespacedPod({ name, namespace: NS });
+    await waitFor(
+      'pod gone',
+      async () => (await rejects(core.readNamespacedPod({ name, namespace: NS }))).code === 404,
+    );
+  });
+
+  test('restartPolicy Always: a container that exits 0 backs off too (CrashLoopBackOff, pod Running)', async () => {
+    const name = uniq('always-backoff');
+    await core.createNamespacedPod({ namespace: NS, body: barePod(name, `${COUNT_RUNS}; exit 0`) });
+    const pod = await waitFor('back-off', async () => {
+      const p = await core.readNamespacedPod({ name, namespace: NS });
+      return p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff' ? p : undefined;
+    });
+    const cs = pod.status?.containerStatuses?.[0];
+    assert.equal(pod.status?.phase, 'Running');
+    assert.equal(
+      cs?.state?.waiting?.message,
+      `back-off 10s restarting failed container=main pod=${name}_${NS}(${pod.metadata?.uid})`,
+    );
+    assert.equal(cs?.restartCount, 1);
+    assert.equal(cs?.lastState?.terminated?.exitCode, 0);
+    assert.equal(cs?.lastState?.terminated?.reason, 'Completed');
     assert.equal(await core.readNamespacedPodLog({ name, namespace: NS, previous: true }), 'run 2\n');
 
     await core.deleteNamespacedPod({ name, namespace: NS });
