@@ -111,3 +111,22 @@ export function submitGated(
     timeout_seconds: opts.timeoutSeconds ?? 120,
   });
 }
+
+/** The same stack, spoken to with another API key. */
+export function withKey(stack: Stack, key: string): Stack {
+  return {
+    ...stack,
+    api: (path, init = {}) =>
+      stack.api(path, { ...init, headers: { authorization: `Bearer ${key}`, ...init.headers } }),
+  };
+}
+
+/** An admin key of another tenant, made by the operator (the dev key is admin of tenant `default`). */
+export async function tenantAdmin(stack: Stack, tenant: string): Promise<Stack> {
+  const res = await stack.api('/keys', {
+    method: 'POST',
+    body: JSON.stringify({ name: `${tenant}-admin`, role: 'admin', tenant_id: tenant }),
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  return withKey(stack, ((await res.json()) as { key: string }).key);
+}

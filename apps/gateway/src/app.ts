@@ -23,6 +23,7 @@ import { type ReadinessChecks, registerHealthRoutes } from './routes/health.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
 import { registerLogRoutes } from './routes/logs.ts';
 import { registerPipelineRoutes } from './routes/pipelines.ts';
+import { registerQuotaRoutes } from './routes/quotas.ts';
 import { registerTemplateRoutes } from './routes/templates.ts';
 import { describeIssues, PipelineService } from './service/pipelines.ts';
 import type { TemplateCatalog } from './store/templates.ts';
@@ -76,6 +77,8 @@ export interface AppDeps {
   service?: PipelineService;
   /** Dead letters for GET /dead-letters (the route is listed but answers [] without it). */
   deadLetters?: DeadLetterSource;
+  /** The platform's per-tenant concurrency quota (TENANT_MAX_RUNNING, enforced by the scheduler). */
+  tenantMaxRunning: number;
 }
 
 /**
@@ -190,6 +193,7 @@ export function createApp(deps: AppDeps): App {
   });
   registerTemplateRoutes(app, { templates: deps.templates });
   registerKeyRoutes(app, { db: deps.db, keys: deps.keys });
+  registerQuotaRoutes(app, { db: deps.db, defaultMaxRunning: deps.tenantMaxRunning });
   registerDeadLetterRoutes(app, deps.deadLetters ?? (async () => []));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });

@@ -57,6 +57,7 @@ export async function startGateway(
     deadLetters: (limit) => listDeadLetters(nc, config.BUS_PREFIX, limit),
     namespace: config.K8S_NAMESPACE,
     trustProxy: config.TRUST_PROXY,
+    tenantMaxRunning: config.TENANT_MAX_RUNNING,
     limits: {
       maxBodyBytes: config.MAX_BODY_BYTES,
       ipRatePerSecond: config.RATE_LIMIT_IP_PER_SECOND,

@@ -1,16 +1,19 @@
-import { commonEnv, opsPort, parseConfig } from '@po/runtime';
+import { commonEnv, opsPort, parseConfig, quotaEnv } from '@po/runtime';
 import { startTracing } from '@po/telemetry';
 import { z } from 'zod';
 
 const config = parseConfig(
   z.object({
     ...commonEnv,
+    ...quotaEnv,
     OPS_PORT: opsPort(9101),
     /** Global concurrency quota: pipelines admitted and not yet finished. */
     SCHEDULER_MAX_RUNNING: z.coerce.number().int().min(1).default(50),
     SCHEDULER_BATCH: z.coerce.number().int().min(1).max(1000).default(50),
     /** Fallback scan for queued pipelines, in case a wake-up message was missed. */
     SCHEDULER_POLL_MS: z.coerce.number().int().min(50).default(2000),
+    /** A pipeline not admitted this long after it was queued ends Timeout; 0: it waits forever. */
+    SCHEDULER_QUEUE_TIMEOUT_SECONDS: z.coerce.number().int().min(0).default(86_400),
   }),
   process.env,
 );

@@ -1,5 +1,5 @@
 import type { Subjects } from '@po/contracts';
-import { admitQueued, type Database } from '@po/db';
+import { admitQueued, type Database, expireQueued } from '@po/db';
 import type { Logger, Metrics } from '@po/telemetry';
 import type { Kysely } from 'kysely';
 
@@ -9,18 +9,24 @@ export interface SchedulerOptions {
   logger: Logger;
   metrics: Metrics;
   maxRunning: number;
+  /** Per-tenant concurrency quota for tenants without their own (tenant_quotas). */
+  tenantMaxRunning: number;
+  /** Queued pipelines not admitted within this many seconds end Timeout; 0 disables. */
+  queueTimeoutSeconds: number;
   batch: number;
   pollMs: number;
 }
 
 /**
- * Admits queued pipelines, highest priority then oldest first, while the concurrency quota has
- * room. Admission is a database transaction (SKIP LOCKED), so several schedulers can run; a
- * wake-up message or the poll timer only decides *when* to look.
+ * Admits queued pipelines, highest priority then oldest first, while the global quota and the
+ * pipeline's tenant quota have room. Admission is a database transaction (SKIP LOCKED), so several
+ * schedulers can run; a wake-up message or the poll timer only decides *when* to look. On each poll
+ * it also ends the pipelines that waited longer than the queue timeout.
  */
 export class Scheduler {
   readonly #opts: SchedulerOptions;
   readonly #admitted;
+  readonly #expired;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #again = false;
@@ -31,11 +37,33 @@ export class Scheduler {
     this.#admitted = opts.metrics.counter('scheduler_admitted_total', 'Pipeline attempts admitted', [
       'priority',
     ]);
+    this.#expired = opts.metrics.counter(
+      'scheduler_queue_timeouts_total',
+      'Pipelines ended Timeout because they were not admitted within the queue timeout',
+    );
   }
 
   start(): void {
-    this.#timer = setInterval(() => void this.admitNow().catch(() => {}), this.#opts.pollMs);
+    this.#timer = setInterval(() => void this.#tick(), this.#opts.pollMs);
     void this.admitNow().catch(() => {});
+  }
+
+  async #tick(): Promise<void> {
+    await this.expireNow().catch((err: unknown) =>
+      this.#opts.logger.error({ err }, 'queue timeout sweep failed'),
+    );
+    await this.admitNow().catch(() => {});
+  }
+
+  /** Ends Timeout the pipelines that waited in the queue longer than the queue timeout. */
+  async expireNow(): Promise<void> {
+    const { queueTimeoutSeconds, db, subjects, logger } = this.#opts;
+    if (queueTimeoutSeconds === 0 || this.#stopped) return;
+    const ended = await expireQueued(db, subjects, { maxWaitSeconds: queueTimeoutSeconds, limit: 500 });
+    for (const p of ended) {
+      this.#expired.inc();
+      logger.info({ pipelineId: p.id, attempt: p.attempt, reason: p.reason }, 'queue timeout');
+    }
   }
 
   /** Runs one admission pass; concurrent callers coalesce into at most one extra pass. */
@@ -60,6 +88,7 @@ export class Scheduler {
           admitted = await admitQueued(this.#opts.db, this.#opts.subjects, {
             limit: this.#opts.batch,
             maxRunning: this.#opts.maxRunning,
+            tenantMaxRunning: this.#opts.tenantMaxRunning,
           });
         } catch (err) {
           this.#opts.logger.error({ err }, 'admission failed; will retry');

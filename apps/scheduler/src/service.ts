@@ -8,6 +8,8 @@ export async function runScheduler(
     SCHEDULER_MAX_RUNNING: number;
     SCHEDULER_BATCH: number;
     SCHEDULER_POLL_MS: number;
+    SCHEDULER_QUEUE_TIMEOUT_SECONDS: number;
+    TENANT_MAX_RUNNING: number;
   },
   tracing: Tracing,
 ): Promise<void> {
@@ -19,6 +21,8 @@ export async function runScheduler(
     logger: ctx.logger,
     metrics: ctx.metrics,
     maxRunning: config.SCHEDULER_MAX_RUNNING,
+    tenantMaxRunning: config.TENANT_MAX_RUNNING,
+    queueTimeoutSeconds: config.SCHEDULER_QUEUE_TIMEOUT_SECONDS,
     batch: config.SCHEDULER_BATCH,
     pollMs: config.SCHEDULER_POLL_MS,
   });

@@ -4,22 +4,54 @@ import { type Kysely, sql } from 'kysely';
 import { jobCreate } from './envelopes.ts';
 import { enqueue } from './outbox.ts';
 import type { Database, Pipeline } from './schema.ts';
-import { now } from './sql.ts';
+import { holdsSlot, now, waitsInQueue } from './sql.ts';
 
 export interface AdmitOptions {
   limit: number;
   /** Global concurrency quota: pipelines Running or admitted-but-not-yet-running. */
   maxRunning?: number;
+  /**
+   * Per-tenant concurrency quota, counted the same way, for tenants without their own row in
+   * tenant_quotas (a row's max_running overrides it). Undefined: only tenants with a row are capped.
+   */
+  tenantMaxRunning?: number;
 }
 
-// Admitters that enforce maxRunning must count and admit atomically, or two of them could both see
-// room for the last slot; they serialise on this transaction-scoped advisory lock.
+// Admission counts and admits atomically, or two admitters could both see room for the last slot
+// (global or a tenant's); they serialise on this transaction-scoped advisory lock.
 const QUOTA_LOCK = sql`select pg_advisory_xact_lock(hashtext('po.admission.quota'))`;
+const UNCAPPED = 2_147_483_647;
 
 /**
- * The scheduler's admission: oldest of the highest priority first; SKIP LOCKED so concurrent
- * admitters (and in-flight transitions) never pick the same row. Each admitted attempt gets its
- * attempts row, an 'admitted' event and a JobCreate command in the same transaction.
+ * The queue's next `limit` pipelines, highest priority then oldest first, skipping those whose
+ * tenant is at its quota: each tenant's own queue is ranked in the same order, and only as many of
+ * its head as it has free slots are eligible.
+ */
+function eligible(trx: Kysely<Database>, limit: number, tenantMaxRunning: number) {
+  return sql<{ id: string }>`
+    with active as (
+      select tenant_id, count(*) as n from pipelines
+      where ${holdsSlot}
+      group by tenant_id
+    ), ranked as (
+      select id, tenant_id, priority_rank, queued_at,
+             row_number() over (partition by tenant_id order by priority_rank desc, queued_at, id) as rn
+      from pipelines
+      where ${waitsInQueue}
+    )
+    select r.id from ranked r
+    left join active a on a.tenant_id = r.tenant_id
+    left join tenant_quotas q on q.tenant_id = r.tenant_id
+    where r.rn <= coalesce(q.max_running, ${tenantMaxRunning}) - coalesce(a.n, 0)
+    order by r.priority_rank desc, r.queued_at, r.id
+    limit ${limit}
+  `.execute(trx);
+}
+
+/**
+ * The scheduler's admission: oldest of the highest priority first, within the global and per-tenant
+ * quotas. Rows a concurrent transition holds (a cancel, say) are skipped (SKIP LOCKED). Each admitted
+ * attempt gets its attempts row, an 'admitted' event and a JobCreate command in the same transaction.
  */
 export function admitQueued(
   db: Kysely<Database>,
@@ -27,35 +59,34 @@ export function admitQueued(
   opts: AdmitOptions,
 ): Promise<Pipeline[]> {
   return db.transaction().execute(async (trx) => {
+    await QUOTA_LOCK.execute(trx);
     let limit = opts.limit;
     if (opts.maxRunning !== undefined) {
-      await QUOTA_LOCK.execute(trx);
       const { active } = await trx
         .selectFrom('pipelines')
         .select((eb) => eb.fn.countAll<string>().as('active'))
-        .where((eb) =>
-          eb.or([
-            eb('status', '=', 'Running'),
-            eb.and([eb('status', '=', 'Queued'), eb('admitted_at', 'is not', null)]),
-          ]),
-        )
+        .where(holdsSlot)
         .executeTakeFirstOrThrow();
       limit = Math.min(limit, opts.maxRunning - Number(active));
     }
     if (limit <= 0) return [];
 
-    const candidates = await trx
+    const { rows } = await eligible(trx, limit, opts.tenantMaxRunning ?? UNCAPPED);
+    if (rows.length === 0) return [];
+    const locked = await trx
       .selectFrom('pipelines')
       .select('id')
-      .where('status', '=', 'Queued')
-      .where('admitted_at', 'is', null)
-      .orderBy('priority_rank', 'desc')
-      .orderBy('queued_at')
-      .orderBy('id')
-      .limit(limit)
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .where(waitsInQueue)
       .forNoKeyUpdate() // see transition(): FK inserts elsewhere take KEY SHARE on these rows
       .skipLocked()
       .execute();
+    const lockedIds = new Set(locked.map((r) => r.id));
+    const candidates = rows.filter((r) => lockedIds.has(r.id));
     if (candidates.length === 0) return [];
 
     const admitted = await trx

@@ -101,7 +101,7 @@ export interface TemplatesTable {
   name: string;
   version: number;
   spec: Json<Record<string, unknown>>;
-  tenant_id: string | null;
+  tenant_id: string;
   created_at: CreatedAt;
   deleted_at: NullableTimestamp;
 }
@@ -131,6 +131,13 @@ export interface AuditLogTable {
   details: Json<Record<string, unknown>> | null;
 }
 
+export interface TenantQuotasTable {
+  tenant_id: string;
+  /** Pipelines of the tenant Running or admitted at once; null: the platform default. */
+  max_running: number | null;
+  updated_at: DefaultedTimestamp;
+}
+
 export interface Database {
   pipelines: PipelinesTable;
   pipeline_attempts: PipelineAttemptsTable;
@@ -140,6 +147,7 @@ export interface Database {
   templates: TemplatesTable;
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
+  tenant_quotas: TenantQuotasTable;
 }
 
 export type Pipeline = Selectable<PipelinesTable>;

@@ -15,6 +15,8 @@ export interface TransitionRequest {
   exitCode?: number | null;
   /** Only transition a pipeline of this tenant. */
   tenantId?: string;
+  /** Only transition if the current attempt is still waiting in the queue (not yet admitted). */
+  unadmitted?: boolean;
 }
 
 export type TransitionResult =
@@ -40,7 +42,8 @@ export function transition(db: Tx, subjects: Subjects, req: TransitionRequest): 
     if (
       !cur ||
       !canTransition(cur.status, req.to) ||
-      (req.attempt !== undefined && cur.attempt !== req.attempt)
+      (req.attempt !== undefined && cur.attempt !== req.attempt) ||
+      (req.unadmitted === true && cur.admitted_at !== null)
     ) {
       return { ok: false, current: cur };
     }

@@ -44,3 +44,11 @@ export const kubeEnv = {
 };
 
 export const opsPort = port;
+
+/**
+ * Per-tenant quota default, shared by the scheduler (which enforces it) and the gateway (which
+ * reports it): pipelines of one tenant Running or admitted at once, unless the tenant has its own.
+ */
+export const quotaEnv = {
+  TENANT_MAX_RUNNING: z.coerce.number().int().min(0).default(20),
+};

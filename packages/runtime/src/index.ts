@@ -1,4 +1,4 @@
-export { ConfigError, commonEnv, kubeEnv, opsPort, parseConfig } from './config.ts';
+export { ConfigError, commonEnv, kubeEnv, opsPort, parseConfig, quotaEnv } from './config.ts';
 export { Lifecycle, type Stop } from './lifecycle.ts';
 export { type OpsServer, type ReadinessChecks, readiness, startOpsServer } from './ops-server.ts';
 export {

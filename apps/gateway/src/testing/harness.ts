@@ -62,6 +62,7 @@ export async function createHarness(
       postgres: async () => void (await tdb.db.selectFrom('pipelines').select('id').limit(1).execute()),
     },
     namespace: 'pipelines',
+    tenantMaxRunning: 5,
     limits: { followPollMs: 20, followFinalCaptureWaitMs: 2_000, ...opts.limits },
     trustProxy: true,
   };

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { ErrorBody, PipelineResponse } from '@po/contracts';
+import { dataProcessing, startRunning } from '../testing/fixtures.ts';
+import { createHarness, type Harness, json } from '../testing/harness.ts';
+
+interface Quota {
+  tenant_id: string;
+  max_running: number;
+  source: 'tenant' | 'default';
+  running: number;
+  queued: number;
+}
+
+describe('tenant quotas', () => {
+  let h: Harness;
+  before(async () => {
+    h = await createHarness(); // platform default: 5 per tenant
+  });
+  after(() => h.close());
+
+  const as = (key: string) => ({ authorization: `Bearer ${key}` });
+
+  test('GET /quota shows the default and what the tenant has running and queued', async () => {
+    const submitter = await h.key('usage', 'submitter');
+    const viewer = await h.key('usage', 'viewer');
+    const empty = await h.req('GET', '/quota', undefined, as(viewer));
+    assert.equal(empty.status, 200);
+    assert.deepEqual(await json<Quota>(empty), {
+      tenant_id: 'usage',
+      max_running: 5,
+      source: 'default',
+      running: 0,
+      queued: 0,
+    });
+
+    const created: PipelineResponse[] = [];
+    for (let i = 0; i < 3; i++) {
+      created.push(
+        await json<PipelineResponse>(await h.req('POST', '/pipelines', dataProcessing, as(submitter))),
+      );
+    }
+    await startRunning(h.deps, created[0]?.id ?? '');
+    // Another tenant's pipelines are not counted.
+    await h.req('POST', '/pipelines', dataProcessing);
+    const used = await json<Quota>(await h.req('GET', '/quota', undefined, as(viewer)));
+    assert.deepEqual([used.running, used.queued], [1, 2]);
+  });
+
+  test("the operator sets a tenant's quota; the tenant sees it; null returns it to the default", async () => {
+    const tenantKey = await h.key('acme', 'viewer');
+    const set = await h.req('PUT', '/quotas/acme', { max_running: 2 });
+    assert.equal(set.status, 200);
+    assert.deepEqual(await json<Quota>(set), {
+      tenant_id: 'acme',
+      max_running: 2,
+      source: 'tenant',
+      running: 0,
+      queued: 0,
+    });
+    assert.equal((await json<Quota>(await h.req('GET', '/quota', undefined, as(tenantKey)))).max_running, 2);
+
+    const paused = await json<Quota>(await h.req('PUT', '/quotas/acme', { max_running: 0 }));
+    assert.deepEqual([paused.max_running, paused.source], [0, 'tenant']);
+
+    const reset = await json<Quota>(await h.req('PUT', '/quotas/acme', { max_running: null }));
+    assert.deepEqual([reset.max_running, reset.source], [5, 'default']);
+  });
+
+  test("only the operator sets quotas: a tenant's own admin gets 403, and it is audited", async () => {
+    const admin = await h.key('acme', 'admin');
+    const res = await h.req(
+      'PUT',
+      '/quotas/acme',
+      { max_running: 100 },
+      { ...as(admin), 'x-request-id': 'q-1' },
+    );
+    assert.equal(res.status, 403);
+    assert.equal((await json<ErrorBody>(res)).type, 'Forbidden');
+    const submitter = await h.key('acme', 'submitter');
+    assert.equal((await h.req('PUT', '/quotas/acme', { max_running: 100 }, as(submitter))).status, 403);
+    assert.equal((await json<Quota>(await h.req('GET', '/quota', undefined, as(admin)))).source, 'default');
+
+    await h.req('PUT', '/quotas/acme', { max_running: 3 }, { 'x-request-id': 'q-2' });
+    await h.deps.audit.flush();
+    const rows = await h.deps.db
+      .selectFrom('audit_log')
+      .select(['request_id', 'action', 'target', 'outcome'])
+      .where('request_id', 'in', ['q-1', 'q-2'])
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(rows, [
+      { request_id: 'q-1', action: 'quota.set', target: 'acme', outcome: 'Forbidden' },
+      { request_id: 'q-2', action: 'quota.set', target: 'acme', outcome: 'ok' },
+    ]);
+  });
+
+  test('bad quota bodies and tenant names are 400 with the field named', async () => {
+    const cases: [string, unknown, RegExp][] = [
+      ['/quotas/acme', { max_running: -1 }, /max_running/],
+      ['/quotas/acme', { max_running: 1.5 }, /max_running/],
+      ['/quotas/acme', { max_running: 'ten' }, /max_running/],
+      ['/quotas/acme', {}, /max_running/],
+      ['/quotas/acme', { max_running: 1, burst: 2 }, /burst/],
+      ['/quotas/Not_A_Tenant', { max_running: 1 }, /tenant/],
+    ];
+    for (const [path, body, field] of cases) {
+      const res = await h.req('PUT', path, body);
+      assert.equal(res.status, 400, JSON.stringify(body));
+      const err = await json<ErrorBody>(res);
+      assert.equal(err.type, 'InvalidConfig');
+      assert.match(err.error, field);
+    }
+  });
+});

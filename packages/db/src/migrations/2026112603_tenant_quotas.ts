@@ -1,0 +1,28 @@
+import { type Kysely, sql } from 'kysely';
+
+// Per-tenant concurrency quotas: a row overrides the platform default (TENANT_MAX_RUNNING) for one
+// tenant; no row (or a null max_running) means the default applies.
+// biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on the evolving schema type
+export async function up(db: Kysely<any>): Promise<void> {
+  await sql`
+    create table tenant_quotas (
+      tenant_id text primary key,
+      max_running integer check (max_running >= 0),
+      updated_at timestamptz not null default now()
+    );
+    -- Admission ranks each tenant's queue; the queued-timeout sweep scans by age.
+    create index pipelines_queue_by_tenant on pipelines (tenant_id, priority_rank desc, queued_at, id)
+      where status = 'Queued' and admitted_at is null;
+    create index pipelines_queue_age on pipelines (queued_at)
+      where status = 'Queued' and admitted_at is null;
+  `.execute(db);
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: see up()
+export async function down(db: Kysely<any>): Promise<void> {
+  await sql`
+    drop index pipelines_queue_age;
+    drop index pipelines_queue_by_tenant;
+    drop table tenant_quotas;
+  `.execute(db);
+}
