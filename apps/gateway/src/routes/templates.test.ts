@@ -91,6 +91,57 @@ describe('templates, OpenAPI and the seed examples', () => {
     assert.equal((await h.req('DELETE', '/templates/etl')).status, 409, 'built-ins are read-only');
   });
 
+  test('two tenants may each register a template of the same name, each seeing only its own', async () => {
+    const alpha = { authorization: `Bearer ${await h.key('alpha', 'admin')}` };
+    const beta = { authorization: `Bearer ${await h.key('beta', 'admin')}` };
+    const a = await h.req(
+      'POST',
+      '/templates',
+      { ...customTemplate, name: 'shared-name', description: 'alpha' },
+      alpha,
+    );
+    assert.equal(a.status, 201, await a.clone().text());
+    const b = await h.req(
+      'POST',
+      '/templates',
+      { ...customTemplate, name: 'shared-name', description: 'beta' },
+      beta,
+    );
+    assert.equal(b.status, 201, await b.clone().text());
+    assert.equal((await json<View>(b)).version, 1);
+    for (const [who, description] of [
+      [alpha, 'alpha'],
+      [beta, 'beta'],
+    ] as const) {
+      const got = await json<View>(await h.req('GET', '/templates/shared-name', undefined, who));
+      assert.equal(got.description, description);
+    }
+  });
+
+  test('concurrent registrations of one name: one version each, or 409, never a 500', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        h.req('PUT', '/templates/raced', { ...customTemplate, name: 'raced', description: `r${i}` }),
+      ),
+    );
+    const codes = results.map((r) => r.status);
+    assert.ok(
+      codes.every((c) => c === 200 || c === 201 || c === 409),
+      `statuses ${codes.join(',')}`,
+    );
+    const ok = codes.filter((c) => c !== 409).length;
+    const versions = await h.deps.db
+      .selectFrom('templates')
+      .select('version')
+      .where('name', '=', 'raced')
+      .orderBy('version')
+      .execute();
+    assert.deepEqual(
+      versions.map((v) => v.version),
+      Array.from({ length: ok }, (_, i) => i + 1),
+    );
+  });
+
   test('unsafe custom templates are refused with InvalidConfig', async () => {
     const unsafe = [
       { ...customTemplate, name: 'free-arg', command: ['sh', '-c', 'echo {{text}}'] },
@@ -176,6 +227,8 @@ describe('templates, OpenAPI and the seed examples', () => {
       ['/ready', 'get'],
       ['/metrics', 'get'],
       ['/dead-letters', 'get'],
+      ['/quota', 'get'],
+      ['/quotas/{tenant}', 'put'],
     ];
     for (const [path, method] of expected) assert.ok(doc.paths[path]?.[method], `${method} ${path}`);
     await SwaggerParser.validate(structuredClone(doc) as never);

@@ -97,6 +97,10 @@ function builtinRefused(name: string): ApiError {
   return new ApiError('InvalidState', `Template '${name}' is built-in and cannot be changed`);
 }
 
+function concurrentlyChanged(name: string): ApiError {
+  return new ApiError('InvalidState', `Template '${name}' was changed concurrently: retry`);
+}
+
 /** Parses and safety-checks a submitted template; InvalidConfig names what is wrong. */
 function parseTemplate(raw: Record<string, unknown>, name: string, version: number): Template {
   if (raw.name !== undefined && raw.name !== name) {
@@ -133,7 +137,7 @@ export function registerTemplateRoutes(app: App, d: TemplateRoutesDeps): void {
     if (v.exists)
       throw new ApiError('InvalidState', `Template '${name.data}' already exists: use PUT for a new version`);
     const t = parseTemplate(raw, name.data, v.next);
-    await d.templates.save(p.tenantId, t);
+    if (!(await d.templates.save(p.tenantId, t))) throw concurrentlyChanged(name.data);
     return c.json(toTemplateView({ template: t, builtin: false, tenantId: p.tenantId }), 201);
   });
 
@@ -145,7 +149,7 @@ export function registerTemplateRoutes(app: App, d: TemplateRoutesDeps): void {
     if (d.templates.isBuiltin(name)) throw builtinRefused(name);
     const v = await d.templates.nextVersion(p.tenantId, name);
     const t = parseTemplate(c.req.valid('json'), name, v.next);
-    await d.templates.save(p.tenantId, t);
+    if (!(await d.templates.save(p.tenantId, t))) throw concurrentlyChanged(name);
     return c.json(
       toTemplateView({ template: t, builtin: false, tenantId: p.tenantId }),
       v.exists ? 200 : 201,

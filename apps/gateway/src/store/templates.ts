@@ -98,12 +98,19 @@ export class TemplateCatalog {
     return { next: (row?.max ?? 0) + 1, exists: live !== undefined };
   }
 
-  async save(tenantId: string, t: Template): Promise<void> {
-    await this.#db
+  /**
+   * Stores version `t.version`; false when that version exists already (a concurrent registration
+   * of the same name took it between nextVersion() and here).
+   */
+  async save(tenantId: string, t: Template): Promise<boolean> {
+    const r = await this.#db
       .insertInto('templates')
       .values({ name: t.name, version: t.version, spec: JSON.stringify(t), tenant_id: tenantId })
-      .execute();
+      .onConflict((oc) => oc.doNothing())
+      .returning('version')
+      .executeTakeFirst();
     this.#cache.delete(`${tenantId}\u0000${t.name}`);
+    return r !== undefined;
   }
 
   async remove(tenantId: string, name: string): Promise<boolean> {
