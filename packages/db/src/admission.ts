@@ -2,7 +2,7 @@ import type { Subjects } from '@po/contracts';
 import { jobNameFor } from '@po/contracts';
 import { type Kysely, sql } from 'kysely';
 import { jobCreate } from './envelopes.ts';
-import { enqueue } from './outbox.ts';
+import { enqueueAll, type OutboxMessage } from './outbox.ts';
 import type { Database, Pipeline } from './schema.ts';
 import { holdsSlot, now, waitsInQueue } from './sql.ts';
 
@@ -24,26 +24,36 @@ const UNCAPPED = 2_147_483_647;
 
 /**
  * The queue's next `limit` pipelines, highest priority then oldest first, skipping those whose
- * tenant is at its quota: each tenant's own queue is ranked in the same order, and only as many of
- * its head as it has free slots are eligible.
+ * tenant is at its quota: from each tenant's own queue (in the same order) only as many as it has
+ * free slots are eligible. Reads at most `limit` rows per tenant through pipelines_queue_by_tenant:
+ * the tenants with queued work are found by skipping through that index (one probe per tenant),
+ * not by scanning the queue.
  */
 function eligible(trx: Kysely<Database>, limit: number, tenantMaxRunning: number) {
   return sql<{ id: string }>`
-    with active as (
-      select tenant_id, count(*) as n from pipelines
-      where ${holdsSlot}
-      group by tenant_id
-    ), ranked as (
-      select id, tenant_id, priority_rank, queued_at,
-             row_number() over (partition by tenant_id order by priority_rank desc, queued_at, id) as rn
-      from pipelines
-      where ${waitsInQueue}
+    with recursive waiting(tenant_id) as (
+      (select tenant_id from pipelines where ${waitsInQueue} order by tenant_id limit 1)
+      union all
+      select (select p.tenant_id from pipelines p
+              where ${waitsInQueue} and p.tenant_id > w.tenant_id
+              order by p.tenant_id limit 1)
+      from waiting w where w.tenant_id is not null
+    ), room as (
+      select w.tenant_id,
+             coalesce(q.max_running, ${tenantMaxRunning})
+               - (select count(*) from pipelines s where s.tenant_id = w.tenant_id and ${holdsSlot}) as free
+      from waiting w
+      left join tenant_quotas q on q.tenant_id = w.tenant_id
+      where w.tenant_id is not null
     )
-    select r.id from ranked r
-    left join active a on a.tenant_id = r.tenant_id
-    left join tenant_quotas q on q.tenant_id = r.tenant_id
-    where r.rn <= coalesce(q.max_running, ${tenantMaxRunning}) - coalesce(a.n, 0)
-    order by r.priority_rank desc, r.queued_at, r.id
+    select c.id from room r
+    cross join lateral (
+      select p.id, p.priority_rank, p.queued_at from pipelines p
+      where p.tenant_id = r.tenant_id and ${waitsInQueue}
+      order by p.priority_rank desc, p.queued_at, p.id
+      limit greatest(0, least(r.free, ${limit}))
+    ) c
+    order by c.priority_rank desc, c.queued_at, c.id
     limit ${limit}
   `.execute(trx);
 }
@@ -103,36 +113,42 @@ export function admitQueued(
       (a, b) => candidates.findIndex((c) => c.id === a.id) - candidates.findIndex((c) => c.id === b.id),
     );
 
-    for (const p of admitted) {
-      await trx
-        .insertInto('pipeline_attempts')
-        .values({
+    await trx
+      .insertInto('pipeline_attempts')
+      .values(
+        admitted.map((p) => ({
           pipeline_id: p.id,
           attempt: p.attempt,
           job_name: jobNameFor(p.id, p.attempt),
           namespace: p.namespace,
-        })
-        .execute();
-      await trx
-        .insertInto('pipeline_events')
-        .values({
+        })),
+      )
+      .execute();
+    await trx
+      .insertInto('pipeline_events')
+      .values(
+        admitted.map((p) => ({
           pipeline_id: p.id,
           attempt: p.attempt,
-          kind: 'admitted',
+          kind: 'admitted' as const,
           from_status: null,
           to_status: null,
           reason: null,
-        })
-        .execute();
-      // A batch mixes pipelines, so the active span (if any) belongs to at most one of them: continue
-      // each pipeline's own trace instead.
-      await enqueue(
-        trx,
-        subjects.jobCreate,
-        jobCreate(p),
-        p.traceparent ? { traceparent: p.traceparent } : {},
-      );
-    }
+        })),
+      )
+      .execute();
+    // A batch mixes pipelines, so the active span (if any) belongs to at most one of them: continue
+    // each pipeline's own trace instead.
+    await enqueueAll(
+      trx,
+      admitted.map(
+        (p): OutboxMessage => ({
+          subject: subjects.jobCreate,
+          message: jobCreate(p),
+          headers: p.traceparent ? { traceparent: p.traceparent } : {},
+        }),
+      ),
+    );
     return admitted;
   });
 }

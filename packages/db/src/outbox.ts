@@ -18,24 +18,38 @@ export function traceHeadersFor(traceparent: string | null): Record<string, stri
   return { traceparent };
 }
 
+export interface OutboxMessage {
+  subject: string;
+  message: BusMessage;
+  headers?: Record<string, string>;
+}
+
 /**
  * Put a bus message in the outbox inside the caller's transaction. msg_id = message.id; a second
  * enqueue of the same id is a no-op, so a retried caller never publishes twice.
  */
-export async function enqueue(
+export function enqueue(
   trx: Tx,
   subject: string,
   message: BusMessage,
   headers: Record<string, string> = activeTraceHeaders(),
 ): Promise<void> {
+  return enqueueAll(trx, [{ subject, message, headers }]);
+}
+
+/** enqueue() for several messages in one statement (headers default to the active trace's). */
+export async function enqueueAll(trx: Tx, messages: readonly OutboxMessage[]): Promise<void> {
+  if (messages.length === 0) return;
   await trx
     .insertInto('outbox')
-    .values({
-      msg_id: message.id,
-      subject,
-      payload: JSON.stringify(message),
-      headers: JSON.stringify(headers),
-    })
+    .values(
+      messages.map((m) => ({
+        msg_id: m.message.id,
+        subject: m.subject,
+        payload: JSON.stringify(m.message),
+        headers: JSON.stringify(m.headers ?? activeTraceHeaders()),
+      })),
+    )
     .onConflict((oc) => oc.column('msg_id').doNothing())
     .execute();
 }

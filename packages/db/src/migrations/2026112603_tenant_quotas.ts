@@ -10,11 +10,15 @@ export async function up(db: Kysely<any>): Promise<void> {
       max_running integer check (max_running >= 0),
       updated_at timestamptz not null default now()
     );
-    -- Admission ranks each tenant's queue; the queued-timeout sweep scans by age.
+    -- Admission reads each tenant's queue head and counts its slots; the queue-timeout sweep scans
+    -- by age. The predicates are the ones of holdsSlot / waitsInQueue (src/sql.ts), word for word,
+    -- so the planner can use these partial indexes.
     create index pipelines_queue_by_tenant on pipelines (tenant_id, priority_rank desc, queued_at, id)
-      where status = 'Queued' and admitted_at is null;
+      where (status = 'Queued' and admitted_at is null);
+    create index pipelines_slots on pipelines (tenant_id)
+      where (status = 'Running' or (status = 'Queued' and admitted_at is not null));
     create index pipelines_queue_age on pipelines (queued_at)
-      where status = 'Queued' and admitted_at is null;
+      where (status = 'Queued' and admitted_at is null);
   `.execute(db);
 }
 
@@ -22,6 +26,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`
     drop index pipelines_queue_age;
+    drop index pipelines_slots;
     drop index pipelines_queue_by_tenant;
     drop table tenant_quotas;
   `.execute(db);

@@ -1,0 +1,104 @@
+/**
+ * Admission cost: how long one scheduler pass (admitQueued, 50 at a time, global and per-tenant
+ * quotas) takes with a deep queue. Queues QUEUED pipelines over TENANTS tenants on a fresh database,
+ * then admits them in passes (finishing the admitted ones so slots free up) and reports the pass
+ * time percentiles and admitted pipelines per second.
+ * Run: pnpm exec node bench/admission.ts [--queued 20000] [--tenants 20] [--tenantMaxRunning 20]
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { PRIORITY_RANK, subjects as subjectsFor } from '@po/contracts';
+import { admitQueued, createDb, insertPipelines } from '@po/db';
+import { newPipelineRow } from '@po/db/testing';
+import { dropDatabase, prepareDatabase } from '@po/devstack';
+
+const { values } = parseArgs({
+  options: {
+    queued: { type: 'string', default: '20000' },
+    tenants: { type: 'string', default: '20' },
+    tenantMaxRunning: { type: 'string', default: '20' },
+    maxRunning: { type: 'string', default: '200' },
+    batch: { type: 'string', default: '50' },
+    passes: { type: 'string', default: '200' },
+  },
+});
+const QUEUED = Number(values.queued);
+const TENANTS = Number(values.tenants);
+const BATCH = Number(values.batch);
+const PASSES = Number(values.passes);
+
+const url = `postgres://root@127.0.0.1:5432/po_bench_adm_${randomBytes(4).toString('hex')}`;
+await prepareDatabase(url);
+const { db, close } = createDb({ connectionString: url, max: 2, applicationName: 'bench' });
+const subjects = subjectsFor(`b${randomBytes(4).toString('hex')}`);
+const priorities = Object.entries(PRIORITY_RANK);
+
+try {
+  for (let i = 0; i < QUEUED; i += 500) {
+    const rows = Array.from({ length: Math.min(500, QUEUED - i) }, (_, j) => {
+      const [priority, rank] = priorities[(i + j) % priorities.length] ?? ['Normal', 1];
+      return newPipelineRow({
+        id: randomUUID(),
+        tenant_id: `tenant-${(i + j) % TENANTS}`,
+        priority: priority as 'Normal',
+        priority_rank: rank,
+      });
+    });
+    await insertPipelines(db, subjects, rows);
+  }
+  await db.executeQuery({ sql: 'analyze pipelines', parameters: [], query: { kind: 'RawNode' } } as never);
+
+  const passMs: number[] = [];
+  let admitted = 0;
+  const t0 = performance.now();
+  for (let pass = 0; pass < PASSES; pass++) {
+    const start = performance.now();
+    const got = await admitQueued(db, subjects, {
+      limit: BATCH,
+      maxRunning: Number(values.maxRunning),
+      tenantMaxRunning: Number(values.tenantMaxRunning),
+    });
+    passMs.push(performance.now() - start);
+    admitted += got.length;
+    // The admitted finish at once, so the next pass finds free slots again.
+    if (got.length > 0) {
+      await db
+        .updateTable('pipelines')
+        .set({ status: 'Succeeded', finished_at: new Date() })
+        .where(
+          'id',
+          'in',
+          got.map((p) => p.id),
+        )
+        .execute();
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  passMs.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    passMs[Math.min(passMs.length - 1, Math.floor((p / 100) * passMs.length))] ?? NaN;
+  console.log(
+    JSON.stringify(
+      {
+        machine: `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`,
+        queued: QUEUED,
+        tenants: TENANTS,
+        batch: BATCH,
+        passes: PASSES,
+        passMs: {
+          p50: +pct(50).toFixed(2),
+          p99: +pct(99).toFixed(2),
+          max: +(passMs.at(-1) ?? NaN).toFixed(2),
+        },
+        admittedPerSecond: Math.round(admitted / seconds),
+        admitted,
+      },
+      null,
+      2,
+    ),
+  );
+} finally {
+  await close();
+  await dropDatabase(url);
+}
