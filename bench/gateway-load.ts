@@ -60,6 +60,8 @@ const gateway: ChildProcess = spawn(process.execPath, [...profileArgs, 'apps/gat
     RATE_LIMIT_IP_BURST: '1000000',
     RATE_LIMIT_TENANT_PER_SECOND: '1000000',
     RATE_LIMIT_TENANT_BURST: '1000000',
+    // Nothing admits the pipelines here: lift the per-tenant backlog limit too.
+    TENANT_MAX_QUEUED: '100000000',
     // Tuning knobs of the gateway's group commit, passed through when set.
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('CREATE_BATCH_'))),
   },

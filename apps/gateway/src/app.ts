@@ -23,9 +23,10 @@ import { type ReadinessChecks, registerHealthRoutes } from './routes/health.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
 import { registerLogRoutes } from './routes/logs.ts';
 import { registerPipelineRoutes } from './routes/pipelines.ts';
-import { registerQuotaRoutes } from './routes/quotas.ts';
+import { type QuotaDefaults, registerQuotaRoutes } from './routes/quotas.ts';
 import { registerTemplateRoutes } from './routes/templates.ts';
-import { describeIssues, PipelineService } from './service/pipelines.ts';
+import { describeIssues, type PipelineService } from './service/pipelines.ts';
+import type { QueueGuard } from './service/queue-guard.ts';
 import type { TemplateCatalog } from './store/templates.ts';
 import type { Clock, Logger } from './types.ts';
 
@@ -74,11 +75,14 @@ export interface AppDeps {
   limits?: Partial<Limits>;
   /** Take the client address from X-Forwarded-For (behind an ingress; tests). */
   trustProxy?: boolean;
-  service?: PipelineService;
+  /** Creates, cancels and restarts (shared with the NATS intake). */
+  service: PipelineService;
+  /** The service's backpressure per tenant (told when the operator changes a quota). */
+  queueGuard: QueueGuard;
   /** Dead letters for GET /dead-letters (the route is listed but answers [] without it). */
   deadLetters?: DeadLetterSource;
-  /** The platform's per-tenant concurrency quota (TENANT_MAX_RUNNING, enforced by the scheduler). */
-  tenantMaxRunning: number;
+  /** The platform's per-tenant quota defaults (TENANT_MAX_RUNNING, TENANT_MAX_QUEUED). */
+  quotas: QuotaDefaults;
 }
 
 /**
@@ -105,15 +109,7 @@ export function clientAddress(c: Context, trustProxy: boolean): string | null {
 export function createApp(deps: AppDeps): App {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const trustProxy = deps.trustProxy ?? false;
-  const service =
-    deps.service ??
-    new PipelineService({
-      db: deps.db,
-      subjects: deps.subjects,
-      templates: deps.templates,
-      namespace: deps.namespace,
-      clock: deps.clock,
-    });
+  const { service } = deps;
 
   const app: App = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
@@ -193,7 +189,7 @@ export function createApp(deps: AppDeps): App {
   });
   registerTemplateRoutes(app, { templates: deps.templates });
   registerKeyRoutes(app, { db: deps.db, keys: deps.keys });
-  registerQuotaRoutes(app, { db: deps.db, defaultMaxRunning: deps.tenantMaxRunning });
+  registerQuotaRoutes(app, { db: deps.db, defaults: deps.quotas, queueGuard: deps.queueGuard });
   registerDeadLetterRoutes(app, deps.deadLetters ?? (async () => []));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });

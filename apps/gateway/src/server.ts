@@ -11,6 +11,7 @@ import { AuditSink } from './middleware/audit/index.ts';
 import { dbKeyResolver } from './middleware/auth/index.ts';
 import { startIntake } from './nats/intake.ts';
 import { PipelineService } from './service/pipelines.ts';
+import { QueueGuard } from './service/queue-guard.ts';
 import { TemplateCatalog } from './store/templates.ts';
 import { systemClock } from './types.ts';
 
@@ -31,12 +32,14 @@ export async function startGateway(
   const keys = dbKeyResolver({ db: ctx.db, clock, devKey: config.DEV_API_KEY });
   const audit = new AuditSink(ctx.db, logger);
   lifecycle.add('audit', () => audit.flush());
+  const queueGuard = new QueueGuard({ db: ctx.db, defaultMaxQueued: config.TENANT_MAX_QUEUED, clock });
   const service = new PipelineService({
     db: ctx.db,
     subjects,
     templates,
     namespace: config.K8S_NAMESPACE,
     clock,
+    queueGuard,
     batch: {
       maxBatch: config.CREATE_BATCH_MAX,
       maxInFlight: config.CREATE_BATCH_IN_FLIGHT,
@@ -57,7 +60,8 @@ export async function startGateway(
     deadLetters: (limit) => listDeadLetters(nc, config.BUS_PREFIX, limit),
     namespace: config.K8S_NAMESPACE,
     trustProxy: config.TRUST_PROXY,
-    tenantMaxRunning: config.TENANT_MAX_RUNNING,
+    queueGuard,
+    quotas: { maxRunning: config.TENANT_MAX_RUNNING, maxQueued: config.TENANT_MAX_QUEUED },
     limits: {
       maxBodyBytes: config.MAX_BODY_BYTES,
       ipRatePerSecond: config.RATE_LIMIT_IP_PER_SECOND,

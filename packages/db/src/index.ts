@@ -14,7 +14,13 @@ export { migrateToLatest } from './migrate.ts';
 export { activeTraceHeaders, enqueue } from './outbox.ts';
 export { getPipeline, type InsertPipelineResult, insertPipeline, insertPipelines } from './pipelines.ts';
 export { type ExpireQueuedOptions, expireQueued, queueTimeoutReason } from './queue-timeout.ts';
-export { getTenantQuota, setTenantQuota, type TenantQuotaUsage, tenantQuotaUsage } from './quotas.ts';
+export {
+  getTenantQuota,
+  setTenantQuota,
+  type TenantQuota,
+  type TenantQuotaUsage,
+  tenantQuotaUsage,
+} from './quotas.ts';
 export * from './schema.ts';
 export { type TransitionRequest, type TransitionResult, transition } from './transition.ts';
 export { inTransaction, type Tx } from './tx.ts';

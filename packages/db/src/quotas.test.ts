@@ -67,15 +67,15 @@ test('a tenant at its quota waits while other tenants are admitted, in queue ord
 test("a tenant's own quota overrides the default; 0 pauses it, removing it restores the default", async () => {
   const big = await queue('big', 4);
   const paused = await queue('paused', 2, { from: 10 });
-  await setTenantQuota(tdb.db, 'big', 3);
-  await setTenantQuota(tdb.db, 'paused', 0);
+  await setTenantQuota(tdb.db, 'big', { maxRunning: 3, maxQueued: null });
+  await setTenantQuota(tdb.db, 'paused', { maxRunning: 0, maxQueued: 5 });
   const admitted = await admitQueued(tdb.db, subjects, { limit: 10, tenantMaxRunning: 1 });
   assert.deepEqual(
     admitted.map((p) => p.id),
     big.slice(0, 3),
   );
 
-  await setTenantQuota(tdb.db, 'paused', null);
+  await setTenantQuota(tdb.db, 'paused', { maxRunning: null, maxQueued: 5 });
   const resumed = await admitQueued(tdb.db, subjects, { limit: 10, tenantMaxRunning: 1 });
   assert.deepEqual(
     resumed.map((p) => p.id),

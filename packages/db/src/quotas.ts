@@ -2,32 +2,36 @@ import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import { holdsSlot, waitsInQueue } from './sql.ts';
 
-/** A tenant's own concurrency quota, or null when the platform default applies. */
-export async function getTenantQuota(db: Kysely<Database>, tenantId: string): Promise<number | null> {
-  const row = await db
-    .selectFrom('tenant_quotas')
-    .select('max_running')
-    .where('tenant_id', '=', tenantId)
-    .executeTakeFirst();
-  return row?.max_running ?? null;
+/** A tenant's own quotas; null where the platform default applies. */
+export interface TenantQuota {
+  maxRunning: number | null;
+  maxQueued: number | null;
 }
 
-/** Sets a tenant's concurrency quota; null removes it (the platform default applies again). */
+export async function getTenantQuota(db: Kysely<Database>, tenantId: string): Promise<TenantQuota> {
+  const row = await db
+    .selectFrom('tenant_quotas')
+    .select(['max_running', 'max_queued'])
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirst();
+  return { maxRunning: row?.max_running ?? null, maxQueued: row?.max_queued ?? null };
+}
+
+/** Sets a tenant's own quotas (replacing both); null returns that one to the platform default. */
 export async function setTenantQuota(
   db: Kysely<Database>,
   tenantId: string,
-  maxRunning: number | null,
+  quota: TenantQuota,
 ): Promise<void> {
-  if (maxRunning === null) {
+  if (quota.maxRunning === null && quota.maxQueued === null) {
     await db.deleteFrom('tenant_quotas').where('tenant_id', '=', tenantId).execute();
     return;
   }
+  const values = { max_running: quota.maxRunning, max_queued: quota.maxQueued };
   await db
     .insertInto('tenant_quotas')
-    .values({ tenant_id: tenantId, max_running: maxRunning })
-    .onConflict((oc) =>
-      oc.column('tenant_id').doUpdateSet({ max_running: maxRunning, updated_at: new Date() }),
-    )
+    .values({ tenant_id: tenantId, ...values })
+    .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ ...values, updated_at: new Date() }))
     .execute();
 }
 

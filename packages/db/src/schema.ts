@@ -135,6 +135,8 @@ export interface TenantQuotasTable {
   tenant_id: string;
   /** Pipelines of the tenant Running or admitted at once; null: the platform default. */
   max_running: number | null;
+  /** Pipelines of the tenant waiting in the queue, beyond which submissions are refused; null: the default. */
+  max_queued: number | null;
   updated_at: DefaultedTimestamp;
 }
 

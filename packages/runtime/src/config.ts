@@ -46,9 +46,12 @@ export const kubeEnv = {
 export const opsPort = port;
 
 /**
- * Per-tenant quota default, shared by the scheduler (which enforces it) and the gateway (which
- * reports it): pipelines of one tenant Running or admitted at once, unless the tenant has its own.
+ * Per-tenant quota defaults (a tenant's own, in tenant_quotas, override them), shared by the
+ * scheduler and the gateway: TENANT_MAX_RUNNING pipelines Running or admitted at once (the scheduler
+ * enforces it); TENANT_MAX_QUEUED pipelines waiting in the queue, beyond which the gateway refuses
+ * new ones with 429 ResourceQuotaExceeded.
  */
 export const quotaEnv = {
   TENANT_MAX_RUNNING: z.coerce.number().int().min(0).default(20),
+  TENANT_MAX_QUEUED: z.coerce.number().int().min(0).default(10_000),
 };

@@ -14,7 +14,6 @@ import type { ErrorBody, PipelineResponse } from '@po/contracts';
 import { waitFor } from '@po/testkit';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { PipelineService } from '../service/pipelines.ts';
 import { dataProcessing } from '../testing/fixtures.ts';
 import { createHarness, type Harness } from '../testing/harness.ts';
 import { intakePipelineId, startIntake } from './intake.ts';
@@ -32,13 +31,7 @@ describe('NATS intake', () => {
     nc = await connectNats({ servers: 'nats://127.0.0.1:4222', name: 'gateway-intake-test' });
     await provision(nc, h.deps.subjects.prefix);
     apiKey = await h.key('svc-tenant', 'submitter');
-    const service = new PipelineService({
-      db: h.deps.db,
-      subjects: h.deps.subjects,
-      templates: h.deps.templates,
-      namespace: 'pipelines',
-      clock: h.deps.clock,
-    });
+    const { service } = h.deps;
     intake = startIntake({
       nc,
       db: h.deps.db,

@@ -7,15 +7,18 @@ import { createHarness, type Harness, json } from '../testing/harness.ts';
 interface Quota {
   tenant_id: string;
   max_running: number;
-  source: 'tenant' | 'default';
+  max_queued: number;
+  overrides: { max_running: number | null; max_queued: number | null };
   running: number;
   queued: number;
 }
 
+const DEFAULTS = { max_running: null, max_queued: null };
+
 describe('tenant quotas', () => {
   let h: Harness;
   before(async () => {
-    h = await createHarness(); // platform default: 5 per tenant
+    h = await createHarness({ quotas: { maxRunning: 5, maxQueued: 1000 } });
   });
   after(() => h.close());
 
@@ -29,7 +32,8 @@ describe('tenant quotas', () => {
     assert.deepEqual(await json<Quota>(empty), {
       tenant_id: 'usage',
       max_running: 5,
-      source: 'default',
+      max_queued: 1000,
+      overrides: DEFAULTS,
       running: 0,
       queued: 0,
     });
@@ -54,17 +58,24 @@ describe('tenant quotas', () => {
     assert.deepEqual(await json<Quota>(set), {
       tenant_id: 'acme',
       max_running: 2,
-      source: 'tenant',
+      max_queued: 1000,
+      overrides: { max_running: 2, max_queued: null },
       running: 0,
       queued: 0,
     });
     assert.equal((await json<Quota>(await h.req('GET', '/quota', undefined, as(tenantKey)))).max_running, 2);
 
-    const paused = await json<Quota>(await h.req('PUT', '/quotas/acme', { max_running: 0 }));
-    assert.deepEqual([paused.max_running, paused.source], [0, 'tenant']);
+    // PUT replaces: what is left out returns to the default.
+    const paused = await json<Quota>(await h.req('PUT', '/quotas/acme', { max_queued: 0 }));
+    assert.deepEqual(
+      [paused.max_running, paused.max_queued, paused.overrides],
+      [5, 0, { max_running: null, max_queued: 0 }],
+    );
 
-    const reset = await json<Quota>(await h.req('PUT', '/quotas/acme', { max_running: null }));
-    assert.deepEqual([reset.max_running, reset.source], [5, 'default']);
+    const reset = await json<Quota>(
+      await h.req('PUT', '/quotas/acme', { max_running: null, max_queued: null }),
+    );
+    assert.deepEqual([reset.max_running, reset.max_queued, reset.overrides], [5, 1000, DEFAULTS]);
   });
 
   test("only the operator sets quotas: a tenant's own admin gets 403, and it is audited", async () => {
@@ -79,7 +90,10 @@ describe('tenant quotas', () => {
     assert.equal((await json<ErrorBody>(res)).type, 'Forbidden');
     const submitter = await h.key('acme', 'submitter');
     assert.equal((await h.req('PUT', '/quotas/acme', { max_running: 100 }, as(submitter))).status, 403);
-    assert.equal((await json<Quota>(await h.req('GET', '/quota', undefined, as(admin)))).source, 'default');
+    assert.deepEqual(
+      (await json<Quota>(await h.req('GET', '/quota', undefined, as(admin)))).overrides,
+      DEFAULTS,
+    );
 
     await h.req('PUT', '/quotas/acme', { max_running: 3 }, { 'x-request-id': 'q-2' });
     await h.deps.audit.flush();
@@ -100,7 +114,7 @@ describe('tenant quotas', () => {
       ['/quotas/acme', { max_running: -1 }, /max_running/],
       ['/quotas/acme', { max_running: 1.5 }, /max_running/],
       ['/quotas/acme', { max_running: 'ten' }, /max_running/],
-      ['/quotas/acme', {}, /max_running/],
+      ['/quotas/acme', { max_queued: -5 }, /max_queued/],
       ['/quotas/acme', { max_running: 1, burst: 2 }, /burst/],
       ['/quotas/Not_A_Tenant', { max_running: 1 }, /tenant/],
     ];
@@ -111,5 +125,40 @@ describe('tenant quotas', () => {
       assert.equal(err.type, 'InvalidConfig');
       assert.match(err.error, field);
     }
+  });
+
+  test('a tenant whose queue is at max_queued gets 429 ResourceQuotaExceeded with Retry-After', async () => {
+    const submitter = as(await h.key('capped', 'submitter'));
+    assert.equal((await h.req('PUT', '/quotas/capped', { max_queued: 2 })).status, 200);
+    const first = await h.req('POST', '/pipelines', dataProcessing, {
+      ...submitter,
+      'idempotency-key': 'cap-1',
+    });
+    assert.equal(first.status, 201);
+    assert.equal((await h.req('POST', '/pipelines', dataProcessing, submitter)).status, 201);
+
+    const refused = await h.req('POST', '/pipelines', dataProcessing, submitter);
+    assert.equal(refused.status, 429);
+    assert.equal(refused.headers.get('retry-after'), '5');
+    assert.deepEqual(await json<ErrorBody>(refused), {
+      error: 'Resource quota exceeded: queued pipelines (at most 2 waiting per tenant)',
+      type: 'ResourceQuotaExceeded',
+    });
+    // Nothing was queued by the refusal; other tenants are not affected.
+    assert.equal((await json<Quota>(await h.req('GET', '/quota', undefined, submitter))).queued, 2);
+    assert.equal((await h.req('POST', '/pipelines', dataProcessing)).status, 201);
+
+    // The replay of an accepted idempotent request still answers its pipeline.
+    const replay = await h.req('POST', '/pipelines', dataProcessing, {
+      ...submitter,
+      'idempotency-key': 'cap-1',
+    });
+    assert.equal(replay.status, 200);
+    const p = await json<PipelineResponse>(first);
+    assert.equal((await json<PipelineResponse>(replay)).id, p.id);
+
+    // A place frees up when one leaves the queue.
+    assert.equal((await h.req('POST', `/pipelines/${p.id}/cancel`, undefined, submitter)).status, 200);
+    assert.equal((await h.req('POST', '/pipelines', dataProcessing, submitter)).status, 201);
   });
 });

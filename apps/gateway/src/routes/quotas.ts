@@ -4,9 +4,17 @@ import type { Kysely } from 'kysely';
 import type { App } from '../env.ts';
 import { errors } from '../errors/api-error.ts';
 import { requireRole } from '../middleware/auth/index.ts';
+import type { QueueGuard } from '../service/queue-guard.ts';
 import { errorResponses, jsonContent } from './schemas.ts';
 
+/** The platform's quotas for a tenant without its own. */
+export interface QuotaDefaults {
+  maxRunning: number;
+  maxQueued: number;
+}
+
 const TENANT = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const Limit = z.number().int().min(0).max(10_000_000);
 
 const QuotaView = z
   .object({
@@ -14,9 +22,12 @@ const QuotaView = z
     max_running: z.number().int().openapi({
       description: 'Pipelines of the tenant that may be Running (or starting) at once; more wait Queued',
     }),
-    source: z
-      .enum(['tenant', 'default'])
-      .openapi({ description: "the tenant's own quota or the platform default" }),
+    max_queued: z.number().int().openapi({
+      description: 'Pipelines of the tenant that may wait Queued; beyond it POST /pipelines is 429',
+    }),
+    overrides: z
+      .object({ max_running: z.number().int().nullable(), max_queued: z.number().int().nullable() })
+      .openapi({ description: "The tenant's own quotas; null where the platform default applies" }),
     running: z.number().int(),
     queued: z.number().int(),
   })
@@ -31,17 +42,21 @@ const TenantParam = z.object({
     .openapi({ param: { name: 'tenant', in: 'path' }, example: 'acme' }),
 });
 
-const SetQuotaBody = z.strictObject({
-  max_running: z
-    .number()
-    .int()
-    .min(0)
-    .max(100_000)
-    .nullable()
-    .openapi({ description: '0 pauses the tenant; null returns it to the platform default' }),
-});
+const SetQuotaBody = z
+  .strictObject({
+    max_running: Limit.nullable()
+      .optional()
+      .openapi({ description: '0 pauses the tenant; null or absent: the platform default' }),
+    max_queued: Limit.nullable()
+      .optional()
+      .openapi({ description: '0 refuses new pipelines; null or absent: the platform default' }),
+  })
+  .openapi('SetTenantQuota');
 
-export function registerQuotaRoutes(app: App, d: { db: Kysely<Database>; defaultMaxRunning: number }): void {
+export function registerQuotaRoutes(
+  app: App,
+  d: { db: Kysely<Database>; defaults: QuotaDefaults; queueGuard: QueueGuard },
+): void {
   const view = async (tenantId: string): Promise<z.infer<typeof QuotaView>> => {
     const [own, usage] = await Promise.all([
       getTenantQuota(d.db, tenantId),
@@ -49,8 +64,9 @@ export function registerQuotaRoutes(app: App, d: { db: Kysely<Database>; default
     ]);
     return {
       tenant_id: tenantId,
-      max_running: own ?? d.defaultMaxRunning,
-      source: own === null ? 'default' : 'tenant',
+      max_running: own.maxRunning ?? d.defaults.maxRunning,
+      max_queued: own.maxQueued ?? d.defaults.maxQueued,
+      overrides: { max_running: own.maxRunning, max_queued: own.maxQueued },
       ...usage,
     };
   };
@@ -60,7 +76,7 @@ export function registerQuotaRoutes(app: App, d: { db: Kysely<Database>; default
       method: 'get',
       path: '/quota',
       tags: ['quotas'],
-      summary: "The caller's tenant quota and how much of it is in use",
+      summary: "The caller's tenant quotas and how much of them is in use",
       security: [{ Bearer: [] }],
       responses: { 200: jsonContent(QuotaView, 'Quota'), ...errorResponses(401) },
     }),
@@ -72,7 +88,7 @@ export function registerQuotaRoutes(app: App, d: { db: Kysely<Database>; default
       method: 'put',
       path: '/quotas/{tenant}',
       tags: ['quotas'],
-      summary: "Set a tenant's concurrency quota (the operator: an admin of tenant 'default')",
+      summary: "Replace a tenant's own quotas (the operator: an admin of tenant 'default')",
       security: [{ Bearer: [] }],
       request: {
         params: TenantParam,
@@ -83,11 +99,13 @@ export function registerQuotaRoutes(app: App, d: { db: Kysely<Database>; default
     async (c) => {
       const p = requireRole(c, 'admin');
       const { tenant } = c.req.valid('param');
-      const { max_running } = c.req.valid('json');
-      c.set('audit', { action: 'quota.set', target: tenant, details: { max_running } });
+      const body = c.req.valid('json');
+      const quota = { maxRunning: body.max_running ?? null, maxQueued: body.max_queued ?? null };
+      c.set('audit', { action: 'quota.set', target: tenant, details: body });
       if (p.tenantId !== 'default')
         throw errors.forbidden("only the operator (tenant 'default') sets quotas");
-      await setTenantQuota(d.db, tenant, max_running);
+      await setTenantQuota(d.db, tenant, quota);
+      d.queueGuard.forget(tenant);
       return c.json(await view(tenant), 200);
     },
   );

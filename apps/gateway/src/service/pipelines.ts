@@ -25,6 +25,7 @@ import type { TemplateCatalog } from '../store/templates.ts';
 import type { Clock, Principal } from '../types.ts';
 import { Batcher, type BatcherOptions } from './batcher.ts';
 import { checkConfigBounds } from './bounds.ts';
+import type { QueueGuard } from './queue-guard.ts';
 
 export interface PipelineServiceDeps {
   db: Kysely<Database>;
@@ -38,6 +39,8 @@ export interface PipelineServiceDeps {
    * (see Batcher). Defaults: up to 64 rows, 4 batches at once, no linger.
    */
   batch?: Pick<BatcherOptions<unknown, unknown>, 'maxBatch' | 'maxInFlight' | 'lingerMs'>;
+  /** Refuses creates of a tenant whose queue is at its max_queued. */
+  queueGuard: QueueGuard;
 }
 
 export interface CreateResult {
@@ -85,6 +88,9 @@ interface PendingInsert {
   /** The request's span, linked from the batch's span. */
   caller: Link | undefined;
 }
+
+/** How long a client refused for a full queue is told to wait (the queue drains as pipelines run). */
+const QUEUE_FULL_RETRY_AFTER_S = 5;
 
 /** The operations shared by HTTP and NATS; every refusal is an ApiError. */
 export class PipelineService {
@@ -153,6 +159,11 @@ export class PipelineService {
       if (e instanceof TemplateError) throw errors.templateError(e.message);
       throw e;
     }
+    const full = await this.#d.queueGuard.full(principal.tenantId);
+    // A replay of an idempotent request that was accepted still gets its pipeline.
+    if (full !== null && !(await this.#isReplay(principal.tenantId, opts.idempotencyKey))) {
+      throw errors.quota(`queued pipelines (at most ${full} waiting per tenant)`, QUEUE_FULL_RETRY_AFTER_S);
+    }
     const hash = opts.idempotencyKey !== undefined ? requestHash(req) : null;
     const now = this.#d.clock.now();
     const caller = trace.getSpanContext(context.active());
@@ -178,11 +189,25 @@ export class PipelineService {
       queued_at: now,
     };
     const result = await this.#inserts.submit({ row, caller: caller ? { context: caller } : undefined });
-    if (result.created) return { created: true, pipeline: result.pipeline };
+    if (result.created) {
+      this.#d.queueGuard.added(principal.tenantId);
+      return { created: true, pipeline: result.pipeline };
+    }
     if (result.existing.request_hash !== hash) {
       throw new ApiError('InvalidState', 'Idempotency-Key was already used with a different request body');
     }
     return { created: false, pipeline: result.existing };
+  }
+
+  async #isReplay(tenantId: string, idempotencyKey: string | undefined): Promise<boolean> {
+    if (idempotencyKey === undefined) return false;
+    const row = await this.#d.db
+      .selectFrom('pipelines')
+      .select('id')
+      .where('tenant_id', '=', tenantId)
+      .where('idempotency_key', '=', idempotencyKey)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   async get(principal: Principal, id: string): Promise<Pipeline> {

@@ -8,6 +8,8 @@ import { type AppDeps, createApp, type Limits } from '../app.ts';
 import type { App } from '../env.ts';
 import { AuditSink } from '../middleware/audit/index.ts';
 import { createApiKey, dbKeyResolver } from '../middleware/auth/index.ts';
+import { PipelineService } from '../service/pipelines.ts';
+import { QueueGuard } from '../service/queue-guard.ts';
 import { TemplateCatalog } from '../store/templates.ts';
 import type { Clock, Logger } from '../types.ts';
 
@@ -42,17 +44,38 @@ export interface Harness {
 }
 
 export async function createHarness(
-  opts: { limits?: Partial<Limits>; clock?: Clock; checks?: AppDeps['checks'] } = {},
+  opts: {
+    limits?: Partial<Limits>;
+    clock?: Clock;
+    checks?: AppDeps['checks'];
+    quotas?: Partial<AppDeps['quotas']>;
+  } = {},
 ): Promise<Harness> {
   const tdb = await createTestDatabase();
   const clock = opts.clock ?? { now: () => new Date() };
   const devKey = `dev_${randomBytes(8).toString('hex')}`;
   const keys = dbKeyResolver({ db: tdb.db, clock, devKey, cacheMs: 0 });
   const audit = new AuditSink(tdb.db, silentLogger);
+  const subjects = subjectsFor(randomPrefix());
+  const templates = new TemplateCatalog(tdb.db, builtinTemplates(), clock, 0);
+  const quotas = { maxRunning: 5, maxQueued: 1_000, ...opts.quotas };
+  // Read the queue afresh on every create, so tests see the limit as soon as it is reached.
+  const queueGuard = new QueueGuard({ db: tdb.db, defaultMaxQueued: quotas.maxQueued, clock, refreshMs: 0 });
+  const service = new PipelineService({
+    db: tdb.db,
+    subjects,
+    templates,
+    namespace: 'pipelines',
+    clock,
+    queueGuard,
+  });
   const deps: AppDeps = {
     db: tdb.db,
-    subjects: subjectsFor(randomPrefix()),
-    templates: new TemplateCatalog(tdb.db, builtinTemplates(), clock, 0),
+    subjects,
+    templates,
+    service,
+    queueGuard,
+    quotas,
     clock,
     logger: silentLogger,
     keys,
@@ -62,7 +85,6 @@ export async function createHarness(
       postgres: async () => void (await tdb.db.selectFrom('pipelines').select('id').limit(1).execute()),
     },
     namespace: 'pipelines',
-    tenantMaxRunning: 5,
     limits: { followPollMs: 20, followFinalCaptureWaitMs: 2_000, ...opts.limits },
     trustProxy: true,
   };

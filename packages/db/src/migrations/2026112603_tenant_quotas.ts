@@ -1,13 +1,15 @@
 import { type Kysely, sql } from 'kysely';
 
-// Per-tenant concurrency quotas: a row overrides the platform default (TENANT_MAX_RUNNING) for one
-// tenant; no row (or a null max_running) means the default applies.
+// Per-tenant quotas: a row overrides the platform defaults for one tenant (max_running: pipelines
+// Running or admitted at once, TENANT_MAX_RUNNING; max_queued: pipelines waiting in the queue, beyond
+// which submissions are refused, TENANT_MAX_QUEUED); a null column means the default applies.
 // biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on the evolving schema type
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`
     create table tenant_quotas (
       tenant_id text primary key,
       max_running integer check (max_running >= 0),
+      max_queued integer check (max_queued >= 0),
       updated_at timestamptz not null default now()
     );
     -- Admission reads each tenant's queue head and counts its slots; the queue-timeout sweep scans
