@@ -1,14 +1,14 @@
 /**
  * Every service: configuration parsed once and fatal when wrong (naming the variable), /health,
- * /ready and /metrics on its own port, and a clean exit on SIGTERM.
+ * /ready and /metrics on its own port, a clean exit on SIGTERM, and no outliving its supervisor.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { SERVICES } from '@po/devstack';
-import { type Stack, startStack } from './fixture.ts';
+import { freePort, SERVICES } from '@po/devstack';
+import { type Stack, startStack, waitFor } from './fixture.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -49,4 +49,54 @@ test('each service serves /health, /ready and /metrics, and stops cleanly on SIG
   for (const name of SERVICES) {
     assert.equal(await stack.system.kill(name, 'SIGTERM'), 0, `${name} exit code after SIGTERM`);
   }
+});
+
+/** A supervisor (like the dev command) that starts one service holding its stdin, then idles. */
+const SUPERVISOR = `
+const { spawn } = require('node:child_process');
+const child = spawn(process.execPath, [process.argv[1]], { stdio: ['pipe', 'inherit', 'inherit'], env: process.env });
+console.log('service pid ' + child.pid);
+setInterval(() => {}, 1000);
+`;
+
+test('a service whose supervisor is SIGKILLed stops by itself instead of living on as an orphan', async () => {
+  const port = await freePort();
+  const supervisor = spawn(process.execPath, ['-e', SUPERVISOR, 'apps/scheduler/src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      DATABASE_URL: stack.databaseUrl,
+      NATS_URL: stack.natsUrl,
+      BUS_PREFIX: stack.busPrefix,
+      OPS_PORT: String(port),
+      STOP_WITH_PARENT: 'true',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  supervisor.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const pid = await waitFor(
+    'the service pid',
+    async () => Number(/service pid (\d+)/.exec(out)?.[1]) || undefined,
+  );
+  await waitFor('the service to be ready', () =>
+    fetch(`http://127.0.0.1:${port}/ready`).then(
+      (r) => r.ok || undefined,
+      () => undefined,
+    ),
+  );
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  supervisor.kill('SIGKILL');
+  await waitFor('the orphaned service to stop', async () => !alive() || undefined);
+  assert.match(out, /"msg":"shutting down"/, 'it stopped through its normal shutdown');
+  assert.match(out, /parent gone/);
 });

@@ -58,6 +58,8 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     LOG_LEVEL: opts.logLevel ?? 'info',
     DEV_API_KEY: opts.devApiKey,
     [name === 'gateway' ? 'PORT' : 'OPS_PORT']: String(ports.get(name)),
+    // This process holds each service's stdin: if it dies, even by SIGKILL, the services stop too.
+    STOP_WITH_PARENT: 'true',
     ...opts.env,
   });
 
@@ -65,7 +67,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     const child = spawn(process.execPath, [`apps/${name}/src/main.ts`], {
       cwd: ROOT,
       env: envFor(name),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     if (opts.output === 'inherit') {
       const tag = `[${name}] `;

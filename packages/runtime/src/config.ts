@@ -33,6 +33,12 @@ export const commonEnv = {
     .default('po'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  /**
+   * Set by a supervising parent (the dev command, tests) that holds the service's stdin: when stdin
+   * closes — the parent is gone, even SIGKILLed — the service stops as on SIGTERM, so it never
+   * outlives its supervisor.
+   */
+  STOP_WITH_PARENT: z.stringbool().default(false),
 };
 
 export const kubeEnv = {

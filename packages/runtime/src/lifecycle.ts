@@ -10,10 +10,13 @@ export type Stop = () => Promise<void>;
 export class Lifecycle {
   readonly #stops: { name: string; stop: Stop }[] = [];
   readonly #logger: Logger;
+  readonly #stopWithParent: boolean;
   #stopping: Promise<void> | undefined;
 
-  constructor(logger: Logger) {
+  /** stopWithParent: also stop when stdin closes (a supervising parent holds it, and is gone). */
+  constructor(logger: Logger, opts: { stopWithParent?: boolean } = {}) {
     this.#logger = logger;
+    this.#stopWithParent = opts.stopWithParent ?? false;
   }
 
   add(name: string, stop: Stop): void {
@@ -34,10 +37,10 @@ export class Lifecycle {
     return this.#stopping;
   }
 
-  /** Wire signals to stop(); resolves when the service has stopped. */
+  /** Wire signals (and, with stopWithParent, the end of stdin) to stop(); resolves when stopped. */
   handleSignals(opts: { deadlineMs?: number } = {}): Promise<void> {
-    return new Promise((resolve) => {
-      const onSignal = (signal: NodeJS.Signals) => {
+    const stopped = new Promise<void>((resolve) => {
+      const onSignal = (signal: NodeJS.Signals | 'parent gone') => {
         if (this.#stopping) {
           this.#logger.warn({ signal }, 'second signal: exiting now');
           process.exit(1);
@@ -52,6 +55,13 @@ export class Lifecycle {
       };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
+      if (this.#stopWithParent) {
+        process.stdin.on('end', () => onSignal('parent gone'));
+        process.stdin.on('error', () => onSignal('parent gone'));
+        process.stdin.resume();
+      }
     });
+    // An open stdin would keep the process alive after everything else has stopped.
+    return this.#stopWithParent ? stopped.finally(() => process.stdin.destroy()) : stopped;
   }
 }

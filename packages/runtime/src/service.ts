@@ -14,6 +14,8 @@ export interface ServiceConfig {
   NATS_URL: string;
   BUS_PREFIX: string;
   LOG_LEVEL: string;
+  /** Stop when stdin closes (see commonEnv). */
+  STOP_WITH_PARENT?: boolean;
   /** Where /health, /ready and /metrics are served; omitted by a service that serves them itself. */
   OPS_PORT?: number;
 }
@@ -70,7 +72,7 @@ export async function bootService(
 ): Promise<ServiceContext> {
   const logger = createLogger({ service: name, level: config.LOG_LEVEL });
   const metrics = createMetrics({ service: name });
-  const lifecycle = new Lifecycle(logger);
+  const lifecycle = new Lifecycle(logger, { stopWithParent: config.STOP_WITH_PARENT ?? false });
 
   const database = createDb({
     connectionString: config.DATABASE_URL,

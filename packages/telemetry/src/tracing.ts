@@ -43,6 +43,11 @@ export function startTracing(opts: TracingOptions): Tracing {
     }),
     resourceDetectors: [],
     spanProcessors: processors,
+    // Traces only. Left out, these lists make sdk-node build OTLP metric and log exporters from
+    // environment defaults (localhost:4318): the undici instrumentation's metrics were then sent
+    // nowhere every minute, and shutdown() retried that for ~8 s.
+    metricReaders: [],
+    logRecordProcessors: [],
     instrumentations: [
       new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
       // client-node 2.x talks to the API server through undici; skip long-lived watches.
