@@ -180,3 +180,36 @@ test('a claimed batch is published in outbox order, pipelined, and marked once a
   }
   assert.deepEqual(published, ids);
 });
+
+test('one relay per database is active; a standby takes over when it stops', async () => {
+  const start = (metrics: ReturnType<typeof recordingMetrics>) =>
+    startOutboxRelay({
+      db: tdb.db,
+      connectionString: tdb.url,
+      nc: bus.nc,
+      logger,
+      pollMs: 600_000,
+      standbyCheckMs: 50,
+      metrics,
+    });
+  const [first, second] = [recordingMetrics(), recordingMetrics()];
+  const active = start(first);
+  await enqueue(tdb.db, bus.subjects.pipelineQueued, queuedMessage('leader-0'));
+  await waitFor(async () => (await unpublished()) === 0, 'the first relay publishes');
+  const standby = start(second);
+  try {
+    for (let i = 1; i <= 5; i++) {
+      await enqueue(tdb.db, bus.subjects.pipelineQueued, queuedMessage(`leader-${i}`));
+    }
+    await waitFor(async () => (await unpublished()) === 0, 'published');
+    assert.equal(first.publishedSubjects.length, 6);
+    assert.equal(second.publishedSubjects.length, 0, 'the standby claimed nothing');
+
+    await active.stop();
+    await enqueue(tdb.db, bus.subjects.pipelineQueued, queuedMessage('after-failover'));
+    await waitFor(async () => (await unpublished()) === 0, 'published by the standby');
+    assert.equal(second.publishedSubjects.length, 1);
+  } finally {
+    await Promise.all([active.stop(), standby.stop()]);
+  }
+});

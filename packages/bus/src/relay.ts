@@ -23,6 +23,8 @@ export interface OutboxRelayOptions {
    * milliseconds share one pass (one claim, one round of PubAcks, one mark). Default 10 ms.
    */
   coalesceMs?: number;
+  /** How often a standby relay tries to become the active one (default 1000 ms). */
+  standbyCheckMs?: number;
   metrics?: BusMetrics;
 }
 
@@ -32,12 +34,20 @@ export interface OutboxRelay {
   kick(): void;
 }
 
+/** Session advisory lock held by the active relay of a database, on its LISTEN connection. */
+const LEADER_LOCK = `select pg_try_advisory_lock(hashtext('po.outbox.relay')) as leader`;
+
 /**
- * Moves committed outbox rows to JetStream (invariant 2). NOTIFY wakes it; polling covers
- * notifications lost while the listener was down. Wake-ups coalesce: any number of NOTIFYs during a
- * pass cause one more pass, which claims up to `batchSize` rows at a time. Rows are claimed FOR UPDATE SKIP LOCKED so several
- * relays share the work; a row is marked published only after its PubAck, and Nats-Msg-Id = msg_id
- * turns a re-publish after a crash into a duplicate the stream drops.
+ * Moves committed outbox rows to JetStream (invariant 2). Every service runs one, but only one per
+ * database is active: the one holding a session advisory lock on its LISTEN connection; the others
+ * stand by and try for the lock every `standbyCheckMs`, so when the active one's process or
+ * connection dies another takes over within about that time. (Five relays all waking on every
+ * NOTIFY to find the rows already claimed cost more than the publishing itself.)
+ * NOTIFY wakes the active relay; polling covers notifications lost while its listener was down.
+ * Wake-ups coalesce: any number of NOTIFYs during a pass cause one more pass, which claims up to
+ * `batchSize` rows at a time, FOR UPDATE SKIP LOCKED (so an old and a new active relay never
+ * publish the same row at once); a row is marked published only after its PubAck, and
+ * Nats-Msg-Id = msg_id turns a re-publish after a crash into a duplicate the stream drops.
  */
 export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const js = jetstream(opts.nc);
@@ -45,11 +55,15 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const pollMs = opts.pollMs ?? 1000;
   const batchSize = opts.batchSize ?? 500;
   const coalesceMs = opts.coalesceMs ?? 10;
+  const standbyCheckMs = opts.standbyCheckMs ?? 1000;
   let stopped = false;
+  /** True while this relay holds the lock on a live LISTEN connection. */
+  let leading = false;
   let pending = true;
   let wake: (() => void) | undefined;
   let listener: pg.Client | undefined;
   let listenerRetry: NodeJS.Timeout | undefined;
+  let standbyWake: (() => void) | undefined;
 
   const kick = () => {
     pending = true;
@@ -76,6 +90,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     const reconnect = (err?: Error) => {
       if (listener !== client) return;
       listener = undefined;
+      leading = false; // the lock went with the session
       client.removeAllListeners('notification');
       client.end().catch(() => {});
       if (stopped) return;
@@ -88,7 +103,21 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     client.on('notification', kick);
     try {
       await client.connect();
+      while (!stopped && listener === client) {
+        const { rows } = await client.query<{ leader: boolean }>(LEADER_LOCK);
+        if (rows[0]?.leader) break;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, standbyCheckMs);
+          standbyWake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      if (stopped || listener !== client) return;
       await client.query('LISTEN outbox');
+      leading = true;
+      log.debug('active outbox relay');
       kick(); // anything committed while not listening
     } catch (err) {
       reconnect(err instanceof Error ? err : new Error(String(err)));
@@ -145,8 +174,13 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   }
 
   const loop = (async () => {
-    await listen();
+    void listen();
     while (!stopped) {
+      if (!leading) {
+        // Standing by: the listener becomes active when it gets the lock (and kicks).
+        await waitForWork();
+        continue;
+      }
       if (!pending) {
         await waitForWork();
         if (coalesceMs > 0 && !stopped) await new Promise((r) => setTimeout(r, coalesceMs));
@@ -170,6 +204,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       stopping ??= (async () => {
         stopped = true;
         clearTimeout(listenerRetry);
+        standbyWake?.();
         wake?.();
         await loop;
         const client = listener;

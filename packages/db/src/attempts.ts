@@ -5,62 +5,55 @@ import type { PipelineEventKind } from './schema.ts';
 import { now } from './sql.ts';
 import { inTransaction, type Tx } from './tx.ts';
 
-export interface EventInput {
-  pipelineId: string;
-  attempt: number;
-  kind: PipelineEventKind;
-  reason?: string | null;
-}
-
-export async function recordEvent(db: Tx, e: EventInput): Promise<void> {
-  await db
-    .insertInto('pipeline_events')
-    .values({
-      pipeline_id: e.pipelineId,
-      attempt: e.attempt,
-      kind: e.kind,
-      from_status: null,
-      to_status: null,
-      reason: e.reason ?? null,
-    })
-    .execute();
-}
-
 type MilestoneColumn = 'job_created_at' | 'job_deleted_at' | 'logs_captured_at';
 
-/** Sets a milestone once; true only for the call that set it (consumers are at-least-once). */
+/**
+ * Sets a milestone once and records its event, in one statement (the event row is inserted only if
+ * the update set the milestone); true only for the call that set it (consumers are at-least-once).
+ */
 async function markOnce(
-  trx: Tx,
+  db: Tx,
   pipelineId: string,
   attempt: number,
   column: MilestoneColumn,
+  event: { kind: PipelineEventKind; reason?: string | null },
 ): Promise<boolean> {
-  const updated = await trx
-    .updateTable('pipeline_attempts')
-    .set({ [column]: now })
-    .where('pipeline_id', '=', pipelineId)
-    .where('attempt', '=', attempt)
-    .where(column, 'is', null)
+  const recorded = await db
+    .with('marked', (qb) =>
+      qb
+        .updateTable('pipeline_attempts')
+        .set({ [column]: now })
+        .where('pipeline_id', '=', pipelineId)
+        .where('attempt', '=', attempt)
+        .where(column, 'is', null)
+        .returning(['pipeline_id', 'attempt']),
+    )
+    .insertInto('pipeline_events')
+    .columns(['pipeline_id', 'attempt', 'kind', 'from_status', 'to_status', 'reason'])
+    .expression((eb) =>
+      eb
+        .selectFrom('marked')
+        .select((s) => [
+          'marked.pipeline_id',
+          'marked.attempt',
+          s.val(event.kind).as('kind'),
+          s.val(null).as('from_status'),
+          s.val(null).as('to_status'),
+          s.val(event.reason ?? null).as('reason'),
+        ]),
+    )
     .executeTakeFirst();
-  return updated.numUpdatedRows > 0n;
+  return (recorded.numInsertedOrUpdatedRows ?? 0n) > 0n;
 }
 
 /** Record that the attempt's Job exists; true the first time. */
 export function markJobCreated(db: Tx, pipelineId: string, attempt: number): Promise<boolean> {
-  return inTransaction(db, async (trx) => {
-    const first = await markOnce(trx, pipelineId, attempt, 'job_created_at');
-    if (first) await recordEvent(trx, { pipelineId, attempt, kind: 'job_created' });
-    return first;
-  });
+  return markOnce(db, pipelineId, attempt, 'job_created_at', { kind: 'job_created' });
 }
 
 /** Record that the attempt's Job is gone; true the first time. */
 export function markJobDeleted(db: Tx, pipelineId: string, attempt: number): Promise<boolean> {
-  return inTransaction(db, async (trx) => {
-    const first = await markOnce(trx, pipelineId, attempt, 'job_deleted_at');
-    if (first) await recordEvent(trx, { pipelineId, attempt, kind: 'job_deleted' });
-    return first;
-  });
+  return markOnce(db, pipelineId, attempt, 'job_deleted_at', { kind: 'job_deleted' });
 }
 
 export interface LogsCaptured {
@@ -78,15 +71,10 @@ export interface LogsCaptured {
  */
 export function markLogsCaptured(db: Tx, subjects: Subjects, req: LogsCaptured): Promise<boolean> {
   return inTransaction(db, async (trx) => {
-    const first = await markOnce(trx, req.pipelineId, req.attempt, 'logs_captured_at');
-    if (first) {
-      await recordEvent(trx, {
-        pipelineId: req.pipelineId,
-        attempt: req.attempt,
-        kind: 'logs_captured',
-        reason: req.reason,
-      });
-    }
+    const first = await markOnce(trx, req.pipelineId, req.attempt, 'logs_captured_at', {
+      kind: 'logs_captured',
+      reason: req.reason,
+    });
     const p = await trx
       .selectFrom('pipelines')
       .select('traceparent')

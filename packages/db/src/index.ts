@@ -1,12 +1,10 @@
 export { dropDatabase, ensureDatabase } from './admin.ts';
 export { type AdmitOptions, admitQueued } from './admission.ts';
 export {
-  type EventInput,
   type LogsCaptured,
   markJobCreated,
   markJobDeleted,
   markLogsCaptured,
-  recordEvent,
 } from './attempts.ts';
 export { createDb, type DbHandle, type DbOptions } from './client.ts';
 export { type AppendLogs, type AppendLogsResult, appendLogs, truncationMarker } from './logs.ts';

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { subjects as subjectsFor } from '@po/contracts';
+import { admitQueued, insertPipeline, markJobCreated, markJobDeleted, markLogsCaptured } from './index.ts';
+import { createTestDatabase, newPipelineRow, type TestDatabase } from './testing.ts';
+
+const subjects = subjectsFor(`t${randomBytes(4).toString('hex')}`);
+let tdb: TestDatabase;
+before(async () => {
+  tdb = await createTestDatabase();
+});
+after(() => tdb.close());
+
+async function admitted(): Promise<string> {
+  const r = await insertPipeline(tdb.db, subjects, newPipelineRow());
+  assert.ok(r.created);
+  await admitQueued(tdb.db, subjects, { limit: 100 });
+  return r.pipeline.id;
+}
+
+const eventsOf = (id: string) =>
+  tdb.db
+    .selectFrom('pipeline_events')
+    .select(['kind', 'reason'])
+    .where('pipeline_id', '=', id)
+    .where('kind', 'not in', ['transition', 'admitted'])
+    .orderBy('id')
+    .execute();
+
+test('each milestone is set once, with one event, however often it is reported', async () => {
+  const id = await admitted();
+  assert.equal(await markJobCreated(tdb.db, id, 1), true);
+  assert.equal(await markJobCreated(tdb.db, id, 1), false);
+  assert.equal(await markJobDeleted(tdb.db, id, 1), true);
+  assert.equal(await markJobDeleted(tdb.db, id, 1), false);
+  assert.equal(await markJobCreated(tdb.db, id, 2), false, 'no such attempt: nothing set');
+  assert.deepEqual(await eventsOf(id), [
+    { kind: 'job_created', reason: null },
+    { kind: 'job_deleted', reason: null },
+  ]);
+  const attempt = await tdb.db
+    .selectFrom('pipeline_attempts')
+    .select(['job_created_at', 'job_deleted_at'])
+    .where('pipeline_id', '=', id)
+    .executeTakeFirstOrThrow();
+  assert.ok(attempt.job_created_at && attempt.job_deleted_at);
+});
+
+test('logs captured: the event carries the reason once, and the JobDelete is (re-)asked each time', async () => {
+  const id = await admitted();
+  const req = {
+    pipelineId: id,
+    attempt: 1,
+    jobName: `pipeline-${id}-1`,
+    namespace: 'default',
+    reason: 'logs stored',
+  };
+  assert.equal(await markLogsCaptured(tdb.db, subjects, req), true);
+  assert.equal(await markLogsCaptured(tdb.db, subjects, { ...req, reason: 'again' }), false);
+  assert.deepEqual(await eventsOf(id), [{ kind: 'logs_captured', reason: 'logs stored' }]);
+  const deletes = await tdb.db
+    .selectFrom('outbox')
+    .select('msg_id')
+    .where('subject', '=', subjects.jobDelete)
+    .where('msg_id', 'like', `${id}:%`)
+    .execute();
+  assert.equal(deletes.length, 1, 'the repeat is the same message id, kept once');
+});
