@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, before, test } from 'node:test';
-import { subjects as subjectsFor } from '@po/contracts';
+import { test } from 'node:test';
 import { admitQueued, insertPipeline, markJobCreated, markJobDeleted, markLogsCaptured } from './index.ts';
-import { createTestDatabase, newPipelineRow, type TestDatabase } from './testing.ts';
+import { databaseForTests, newPipelineRow } from './testing.ts';
 
-const subjects = subjectsFor(`t${randomBytes(4).toString('hex')}`);
-let tdb: TestDatabase;
-before(async () => {
-  tdb = await createTestDatabase();
-});
-after(() => tdb.close());
+const tdb = databaseForTests();
+const { subjects } = tdb;
 
 async function admitted(): Promise<string> {
   const r = await insertPipeline(tdb.db, subjects, newPipelineRow());

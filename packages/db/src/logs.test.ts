@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, before, test } from 'node:test';
-import { subjects as subjectsFor } from '@po/contracts';
+import { test } from 'node:test';
 import {
   admitQueued,
   appendLogs,
@@ -10,15 +8,10 @@ import {
   transition,
   truncationMarker,
 } from './index.ts';
-import { createTestDatabase, newPipelineRow, type TestDatabase } from './testing.ts';
+import { databaseForTests, newPipelineRow } from './testing.ts';
 
-const subjects = subjectsFor(`t${randomBytes(4).toString('hex')}`);
-let tdb: TestDatabase;
-
-before(async () => {
-  tdb = await createTestDatabase();
-});
-after(() => tdb.close());
+const tdb = databaseForTests();
+const { subjects } = tdb;
 
 async function admittedPipeline() {
   await tdb.db.deleteFrom('pipelines').execute();

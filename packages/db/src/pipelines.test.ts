@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import { subjects as subjectsFor } from '@po/contracts';
+import { describe, test } from 'node:test';
 import pg from 'pg';
 import { insertPipeline, insertPipelines } from './index.ts';
-import { createTestDatabase, newPipelineRow, type TestDatabase } from './testing.ts';
+import { databaseForTests, newPipelineRow } from './testing.ts';
 
-const subjects = subjectsFor(`t${randomBytes(4).toString('hex')}`);
-let tdb: TestDatabase;
-
-before(async () => {
-  tdb = await createTestDatabase();
-});
-after(() => tdb.close());
+const tdb = databaseForTests();
+const { subjects } = tdb;
 
 const events = (id: string) =>
   tdb.db.selectFrom('pipeline_events').selectAll().where('pipeline_id', '=', id).execute();

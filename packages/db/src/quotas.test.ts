@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, before, beforeEach, test } from 'node:test';
-import { subjects as subjectsFor } from '@po/contracts';
+import { beforeEach, test } from 'node:test';
 import {
   admitQueued,
   expireQueued,
@@ -11,15 +9,11 @@ import {
   tenantQuotaUsage,
   transition,
 } from './index.ts';
-import { createTestDatabase, newPipelineRow, type TestDatabase } from './testing.ts';
+import { databaseForTests, newPipelineRow } from './testing.ts';
 
-const subjects = subjectsFor(`t${randomBytes(4).toString('hex')}`);
-let tdb: TestDatabase;
+const tdb = databaseForTests();
+const { subjects } = tdb;
 
-before(async () => {
-  tdb = await createTestDatabase();
-});
-after(() => tdb.close());
 beforeEach(async () => {
   await tdb.db.deleteFrom('pipelines').execute();
   await tdb.db.deleteFrom('tenant_quotas').execute();

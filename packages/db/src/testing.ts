@@ -1,6 +1,7 @@
 /** Test support: a private, migrated database per test run. */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { PRIORITY_RANK } from '@po/contracts';
+import { after, before } from 'node:test';
+import { PRIORITY_RANK, type Subjects, subjects as subjectsFor } from '@po/contracts';
 import type { Kysely } from 'kysely';
 import { dropDatabase, ensureDatabase } from './admin.ts';
 import { createDb } from './client.ts';
@@ -34,6 +35,35 @@ export async function createTestDatabase(opts: { adminUrl?: string } = {}): Prom
     throw err;
   }
   return { url: url.toString(), db: handle.db, close: drop };
+}
+
+/**
+ * For a test file: a private database created before its tests run and dropped after them, and a
+ * subject prefix of its own. `db` is there inside tests (once `before` has run).
+ */
+export function databaseForTests(): {
+  readonly db: Kysely<Database>;
+  readonly url: string;
+  readonly subjects: Subjects;
+} {
+  let tdb: TestDatabase | undefined;
+  before(async () => {
+    tdb = await createTestDatabase();
+  });
+  after(() => tdb?.close());
+  const ready = (): TestDatabase => {
+    if (!tdb) throw new Error('the test database exists only inside tests (after before())');
+    return tdb;
+  };
+  return {
+    get db() {
+      return ready().db;
+    },
+    get url() {
+      return ready().url;
+    },
+    subjects: subjectsFor(`t${randomBytes(4).toString('hex')}`),
+  };
 }
 
 /** A valid pipeline row for tests; override what the test is about. */

@@ -1,36 +1,22 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import {
-  canTransition,
-  PIPELINE_STATUSES,
-  type PipelineStatus,
-  PipelineStatusChanged,
-  subjects as subjectsFor,
-} from '@po/contracts';
-import { type Kysely, sql } from 'kysely';
-import { admitQueued, type Database, insertPipeline, transition } from './index.ts';
-import { createTestDatabase, newPipelineRow, type TestDatabase } from './testing.ts';
+import { describe, test } from 'node:test';
+import { canTransition, PIPELINE_STATUSES, type PipelineStatus, PipelineStatusChanged } from '@po/contracts';
+import { sql } from 'kysely';
+import { admitQueued, insertPipeline, transition } from './index.ts';
+import { databaseForTests, newPipelineRow } from './testing.ts';
 
-const subjects = subjectsFor(`t${randomBytes(4).toString('hex')}`);
-let tdb: TestDatabase;
-let db: Kysely<Database>;
-
-before(async () => {
-  tdb = await createTestDatabase();
-  db = tdb.db;
-});
-after(() => tdb.close());
+const tdb = databaseForTests();
+const { subjects } = tdb;
 
 async function newPipeline(overrides = {}) {
-  const r = await insertPipeline(db, subjects, newPipelineRow(overrides));
+  const r = await insertPipeline(tdb.db, subjects, newPipelineRow(overrides));
   assert.ok(r.created);
   return r.pipeline;
 }
 
 /** Test setup only: put a pipeline straight into a status, bypassing the state machine. */
 async function force(id: string, status: PipelineStatus, admitted = false) {
-  await db
+  await tdb.db
     .updateTable('pipelines')
     .set({ status, admitted_at: admitted ? new Date() : null })
     .where('id', '=', id)
@@ -38,9 +24,9 @@ async function force(id: string, status: PipelineStatus, admitted = false) {
 }
 
 const events = (id: string) =>
-  db.selectFrom('pipeline_events').selectAll().where('pipeline_id', '=', id).orderBy('id').execute();
+  tdb.db.selectFrom('pipeline_events').selectAll().where('pipeline_id', '=', id).orderBy('id').execute();
 const outbox = (id: string) =>
-  db.selectFrom('outbox').selectAll().where('msg_id', 'like', `${id}:%`).orderBy('id').execute();
+  tdb.db.selectFrom('outbox').selectAll().where('msg_id', 'like', `${id}:%`).orderBy('id').execute();
 
 describe('transition', () => {
   test('follows the transition table for every (from, to) pair', async () => {
@@ -49,7 +35,7 @@ describe('transition', () => {
         const p = await newPipeline();
         await force(p.id, from);
         const [ev0, ob0] = [(await events(p.id)).length, (await outbox(p.id)).length];
-        const r = await transition(db, subjects, { pipelineId: p.id, to, reason: 'test' });
+        const r = await transition(tdb.db, subjects, { pipelineId: p.id, to, reason: 'test' });
         const [ev1, ob1] = [(await events(p.id)).length, (await outbox(p.id)).length];
         const label = `${from} -> ${to}`;
         if (canTransition(from, to)) {
@@ -70,13 +56,17 @@ describe('transition', () => {
 
   test('unknown pipeline, wrong tenant and stale attempt are refused', async () => {
     const p = await newPipeline();
-    const missing = await transition(db, subjects, { pipelineId: crypto.randomUUID(), to: 'Cancelled' });
+    const missing = await transition(tdb.db, subjects, { pipelineId: crypto.randomUUID(), to: 'Cancelled' });
     assert.deepEqual(missing, { ok: false, current: undefined });
-    const tenant = await transition(db, subjects, { pipelineId: p.id, to: 'Cancelled', tenantId: 'other' });
+    const tenant = await transition(tdb.db, subjects, {
+      pipelineId: p.id,
+      to: 'Cancelled',
+      tenantId: 'other',
+    });
     assert.deepEqual(tenant, { ok: false, current: undefined });
-    const stale = await transition(db, subjects, { pipelineId: p.id, to: 'Cancelled', attempt: 2 });
+    const stale = await transition(tdb.db, subjects, { pipelineId: p.id, to: 'Cancelled', attempt: 2 });
     assert.equal(stale.ok, false);
-    assert.ok((await transition(db, subjects, { pipelineId: p.id, to: 'Cancelled', attempt: 1 })).ok);
+    assert.ok((await transition(tdb.db, subjects, { pipelineId: p.id, to: 'Cancelled', attempt: 1 })).ok);
   });
 
   test('a lost race writes nothing: exactly one winner, one event, one status message', async () => {
@@ -85,8 +75,8 @@ describe('transition', () => {
       await force(p.id, 'Running', true);
       const before = await outbox(p.id);
       const results = await Promise.all([
-        transition(db, subjects, { pipelineId: p.id, to: 'Succeeded' }),
-        transition(db, subjects, { pipelineId: p.id, to: 'Cancelled' }),
+        transition(tdb.db, subjects, { pipelineId: p.id, to: 'Succeeded' }),
+        transition(tdb.db, subjects, { pipelineId: p.id, to: 'Cancelled' }),
       ]);
       assert.equal(results.filter((r) => r.ok).length, 1);
       const loser = results.find((r) => !r.ok);
@@ -103,9 +93,9 @@ describe('transition', () => {
 
   test('insertPipeline writes the first event, a status and a queued message; idempotency key dedupes', async () => {
     const row = newPipelineRow({ idempotency_key: 'k1', tenant_id: 'acme' });
-    const first = await insertPipeline(db, subjects, row);
+    const first = await insertPipeline(tdb.db, subjects, row);
     assert.ok(first.created);
-    const again = await insertPipeline(db, subjects, { ...row, id: crypto.randomUUID() });
+    const again = await insertPipeline(tdb.db, subjects, { ...row, id: crypto.randomUUID() });
     assert.equal(again.created, false);
     assert.equal(!again.created && again.existing.id, row.id);
     const ev = await events(row.id);
@@ -126,16 +116,16 @@ describe('transition', () => {
 
   test('derived messages, attempt rows and the attempt increment on retry and restart', async () => {
     const p = await newPipeline({ priority: 'Critical', priority_rank: 99 });
-    const admitted = await admitQueued(db, subjects, { limit: 1 });
+    const admitted = await admitQueued(tdb.db, subjects, { limit: 1 });
     assert.deepEqual(
       admitted.map((a) => a.id),
       [p.id],
     );
-    const running = await transition(db, subjects, { pipelineId: p.id, to: 'Running' });
+    const running = await transition(tdb.db, subjects, { pipelineId: p.id, to: 'Running' });
     assert.ok(running.ok && running.pipeline.started_at);
 
     // Retry: Running -> Queued ends attempt 1 and queues attempt 2.
-    const retry = await transition(db, subjects, {
+    const retry = await transition(tdb.db, subjects, {
       pipelineId: p.id,
       to: 'Queued',
       reason: 'pod evicted',
@@ -145,7 +135,7 @@ describe('transition', () => {
     assert.equal(retry.pipeline.attempt, 2);
     assert.equal(retry.pipeline.admitted_at, null);
     assert.equal(retry.pipeline.reason, 'pod evicted');
-    const a1 = await db
+    const a1 = await tdb.db
       .selectFrom('pipeline_attempts')
       .selectAll()
       .where('pipeline_id', '=', p.id)
@@ -157,10 +147,10 @@ describe('transition', () => {
     assert.ok(a1.finished_at && a1.started_at);
 
     // Queued but not admitted -> Cancelled: no Job can exist, so no finished message.
-    const cancel = await transition(db, subjects, { pipelineId: p.id, to: 'Cancelled' });
+    const cancel = await transition(tdb.db, subjects, { pipelineId: p.id, to: 'Cancelled' });
     assert.ok(cancel.ok && cancel.pipeline.finished_at);
     // Restart from a terminal status: attempt 3.
-    const restart = await transition(db, subjects, { pipelineId: p.id, to: 'Queued', reason: 'restart' });
+    const restart = await transition(tdb.db, subjects, { pipelineId: p.id, to: 'Queued', reason: 'restart' });
     assert.ok(restart.ok);
     assert.equal(restart.pipeline.attempt, 3);
     assert.equal(restart.pipeline.finished_at, null);
@@ -191,8 +181,8 @@ describe('transition', () => {
 
   test('an admitted Queued attempt that is cancelled gets a finished message for that attempt', async () => {
     const p = await newPipeline({ priority_rank: 100 });
-    await admitQueued(db, subjects, { limit: 1 });
-    const r = await transition(db, subjects, { pipelineId: p.id, to: 'Cancelled', reason: 'user' });
+    await admitQueued(tdb.db, subjects, { limit: 1 });
+    const r = await transition(tdb.db, subjects, { pipelineId: p.id, to: 'Cancelled', reason: 'user' });
     assert.ok(r.ok);
     const ob = await outbox(p.id);
     assert.ok(ob.some((m) => m.msg_id === `${p.id}:1:finished`));
@@ -201,14 +191,14 @@ describe('transition', () => {
   test('joins the caller transaction and rolls back with it', async () => {
     const p = await newPipeline();
     await assert.rejects(
-      db.transaction().execute(async (trx) => {
+      tdb.db.transaction().execute(async (trx) => {
         const r = await transition(trx, subjects, { pipelineId: p.id, to: 'Cancelled' });
         assert.ok(r.ok);
         throw new Error('caller fails');
       }),
       /caller fails/,
     );
-    const row = await db
+    const row = await tdb.db
       .selectFrom('pipelines')
       .select('status')
       .where('id', '=', p.id)
@@ -220,21 +210,21 @@ describe('transition', () => {
 
 test('a transition does not deadlock with a writer that updates the attempt and then records an event', async () => {
   const p = await newPipeline();
-  await admitQueued(db, subjects, { limit: 100 });
+  await admitQueued(tdb.db, subjects, { limit: 100 });
   // Writer A (like markJobCreated): updates the attempt row, then inserts an event row whose foreign
   // key takes KEY SHARE on the pipeline — while a transition holds the pipeline and waits for the attempt.
-  const a = await db.startTransaction().execute();
+  const a = await tdb.db.startTransaction().execute();
   await a
     .updateTable('pipeline_attempts')
     .set({ job_created_at: new Date() })
     .where('pipeline_id', '=', p.id)
     .execute();
-  const b = transition(db, subjects, { pipelineId: p.id, to: 'Running' });
+  const b = transition(tdb.db, subjects, { pipelineId: p.id, to: 'Running' });
   const deadline = Date.now() + 10_000;
   for (;;) {
     const waiting = await sql<{ n: string }>`
       select count(*) as n from pg_stat_activity
-      where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
+      where datname = current_database() and wait_event_type = 'Lock'`.execute(tdb.db);
     if (Number(waiting.rows[0]?.n) > 0) break;
     assert.ok(Date.now() < deadline, 'the transition never blocked on the attempt row');
     await new Promise((r) => setTimeout(r, 10));

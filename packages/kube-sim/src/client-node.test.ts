@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { type KubeSim, startKubeSim } from './index.ts';
-import { followLogToEnd, jobBody, uniq, waitFor } from './test-helpers.ts';
+import { followLogToEnd, jobBody, rejects, uniq, waitFor } from './test-helpers.ts';
 
 const NS = 'pipelines';
 let sim: KubeSim;
@@ -19,21 +19,6 @@ before(async () => {
   core = kc.makeApiClient(k8s.CoreV1Api);
 });
 after(() => sim.stop());
-
-function statusOf(e: unknown): { code: number; reason: string; body: Record<string, unknown> } {
-  assert.ok(e instanceof k8s.ApiException, `expected ApiException, got ${String(e)}`);
-  const body = typeof e.body === 'string' ? JSON.parse(e.body) : e.body;
-  return { code: e.code, reason: body.reason, body };
-}
-
-async function rejects(p: Promise<unknown>): Promise<ReturnType<typeof statusOf>> {
-  try {
-    await p;
-  } catch (e) {
-    return statusOf(e);
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('client-node: Jobs', () => {
   test('create, get, list by label selector, AlreadyExists, delete, NotFound', async () => {

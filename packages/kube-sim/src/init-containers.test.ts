@@ -5,33 +5,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { type KubeSim, startKubeSim } from './index.ts';
-import { jobBody, uniq, waitFor } from './test-helpers.ts';
+import { clients, jobBody, rejects, uniq, waitFor, watchPods } from './test-helpers.ts';
 import type { Container, Job } from './types.ts';
 
 const NS = 'pipelines';
-
-function statusOf(e: unknown): { code: number; message: string; body: Record<string, unknown> } {
-  assert.ok(e instanceof k8s.ApiException, `expected ApiException, got ${String(e)}`);
-  const body = typeof e.body === 'string' ? JSON.parse(e.body) : e.body;
-  return { code: e.code, message: body.message, body };
-}
-
-async function rejects(p: Promise<unknown>): Promise<ReturnType<typeof statusOf>> {
-  try {
-    await p;
-  } catch (e) {
-    return statusOf(e);
-  }
-  assert.fail('expected the call to fail');
-}
-
-function clients(sim: KubeSim) {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromString(sim.kubeconfig);
-  return { kc, batch: kc.makeApiClient(k8s.BatchV1Api), core: kc.makeApiClient(k8s.CoreV1Api) };
-}
 
 /** A Job whose pod has these init containers before its `main` container. */
 function initJob(name: string, main: string, inits: Container[], spec: Record<string, unknown> = {}): Job {
@@ -55,18 +34,6 @@ const conds = (j: k8s.V1Job) => (j.status?.conditions ?? []).map((c) => `${c.typ
 /** A client-node model as plain JSON (its classes do not deep-equal object literals). */
 const plain = (x: unknown) => JSON.parse(JSON.stringify(x ?? null));
 const podCond = (p: k8s.V1Pod, type: string) => p.status?.conditions?.find((c) => c.type === type);
-
-/** Every version of the pods of a Job seen on a watch (started before the Job exists). */
-async function watchPods(kc: k8s.KubeConfig, job: string) {
-  const seen: k8s.V1Pod[] = [];
-  const ctl = await new k8s.Watch(kc).watch(
-    `/api/v1/namespaces/${NS}/pods`,
-    { labelSelector: `batch.kubernetes.io/job-name=${job}` },
-    (_type, obj: k8s.V1Pod) => seen.push(obj),
-    () => {},
-  );
-  return { seen, stop: () => ctl.abort() };
-}
 
 describe('init containers', () => {
   let sim: KubeSim;
@@ -95,7 +62,7 @@ describe('init containers', () => {
   test('run one at a time, in order, before the containers: Pending with Initialized False, then the Job completes', async () => {
     const name = uniq('init-order');
     const gate = join(dir, `${name}.gate`);
-    const w = await watchPods(kc, name);
+    const w = await watchPods(kc, NS, name);
     await batch.createNamespacedJob({
       namespace: NS,
       body: initJob(name, 'cat order', [
@@ -316,7 +283,7 @@ describe('init containers', () => {
   test('restartPolicy OnFailure: a failing init container restarts in place with back-off, the pod stays Pending', async () => {
     const name = uniq('init-restart');
     const countRuns = 'n=$(cat runs 2>/dev/null || echo 0); n=$((n+1)); echo $n > runs; echo "run $n"';
-    const w = await watchPods(kc, name);
+    const w = await watchPods(kc, NS, name);
     const job = initJob(name, 'echo main ran', [sh('init', `${countRuns}; [ $n -ge 3 ]`)]);
     job.spec.template.spec.restartPolicy = 'OnFailure';
     await batch.createNamespacedJob({ namespace: NS, body: job as k8s.V1Job });

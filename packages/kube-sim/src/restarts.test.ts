@@ -6,42 +6,35 @@ import { after, before, describe, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { type KubeSim, startKubeSim } from './index.ts';
 import { goDuration } from './kubelet.ts';
-import { followLogToEnd, jobBody, uniq, waitFor } from './test-helpers.ts';
+import { clients, followLogToEnd, jobBody, rejects, uniq, waitFor, watchPods } from './test-helpers.ts';
 import type { Job } from './types.ts';
 
 const NS = 'pipelines';
 
-function statusOf(e: unknown): { code: number; message: string } {
-  assert.ok(e instanceof k8s.ApiException, `expected ApiException, got ${String(e)}`);
-  const body = typeof e.body === 'string' ? JSON.parse(e.body) : e.body;
-  return { code: e.code, message: body.message };
-}
-
-async function rejects(p: Promise<unknown>): Promise<ReturnType<typeof statusOf>> {
-  try {
-    await p;
-  } catch (e) {
-    return statusOf(e);
-  }
-  assert.fail('expected the call to fail');
-}
-
-function clients(sim: KubeSim) {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromString(sim.kubeconfig);
-  return { kc, batch: kc.makeApiClient(k8s.BatchV1Api), core: kc.makeApiClient(k8s.CoreV1Api) };
-}
-
-/** Every version of the pods of a Job seen on a watch (started before the Job exists). */
-async function watchPods(kc: k8s.KubeConfig, job: string) {
-  const seen: k8s.V1Pod[] = [];
-  const ctl = await new k8s.Watch(kc).watch(
-    `/api/v1/namespaces/${NS}/pods`,
-    { labelSelector: `batch.kubernetes.io/job-name=${job}` },
-    (_type, obj: k8s.V1Pod) => seen.push(obj),
-    () => {},
+/**
+ * Waits until the pod's container waits in CrashLoopBackOff after its first run, with the pod still
+ * Running and the kubelet's message for a 10 s back-off; returns the container status.
+ */
+async function inCrashLoopBackOff(core: k8s.CoreV1Api, name: string) {
+  const pod = await waitFor('back-off', async () => {
+    const p = await core.readNamespacedPod({ name, namespace: NS });
+    return p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff' ? p : undefined;
+  });
+  const cs = pod.status?.containerStatuses?.[0];
+  assert.equal(pod.status?.phase, 'Running');
+  assert.equal(
+    cs?.state?.waiting?.message,
+    `back-off 10s restarting failed container=main pod=${name}_${NS}(${pod.metadata?.uid})`,
   );
-  return { seen, stop: () => ctl.abort() };
+  return cs;
+}
+
+async function deleteAndWaitGone(core: k8s.CoreV1Api, name: string): Promise<void> {
+  await core.deleteNamespacedPod({ name, namespace: NS });
+  await waitFor(
+    'pod gone',
+    async () => (await rejects(core.readNamespacedPod({ name, namespace: NS }))).code === 404,
+  );
 }
 
 /** Every version of one pod seen on a watch (started before the pod exists). */
@@ -95,7 +88,7 @@ describe('restartPolicy OnFailure: in-place restarts', () => {
 
   test('a container that fails twice is restarted in the same pod; the Job completes with restartCount 2', async () => {
     const name = uniq('restart');
-    const w = await watchPods(kc, name);
+    const w = await watchPods(kc, NS, name);
     await batch.createNamespacedJob({
       namespace: NS,
       body: onFailureJob(name, `${COUNT_RUNS}; [ $n -ge 3 ]`) as k8s.V1Job,
@@ -271,11 +264,7 @@ describe('restartPolicy Always: bare pods restart every exited container in plac
     );
     assert.equal(await core.readNamespacedPodLog({ name, namespace: NS, previous: true }), 'run 2\n');
 
-    await core.deleteNamespacedPod({ name, namespace: NS });
-    await waitFor(
-      'pod gone',
-      async () => (await rejects(core.readNamespacedPod({ name, namespace: NS }))).code === 404,
-    );
+    await deleteAndWaitGone(core, name);
     await waitFor(
       'watch saw the delete',
       () => w.seen.length > 0 && !w.seen.at(-1)?.status?.containerStatuses?.[0]?.state?.running,
@@ -332,16 +321,7 @@ describe('restartPolicy OnFailure: kubelet back-off', () => {
         },
       },
     });
-    const pod = await waitFor('back-off', async () => {
-      const p = await core.readNamespacedPod({ name, namespace: NS });
-      return p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff' ? p : undefined;
-    });
-    const cs = pod.status?.containerStatuses?.[0];
-    assert.equal(pod.status?.phase, 'Running');
-    assert.equal(
-      cs?.state?.waiting?.message,
-      `back-off 10s restarting failed container=main pod=${name}_${NS}(${pod.metadata?.uid})`,
-    );
+    const cs = await inCrashLoopBackOff(core, name);
     assert.equal(cs?.restartCount, 1);
     assert.equal(cs?.lastState?.terminated?.exitCode, 1);
     assert.equal(cs?.lastState?.terminated?.reason, 'Error');
@@ -349,36 +329,19 @@ describe('restartPolicy OnFailure: kubelet back-off', () => {
     assert.equal(await core.readNamespacedPodLog({ name, namespace: NS }), 'run 2\n');
     assert.equal(await core.readNamespacedPodLog({ name, namespace: NS, previous: true }), 'run 2\n');
 
-    await core.deleteNamespacedPod({ name, namespace: NS });
-    await waitFor(
-      'pod gone',
-      async () => (await rejects(core.readNamespacedPod({ name, namespace: NS }))).code === 404,
-    );
+    await deleteAndWaitGone(core, name);
   });
 
   test('restartPolicy Always: a container that exits 0 backs off too (CrashLoopBackOff, pod Running)', async () => {
     const name = uniq('always-backoff');
     await core.createNamespacedPod({ namespace: NS, body: barePod(name, `${COUNT_RUNS}; exit 0`) });
-    const pod = await waitFor('back-off', async () => {
-      const p = await core.readNamespacedPod({ name, namespace: NS });
-      return p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff' ? p : undefined;
-    });
-    const cs = pod.status?.containerStatuses?.[0];
-    assert.equal(pod.status?.phase, 'Running');
-    assert.equal(
-      cs?.state?.waiting?.message,
-      `back-off 10s restarting failed container=main pod=${name}_${NS}(${pod.metadata?.uid})`,
-    );
+    const cs = await inCrashLoopBackOff(core, name);
     assert.equal(cs?.restartCount, 1);
     assert.equal(cs?.lastState?.terminated?.exitCode, 0);
     assert.equal(cs?.lastState?.terminated?.reason, 'Completed');
     assert.equal(await core.readNamespacedPodLog({ name, namespace: NS, previous: true }), 'run 2\n');
 
-    await core.deleteNamespacedPod({ name, namespace: NS });
-    await waitFor(
-      'pod gone',
-      async () => (await rejects(core.readNamespacedPod({ name, namespace: NS }))).code === 404,
-    );
+    await deleteAndWaitGone(core, name);
   });
 });
 
