@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { admitQueued, insertPipeline, markJobCreated, markJobDeleted, markLogsCaptured } from './index.ts';
+import { admitQueued, insertPipeline, markJobCreated, markJobDeleted } from './index.ts';
 import { databaseForTests, newPipelineRow } from './testing.ts';
 
 const tdb = databaseForTests();
@@ -39,25 +39,4 @@ test('each milestone is set once, with one event, however often it is reported',
     .where('pipeline_id', '=', id)
     .executeTakeFirstOrThrow();
   assert.ok(attempt.job_created_at && attempt.job_deleted_at);
-});
-
-test('logs captured: the event carries the reason once, and the JobDelete is (re-)asked each time', async () => {
-  const id = await admitted();
-  const req = {
-    pipelineId: id,
-    attempt: 1,
-    jobName: `pipeline-${id}-1`,
-    namespace: 'default',
-    reason: 'logs stored',
-  };
-  assert.equal(await markLogsCaptured(tdb.db, subjects, req), true);
-  assert.equal(await markLogsCaptured(tdb.db, subjects, { ...req, reason: 'again' }), false);
-  assert.deepEqual(await eventsOf(id), [{ kind: 'logs_captured', reason: 'logs stored' }]);
-  const deletes = await tdb.db
-    .selectFrom('outbox')
-    .select('msg_id')
-    .where('subject', '=', subjects.jobDelete)
-    .where('msg_id', 'like', `${id}:%`)
-    .execute();
-  assert.equal(deletes.length, 1, 'the repeat is the same message id, kept once');
 });

@@ -117,7 +117,7 @@ test('markLogsCaptured records once and enqueues one JobDelete', async () => {
     reason: 'logs stored',
   };
   assert.equal(await markLogsCaptured(tdb.db, subjects, req), true);
-  assert.equal(await markLogsCaptured(tdb.db, subjects, req), false);
+  assert.equal(await markLogsCaptured(tdb.db, subjects, { ...req, reason: 'again' }), false);
   const deletes = await tdb.db
     .selectFrom('outbox')
     .selectAll()
@@ -129,11 +129,11 @@ test('markLogsCaptured records once and enqueues one JobDelete', async () => {
   );
   const events = await tdb.db
     .selectFrom('pipeline_events')
-    .select('kind')
+    .select(['kind', 'reason'])
     .where('pipeline_id', '=', id)
     .where('kind', '=', 'logs_captured')
     .execute();
-  assert.equal(events.length, 1);
+  assert.deepEqual(events, [{ kind: 'logs_captured', reason: 'logs stored' }], 'the first reason, once');
 });
 
 test('overlapping appends with offsets (live follower, then final capture) store every line once, in order', async () => {
