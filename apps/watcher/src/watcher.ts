@@ -43,6 +43,14 @@ export class Watcher {
   #caches: Caches = { jobs: () => [], job: () => undefined };
   /** Pods by their Job's name, kept from the pod informer's events (a lookup per reconcile, not a scan). */
   readonly #pods = new Map<string, Map<string, V1Pod>>();
+  /**
+   * The pipeline status this watcher last read or set for a Job's attempt. An event after which the
+   * Job still maps to that status changes nothing (most events of a pipeline: pod created, Job
+   * counts updated, ...) and needs no database read, nor does the cleanup of a Job whose attempt
+   * ended; the first event of a Job always reads, so the orphan check still sees every Job.
+   * Forgotten once the Job and its pods are gone.
+   */
+  readonly #settled = new Map<string, Pipeline['status']>();
 
   constructor(opts: WatcherOptions) {
     this.#o = opts;
@@ -84,7 +92,8 @@ export class Watcher {
 
   jobDeleted(job: V1Job): void {
     const name = job.metadata?.name;
-    if (name) this.#queue.add(name, job);
+    if (!name) return;
+    this.#queue.add(name, job);
   }
 
   /** Every managed Job, and every pipeline that should have a Job. */
@@ -120,6 +129,16 @@ export class Watcher {
     const source = job ?? deleted;
     const ids = source ? idsOf(source) : parseJobName(name);
     if (!ids) return;
+    const pods = [...(this.#pods.get(name)?.values() ?? [])];
+    const seen = job && !job.metadata?.deletionTimestamp ? mapJobStatus(job, pods) : undefined;
+    const settled = this.#settled.get(name);
+    if (!job && settled !== undefined && isTerminal(settled)) {
+      // A finished attempt's Job and pods being cleaned up: nothing to decide, nothing to read.
+      if (!this.#pods.has(name)) this.#settled.delete(name);
+      return;
+    }
+    if (seen && settled === seen.status) return;
+    this.#settled.delete(name);
     const { db, subjects, logger } = this.#o;
     const pipeline = await db
       .selectFrom('pipelines')
@@ -176,9 +195,12 @@ export class Watcher {
       }
       return;
     }
-    const pods = [...(this.#pods.get(name)?.values() ?? [])];
-    const seen = mapJobStatus(job, pods);
-    if (!seen || seen.status === 'Queued' || seen.status === pipeline.status) return;
+    if (!seen) return;
+    if (seen.status === 'Queued' || seen.status === pipeline.status) {
+      if (seen.status === pipeline.status || pipeline.status === 'Queued')
+        this.#settled.set(name, seen.status);
+      return;
+    }
     let current: Pipeline = pipeline;
     if (current.status === 'Queued' && seen.status !== 'Running' && seen.status !== 'Cancelled') {
       // Finished before we saw it run: it did run, so record both steps.
@@ -187,7 +209,11 @@ export class Watcher {
       current = moved;
     }
     const d = decide(seen, current);
-    await this.#move(current, d.to, d.reason, d.exitCode, log, traceparent);
+    const moved = await this.#move(current, d.to, d.reason, d.exitCode, log, traceparent);
+    // Moved to what the Job shows: later events showing the same need no read. (A retry moves the
+    // pipeline to Queued with a new attempt: this Job is then an old attempt's, re-read each time.)
+    if (moved && moved.status === seen.status && moved.attempt === ids.attempt)
+      this.#settled.set(name, seen.status);
   }
 
   async #cleanupDone(pipeline: Pipeline, attempt: number): Promise<boolean> {
