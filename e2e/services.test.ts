@@ -4,10 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { freePort, SERVICES } from '@po/devstack';
+import { freePort, SERVICES, startSystem } from '@po/devstack';
 import { type Stack, startStack, waitFor } from './fixture.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -99,4 +101,33 @@ test('a service whose supervisor is SIGKILLed stops by itself instead of living 
   await waitFor('the orphaned service to stop', async () => !alive() || undefined);
   assert.match(out, /"msg":"shutting down"/, 'it stopped through its normal shutdown');
   assert.match(out, /parent gone/);
+});
+
+test('starting a system never mistakes another process on its port for its own service', async () => {
+  // Another process answers on the port the gateway is told to use, and says it is ready.
+  const impostor = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify(req.url === '/health' ? { status: 'ok', service: 'gateway' } : { status: 'ready' }),
+    );
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => impostor.listen(port, '127.0.0.1', resolve));
+  try {
+    await assert.rejects(
+      startSystem({
+        databaseUrl: stack.databaseUrl,
+        natsUrl: stack.natsUrl,
+        busPrefix: stack.busPrefix,
+        kubeconfigPath: join(stack.dir, 'kubeconfig'),
+        namespace: 'pipelines',
+        devApiKey: 'impostor-test-key',
+        gatewayPort: port,
+        output: { dir: stack.dir },
+      }),
+      /gateway exited/,
+    );
+  } finally {
+    impostor.close();
+  }
 });

@@ -81,6 +81,8 @@ export interface AppDeps {
   queueGuard: QueueGuard;
   /** Dead letters for GET /dead-letters (the route is listed but answers [] without it). */
   deadLetters?: DeadLetterSource;
+  /** Reported by /health (INSTANCE_ID). */
+  instanceId?: string | undefined;
   /** The platform's per-tenant quota defaults (TENANT_MAX_RUNNING, TENANT_MAX_QUEUED). */
   quotas: QuotaDefaults;
 }
@@ -177,7 +179,7 @@ export function createApp(deps: AppDeps): App {
     }),
   );
 
-  registerHealthRoutes(app, { checks: deps.checks, registry: deps.registry });
+  registerHealthRoutes(app, { checks: deps.checks, registry: deps.registry, instance: deps.instanceId });
   registerPipelineRoutes(app, { db: deps.db, service, maxPageSize: limits.maxPageSize });
   registerLogRoutes(app, {
     db: deps.db,

@@ -61,6 +61,7 @@ export async function startGateway(
     namespace: config.K8S_NAMESPACE,
     trustProxy: config.TRUST_PROXY,
     queueGuard,
+    instanceId: config.INSTANCE_ID,
     quotas: { maxRunning: config.TENANT_MAX_RUNNING, maxQueued: config.TENANT_MAX_QUEUED },
     limits: {
       maxBodyBytes: config.MAX_BODY_BYTES,

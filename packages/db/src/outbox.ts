@@ -1,5 +1,7 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import type { BusMessage } from '@po/contracts';
+import type { Insertable } from 'kysely';
+import type { OutboxTable } from './schema.ts';
 import type { Tx } from './tx.ts';
 
 /** W3C trace context of the active OTel context ({} when there is no SDK or no active span). */
@@ -42,14 +44,17 @@ export async function enqueueAll(trx: Tx, messages: readonly OutboxMessage[]): P
   if (messages.length === 0) return;
   await trx
     .insertInto('outbox')
-    .values(
-      messages.map((m) => ({
-        msg_id: m.message.id,
-        subject: m.subject,
-        payload: JSON.stringify(m.message),
-        headers: JSON.stringify(m.headers ?? activeTraceHeaders()),
-      })),
-    )
+    .values(outboxRows(messages))
     .onConflict((oc) => oc.column('msg_id').doNothing())
     .execute();
+}
+
+/** The outbox rows of messages, in order (ids follow it). A repeated msg_id must be skipped on insert. */
+export function outboxRows(messages: readonly OutboxMessage[]): Insertable<OutboxTable>[] {
+  return messages.map((m) => ({
+    msg_id: m.message.id,
+    subject: m.subject,
+    payload: JSON.stringify(m.message),
+    headers: JSON.stringify(m.headers ?? activeTraceHeaders()),
+  }));
 }

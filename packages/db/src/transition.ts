@@ -1,7 +1,7 @@
 import type { PipelineStatus, Subjects } from '@po/contracts';
 import { canTransition, isTerminal } from '@po/contracts';
 import { finished, queued, statusChanged } from './envelopes.ts';
-import { enqueue, traceHeadersFor } from './outbox.ts';
+import { type OutboxMessage, outboxRows, traceHeadersFor } from './outbox.ts';
 import type { Pipeline } from './schema.ts';
 import { firstTime, now } from './sql.ts';
 import { inTransaction, type Tx } from './tx.ts';
@@ -72,6 +72,7 @@ export function transition(db: Tx, subjects: Subjects, req: TransitionRequest): 
     if (!pipeline) return { ok: false, current: cur };
 
     const headers = traceHeadersFor(pipeline.traceparent);
+    const messages: OutboxMessage[] = [];
     const jobMayExist = cur.status === 'Running' || (cur.status === 'Queued' && cur.admitted_at !== null);
     if (jobMayExist && (isTerminal(to) || to === 'Queued')) {
       await trx
@@ -85,7 +86,11 @@ export function transition(db: Tx, subjects: Subjects, req: TransitionRequest): 
         .where('pipeline_id', '=', cur.id)
         .where('attempt', '=', cur.attempt)
         .execute();
-      await enqueue(trx, subjects.pipelineFinished, finished(pipeline, cur.attempt, to, reason), headers);
+      messages.push({
+        subject: subjects.pipelineFinished,
+        message: finished(pipeline, cur.attempt, to, reason),
+        headers,
+      });
     }
     if (to === 'Running') {
       await trx
@@ -95,19 +100,32 @@ export function transition(db: Tx, subjects: Subjects, req: TransitionRequest): 
         .where('attempt', '=', pipeline.attempt)
         .execute();
     }
+    messages.push({
+      subject: subjects.pipelineStatus(cur.id),
+      message: statusChanged(pipeline, cur.status, reason),
+      headers,
+    });
+    if (to === 'Queued')
+      messages.push({ subject: subjects.pipelineQueued, message: queued(pipeline), headers });
+    // The event row and the messages in one statement (one round trip).
     await trx
-      .insertInto('pipeline_events')
-      .values({
-        pipeline_id: cur.id,
-        attempt: pipeline.attempt,
-        kind: 'transition',
-        from_status: cur.status,
-        to_status: to,
-        reason,
-      })
+      .with('event', (q) =>
+        q
+          .insertInto('pipeline_events')
+          .values({
+            pipeline_id: cur.id,
+            attempt: pipeline.attempt,
+            kind: 'transition',
+            from_status: cur.status,
+            to_status: to,
+            reason,
+          })
+          .returning('id'),
+      )
+      .insertInto('outbox')
+      .values(outboxRows(messages))
+      .onConflict((oc) => oc.column('msg_id').doNothing())
       .execute();
-    await enqueue(trx, subjects.pipelineStatus(cur.id), statusChanged(pipeline, cur.status, reason), headers);
-    if (to === 'Queued') await enqueue(trx, subjects.pipelineQueued, queued(pipeline), headers);
     return { ok: true, pipeline, from: cur.status };
   });
 }

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -42,12 +43,20 @@ export interface System {
 /** Starts the five services as separate processes and waits until each answers /ready. */
 export async function startSystem(opts: SystemOptions): Promise<System> {
   const ports = new Map<ServiceName, number>();
+  /** A free port none of this system's services has: the OS may hand out a just-closed one again. */
+  const newPort = async (): Promise<number> => {
+    for (;;) {
+      const port = await freePort();
+      if (![...ports.values()].includes(port)) return port;
+    }
+  };
   for (const name of SERVICES)
-    ports.set(name, name === 'gateway' && opts.gatewayPort ? opts.gatewayPort : await freePort());
+    ports.set(name, name === 'gateway' && opts.gatewayPort ? opts.gatewayPort : await newPort());
   const services = new Map<ServiceName, RunningService>();
+  const instances = new WeakMap<ChildProcess, string>();
   const logs: WriteStream[] = [];
 
-  const envFor = (name: ServiceName): NodeJS.ProcessEnv => ({
+  const envFor = (name: ServiceName, instance: string): NodeJS.ProcessEnv => ({
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     DATABASE_URL: opts.databaseUrl,
@@ -60,15 +69,40 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     [name === 'gateway' ? 'PORT' : 'OPS_PORT']: String(ports.get(name)),
     // This process holds each service's stdin: if it dies, even by SIGKILL, the services stop too.
     STOP_WITH_PARENT: 'true',
+    INSTANCE_ID: instance,
     ...opts.env,
   });
 
+  /** Set when start-up failed: services still starting must not be started again. */
+  let abandoned = false;
+  /**
+   * Starts a service and waits until it answers /ready on its port — itself, not another process
+   * that took the port first: then it dies on EADDRINUSE and is started again on another port.
+   */
   const start = async (name: ServiceName) => {
+    for (let attempt = 1; ; attempt++) {
+      if (abandoned) throw new Error(`${name} not started: the system is being torn down`);
+      const child = spawnService(name);
+      try {
+        await waitReady(name, ports.get(name) ?? 0, child);
+        return;
+      } catch (err) {
+        const exited = child.exitCode !== null || child.signalCode !== null;
+        const pinned = name === 'gateway' && opts.gatewayPort !== undefined;
+        if (abandoned || !exited || pinned || attempt === 3) throw err;
+        ports.set(name, await newPort());
+      }
+    }
+  };
+
+  const spawnService = (name: ServiceName): ChildProcess => {
+    const instance = randomUUID();
     const child = spawn(process.execPath, [`apps/${name}/src/main.ts`], {
       cwd: ROOT,
-      env: envFor(name),
+      env: envFor(name, instance),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    instances.set(child, instance);
     if (opts.output === 'inherit') {
       const tag = `[${name}] `;
       for (const stream of [child.stdout, child.stderr]) {
@@ -86,9 +120,8 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
       child.stdout.pipe(file, { end: false });
       child.stderr.pipe(file, { end: false });
     }
-    const port = ports.get(name) ?? 0;
-    services.set(name, { name, port, process: child });
-    await waitReady(name, port, child);
+    services.set(name, { name, port: ports.get(name) ?? 0, process: child });
+    return child;
   };
 
   const kill = async (name: ServiceName, signal: NodeJS.Signals = 'SIGTERM') => {
@@ -101,14 +134,47 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     return code;
   };
 
+  /** Polls until `child` itself answers /health (its instance id) and /ready on `port`. */
+  async function waitReady(name: ServiceName, port: number, child: ChildProcess): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    const instance = instances.get(child);
+    let last = '';
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before it was ready`);
+      try {
+        const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as {
+          instance?: string;
+        };
+        if (health.instance !== instance) {
+          last = `port ${port} is answered by another process`;
+        } else {
+          const res = await fetch(`http://127.0.0.1:${port}/ready`);
+          if (res.ok) return;
+          last = `${res.status} ${await res.text()}`;
+        }
+      } catch (err) {
+        last = String(err);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${name} not ready after 60s: ${last}`);
+  }
+
+  const starting = SERVICES.map(start);
   try {
-    await Promise.all(SERVICES.map(start));
+    await Promise.all(starting);
   } catch (err) {
+    abandoned = true;
     await Promise.all(SERVICES.map((n) => kill(n, 'SIGKILL')));
+    await Promise.allSettled(starting); // each sees its process gone and gives up
     throw err;
   }
   return {
-    gatewayUrl: `http://127.0.0.1:${ports.get('gateway')}`,
+    // A getter: a restarted gateway may have moved to another port.
+    get gatewayUrl() {
+      return `http://127.0.0.1:${ports.get('gateway')}`;
+    },
     services,
     kill,
     start,
@@ -117,22 +183,4 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
       for (const l of logs) l.end();
     },
   };
-}
-
-async function waitReady(name: ServiceName, port: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  let last = '';
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`${name} exited with code ${child.exitCode} before it was ready`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/ready`);
-      if (res.ok) return;
-      last = `${res.status} ${await res.text()}`;
-    } catch (err) {
-      last = String(err);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${name} not ready after 60s: ${last}`);
 }

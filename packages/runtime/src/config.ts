@@ -39,6 +39,11 @@ export const commonEnv = {
    * outlives its supervisor.
    */
   STOP_WITH_PARENT: z.stringbool().default(false),
+  /**
+   * An id for this process that /health reports, so whoever started it (the dev command, tests) can
+   * tell its own process from another one that happens to answer on the same port.
+   */
+  INSTANCE_ID: z.string().min(1).max(128).optional(),
 };
 
 export const kubeEnv = {

@@ -1,6 +1,12 @@
 export { ConfigError, commonEnv, kubeEnv, opsPort, parseConfig, quotaEnv } from './config.ts';
 export { Lifecycle, type Stop } from './lifecycle.ts';
-export { type OpsServer, type ReadinessChecks, readiness, startOpsServer } from './ops-server.ts';
+export {
+  type Identity,
+  type OpsServer,
+  type ReadinessChecks,
+  readiness,
+  startOpsServer,
+} from './ops-server.ts';
 export {
   type BootOptions,
   bootService,

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { createMetrics } from '@po/telemetry';
 import { startOpsServer } from './ops-server.ts';
 
-test('/health is alive, /ready reflects every check, /metrics serves the registry', async () => {
+test('/health says who is alive, /ready reflects every check, /metrics serves the registry', async () => {
   const metrics = createMetrics({ service: 'test', defaults: false });
   metrics.counter('things_total', 'things').inc();
   let dbUp = true;
@@ -15,10 +15,13 @@ test('/health is alive, /ready reflects every check, /metrics serves the registr
         if (!dbUp) throw new Error('connection refused');
       },
     },
+    identity: { service: 'scheduler', instance: 'i-123' },
   });
   try {
     const base = `http://127.0.0.1:${ops.port}`;
-    assert.equal((await fetch(`${base}/health`)).status, 200);
+    const health = await fetch(`${base}/health`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: 'ok', service: 'scheduler', instance: 'i-123' });
     assert.equal((await fetch(`${base}/ready`)).status, 200);
     dbUp = false;
     const notReady = await fetch(`${base}/ready`);

@@ -9,11 +9,18 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
-/** `/health` (alive), `/ready` (every dependency check passes), `/metrics` (Prometheus). */
+/** Who answers /health: the service, and the instance id it was given (if any). */
+export interface Identity {
+  service: string;
+  instance?: string | undefined;
+}
+
+/** `/health` (alive, and who), `/ready` (every dependency check passes), `/metrics` (Prometheus). */
 export async function startOpsServer(opts: {
   port: number;
   registry: Registry;
   checks: ReadinessChecks;
+  identity: Identity;
 }): Promise<OpsServer> {
   const server: Server = createServer((req, res) => {
     const send = (code: number, body: unknown, type = 'application/json') => {
@@ -22,7 +29,7 @@ export async function startOpsServer(opts: {
     };
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET') return send(405, { error: 'method not allowed' });
-    if (path === '/health') return send(200, { status: 'ok' });
+    if (path === '/health') return send(200, { status: 'ok', ...opts.identity });
     if (path === '/ready') {
       void readiness(opts.checks).then(({ ok, checks }) =>
         send(ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks }),

@@ -16,6 +16,8 @@ export interface ServiceConfig {
   LOG_LEVEL: string;
   /** Stop when stdin closes (see commonEnv). */
   STOP_WITH_PARENT?: boolean;
+  /** Reported by /health (see commonEnv). */
+  INSTANCE_ID?: string | undefined;
   /** Where /health, /ready and /metrics are served; omitted by a service that serves them itself. */
   OPS_PORT?: number;
 }
@@ -108,7 +110,12 @@ export async function bootService(
     },
   };
   if (config.OPS_PORT !== undefined) {
-    const ops = await startOpsServer({ port: config.OPS_PORT, registry: metrics.registry, checks });
+    const ops = await startOpsServer({
+      port: config.OPS_PORT,
+      registry: metrics.registry,
+      checks,
+      identity: { service: name, instance: config.INSTANCE_ID },
+    });
     lifecycle.add('ops-server', ops.close);
     logger.info({ opsPort: ops.port }, 'ops server listening');
   }

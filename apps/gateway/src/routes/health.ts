@@ -11,8 +11,12 @@ const health = createRoute({
   summary: 'Liveness',
   responses: {
     200: {
-      content: { 'application/json': { schema: z.object({ status: z.string() }) } },
-      description: 'alive',
+      content: {
+        'application/json': {
+          schema: z.object({ status: z.string(), service: z.string(), instance: z.string().optional() }),
+        },
+      },
+      description: 'alive, and which process answers',
     },
   },
 });
@@ -59,8 +63,13 @@ async function runChecks(checks: ReadinessChecks, timeoutMs: number) {
   return { ok: entries.every(([, v]) => v === 'ok'), checks: Object.fromEntries(entries) };
 }
 
-export function registerHealthRoutes(app: App, d: { checks: ReadinessChecks; registry: Registry }): void {
-  app.openapi(health, (c) => c.json({ status: 'ok' }, 200));
+export function registerHealthRoutes(
+  app: App,
+  d: { checks: ReadinessChecks; registry: Registry; instance?: string | undefined },
+): void {
+  app.openapi(health, (c) =>
+    c.json({ status: 'ok', service: 'gateway', ...(d.instance ? { instance: d.instance } : {}) }, 200),
+  );
   app.openapi(ready, async (c) => {
     const r = await runChecks(d.checks, 2000);
     return c.json({ status: r.ok ? 'ready' : 'not ready', checks: r.checks }, r.ok ? 200 : 503);
