@@ -213,3 +213,44 @@ test('one relay per database is active; a standby takes over when it stops', asy
     await Promise.all([active.stop(), standby.stop()]);
   }
 });
+
+test('an active relay that cannot publish (its NATS connection is down) steps down for a standby', async () => {
+  const { connectNats } = await import('./nats.ts');
+  const dead = await connectNats({ servers: '127.0.0.1:4222', name: 'dead-leader' });
+  await dead.close();
+  const broken = startOutboxRelay({
+    db: tdb.db,
+    connectionString: tdb.url,
+    nc: dead,
+    logger,
+    pollMs: 20,
+    standbyCheckMs: 50,
+  });
+  // It is the active one: a standby started after it gets nothing until it steps down.
+  await waitFor(
+    async () =>
+      (
+        await sql<{ n: number }>`select count(*)::int as n from pg_locks
+          where locktype = 'advisory' and granted
+          and database = (select oid from pg_database where datname = current_database())`.execute(tdb.db)
+      ).rows[0]?.n === 1,
+    'the broken relay holds the lock',
+  );
+  const metrics = recordingMetrics();
+  const healthy = startOutboxRelay({
+    db: tdb.db,
+    connectionString: tdb.url,
+    nc: bus.nc,
+    logger,
+    pollMs: 600_000,
+    standbyCheckMs: 50,
+    metrics,
+  });
+  try {
+    await enqueue(tdb.db, bus.subjects.pipelineQueued, queuedMessage('while-leader-broken'));
+    await waitFor(async () => (await unpublished()) === 0, 'published by the standby');
+    assert.deepEqual(metrics.publishedSubjects, [bus.subjects.pipelineQueued]);
+  } finally {
+    await Promise.all([broken.stop(), healthy.stop()]);
+  }
+});

@@ -36,6 +36,9 @@ export interface OutboxRelay {
 
 /** Session advisory lock held by the active relay of a database, on its LISTEN connection. */
 const LEADER_LOCK = `select pg_try_advisory_lock(hashtext('po.outbox.relay')) as leader`;
+const LEADER_UNLOCK = `select pg_advisory_unlock(hashtext('po.outbox.relay'))`;
+/** Consecutive failed passes after which the active relay steps down. */
+const STEP_DOWN_AFTER_FAILURES = 5;
 
 /**
  * Moves committed outbox rows to JetStream (invariant 2). Every service runs one, but only one per
@@ -64,6 +67,8 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   let listener: pg.Client | undefined;
   let listenerRetry: NodeJS.Timeout | undefined;
   let standbyWake: (() => void) | undefined;
+  /** Consecutive failed passes of the active relay. */
+  let failures = 0;
 
   const kick = () => {
     pending = true;
@@ -80,6 +85,48 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       }
       wake = done;
     });
+
+  const standbySleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      standbyWake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  /** Stands by on `client` until it holds the lock, then listens and becomes the active relay. */
+  async function lead(client: pg.Client): Promise<void> {
+    while (!stopped && listener === client) {
+      const { rows } = await client.query<{ leader: boolean }>(LEADER_LOCK);
+      if (rows[0]?.leader) break;
+      await standbySleep(standbyCheckMs);
+    }
+    if (stopped || listener !== client) return;
+    await client.query('LISTEN outbox');
+    leading = true;
+    failures = 0;
+    log.debug('active outbox relay');
+    kick(); // anything committed while not listening
+  }
+
+  /**
+   * An active relay that keeps failing (its NATS connection is down, say) lets another one take
+   * over: it gives the lock back and stands by for a while before trying for it again.
+   */
+  async function stepDown(): Promise<void> {
+    const client = listener;
+    if (!client || !leading) return;
+    leading = false;
+    log.warn({ failures }, 'outbox relay keeps failing; letting another relay take over');
+    try {
+      await client.query(LEADER_UNLOCK);
+      await standbySleep(standbyCheckMs * 3);
+      await lead(client);
+    } catch (err) {
+      client.emit('error', err instanceof Error ? err : new Error(String(err)));
+    }
+  }
 
   async function listen(): Promise<void> {
     if (stopped) return;
@@ -103,22 +150,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     client.on('notification', kick);
     try {
       await client.connect();
-      while (!stopped && listener === client) {
-        const { rows } = await client.query<{ leader: boolean }>(LEADER_LOCK);
-        if (rows[0]?.leader) break;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, standbyCheckMs);
-          standbyWake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-      if (stopped || listener !== client) return;
-      await client.query('LISTEN outbox');
-      leading = true;
-      log.debug('active outbox relay');
-      kick(); // anything committed while not listening
+      await lead(client);
     } catch (err) {
       reconnect(err instanceof Error ? err : new Error(String(err)));
     }
@@ -189,9 +221,12 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       pending = false;
       try {
         while (!stopped && (await relayBatch()) === batchSize) {}
+        failures = 0;
       } catch (err) {
+        failures++;
         log.warn({ err }, 'outbox relay failed; rows stay for the next round');
-        if (!stopped) await waitForWork();
+        if (failures >= STEP_DOWN_AFTER_FAILURES) void stepDown();
+        else if (!stopped) await waitForWork();
         pending = true;
       }
     }
