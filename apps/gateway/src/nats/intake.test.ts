@@ -138,5 +138,12 @@ describe('NATS intake', () => {
     const h2 = natsHeaders();
     const notJson = await nc.request(h.deps.subjects.api('get'), 'nope', { timeout: 5000, headers: h2 });
     assert.equal((notJson.json() as ErrorBody).type, 'InvalidConfig');
+
+    // A tenant whose queue is full is refused over NATS as over HTTP.
+    const fullKey = await h.key('full-queue', 'submitter');
+    assert.equal((await h.req('PUT', '/quotas/full-queue', { max_queued: 0 })).status, 200);
+    const refused = await ask('create', { ...dataProcessing, api_key: fullKey });
+    assert.equal(refused.status, 429);
+    assert.equal((refused.body as ErrorBody).type, 'ResourceQuotaExceeded');
   });
 });
