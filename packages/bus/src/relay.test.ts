@@ -22,6 +22,19 @@ after(async () => {
 const unpublished = async () =>
   (await tdb.db.selectFrom('outbox').select('id').where('published_at', 'is', null).execute()).length;
 
+/** A relay on this file's database and bus (NOTIFY only: polling is off unless a test sets pollMs). */
+function startRelay(overrides: Partial<Parameters<typeof startOutboxRelay>[0]> = {}) {
+  return startOutboxRelay({
+    db: tdb.db,
+    connectionString: tdb.url,
+    nc: bus.nc,
+    logger,
+    pollMs: 600_000,
+    standbyCheckMs: 50,
+    ...overrides,
+  });
+}
+
 async function commandMessages() {
   const jsm = await jetstreamManager(bus.nc);
   return (await jsm.streams.info(bus.streams.commands)).state.messages;
@@ -30,16 +43,7 @@ async function commandMessages() {
 test('publishes rows committed before start (polling) and while running (NOTIFY), once per msg id', async () => {
   for (let i = 0; i < 5; i++) await enqueue(tdb.db, bus.subjects.pipelineQueued, queuedMessage(`relay-${i}`));
   // A poll interval far beyond the test's deadline: only the startup scan and NOTIFY can publish.
-  const relays = [1, 2].map(() =>
-    startOutboxRelay({
-      db: tdb.db,
-      connectionString: tdb.url,
-      nc: bus.nc,
-      logger,
-      pollMs: 600_000,
-      batchSize: 2,
-    }),
-  );
+  const relays = [1, 2].map(() => startRelay({ batchSize: 2 }));
   try {
     await waitFor(async () => (await unpublished()) === 0, 'startup rows published');
     assert.equal(await commandMessages(), 5);
@@ -62,14 +66,7 @@ test('rows enqueued while no relay runs are published by the next one; pipeline 
   assert.ok(r.created);
   assert.equal(await unpublished(), 2);
   const metrics = recordingMetrics();
-  const relay = startOutboxRelay({
-    db: tdb.db,
-    connectionString: tdb.url,
-    nc: bus.nc,
-    logger,
-    pollMs: 50,
-    metrics,
-  });
+  const relay = startRelay({ pollMs: 50, metrics });
   try {
     await waitFor(async () => (await unpublished()) === 0, 'published after restart');
   } finally {
@@ -97,13 +94,7 @@ test('NATS unavailable: rows stay unpublished and go out once it is back', async
   await enqueue(tdb.db, bus.subjects.pipelineQueued, queuedMessage('relay-100'));
   const warnings: string[] = [];
   const recording = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
-  const failing = startOutboxRelay({
-    db: tdb.db,
-    connectionString: tdb.url,
-    nc: dead,
-    logger: recording,
-    pollMs: 50,
-  });
+  const failing = startRelay({ nc: dead, logger: recording, pollMs: 50 });
   try {
     await waitFor(
       () => warnings.filter((w) => w.includes('outbox relay failed')).length >= 2,
@@ -113,7 +104,7 @@ test('NATS unavailable: rows stay unpublished and go out once it is back', async
     await failing.stop();
   }
   assert.equal(await unpublished(), 1);
-  const relay = startOutboxRelay({ db: tdb.db, connectionString: tdb.url, nc: bus.nc, logger, pollMs: 50 });
+  const relay = startRelay({ pollMs: 50 });
   try {
     await waitFor(async () => (await unpublished()) === 0, 'published once NATS is reachable');
   } finally {
@@ -122,13 +113,7 @@ test('NATS unavailable: rows stay unpublished and go out once it is back', async
 });
 
 test('the LISTEN connection is re-established after it is killed', async () => {
-  const relay = startOutboxRelay({
-    db: tdb.db,
-    connectionString: tdb.url,
-    nc: bus.nc,
-    logger,
-    pollMs: 600_000,
-  });
+  const relay = startRelay();
   const listeners = async () =>
     (
       await sql<{ pid: number }>`select pid from pg_stat_activity
@@ -160,14 +145,7 @@ test('a claimed batch is published in outbox order, pipelined, and marked once a
   });
   const jsm = await jetstreamManager(bus.nc);
   const first = (await jsm.streams.info(bus.streams.commands)).state.last_seq + 1;
-  const relay = startOutboxRelay({
-    db: tdb.db,
-    connectionString: tdb.url,
-    nc: bus.nc,
-    logger,
-    pollMs: 50,
-    batchSize: 500,
-  });
+  const relay = startRelay({ pollMs: 50, batchSize: 500 });
   try {
     await waitFor(async () => (await unpublished()) === 0, 'batch published');
   } finally {
@@ -182,16 +160,7 @@ test('a claimed batch is published in outbox order, pipelined, and marked once a
 });
 
 test('one relay per database is active; a standby takes over when it stops', async () => {
-  const start = (metrics: ReturnType<typeof recordingMetrics>) =>
-    startOutboxRelay({
-      db: tdb.db,
-      connectionString: tdb.url,
-      nc: bus.nc,
-      logger,
-      pollMs: 600_000,
-      standbyCheckMs: 50,
-      metrics,
-    });
+  const start = (metrics: ReturnType<typeof recordingMetrics>) => startRelay({ metrics });
   const [first, second] = [recordingMetrics(), recordingMetrics()];
   const active = start(first);
   await enqueue(tdb.db, bus.subjects.pipelineQueued, queuedMessage('leader-0'));
@@ -218,14 +187,7 @@ test('an active relay that cannot publish (its NATS connection is down) steps do
   const { connectNats } = await import('./nats.ts');
   const dead = await connectNats({ servers: '127.0.0.1:4222', name: 'dead-leader' });
   await dead.close();
-  const broken = startOutboxRelay({
-    db: tdb.db,
-    connectionString: tdb.url,
-    nc: dead,
-    logger,
-    pollMs: 20,
-    standbyCheckMs: 50,
-  });
+  const broken = startRelay({ nc: dead, pollMs: 20 });
   // It is the active one: a standby started after it gets nothing until it steps down.
   await waitFor(
     async () =>
@@ -237,15 +199,7 @@ test('an active relay that cannot publish (its NATS connection is down) steps do
     'the broken relay holds the lock',
   );
   const metrics = recordingMetrics();
-  const healthy = startOutboxRelay({
-    db: tdb.db,
-    connectionString: tdb.url,
-    nc: bus.nc,
-    logger,
-    pollMs: 600_000,
-    standbyCheckMs: 50,
-    metrics,
-  });
+  const healthy = startRelay({ metrics });
   try {
     await enqueue(tdb.db, bus.subjects.pipelineQueued, queuedMessage('while-leader-broken'));
     await waitFor(async () => (await unpublished()) === 0, 'published by the standby');
