@@ -13,7 +13,7 @@ import { settled, submit, tenantAdmin } from './pipelines.ts';
 
 let stack: Stack;
 before(async () => {
-  stack = await startStack({ env: { SCHEDULER_QUEUE_TIMEOUT_SECONDS: '2', SCHEDULER_POLL_MS: '200' } });
+  stack = await startStack({ env: { SCHEDULER_QUEUE_TIMEOUT_SECONDS: '3', SCHEDULER_POLL_MS: '200' } });
 });
 after(async () => {
   await stack?.stop();
@@ -38,7 +38,7 @@ test('a pipeline not admitted within the queue timeout ends Timeout, and never g
   const other = await submit(stack, dataProcessing());
   const ended = await settled(paused, stuck.id);
   assert.equal(ended.status, 'Timeout');
-  assert.equal(ended.reason, 'QueueTimeout: not admitted within 2 s');
+  assert.equal(ended.reason, 'QueueTimeout: not admitted within 3 s');
   assert.equal((await settled(stack, other.id)).status, 'Succeeded');
 
   const events = (await (await paused.api(`/pipelines/${stuck.id}/events`)).json()) as {
