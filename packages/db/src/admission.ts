@@ -2,7 +2,7 @@ import type { Subjects } from '@po/contracts';
 import { jobNameFor } from '@po/contracts';
 import { type Kysely, sql } from 'kysely';
 import { jobCreate } from './envelopes.ts';
-import { enqueueAll, type OutboxMessage } from './outbox.ts';
+import { type OutboxMessage, outboxRows } from './outbox.ts';
 import type { Database, Pipeline } from './schema.ts';
 import { holdsSlot, now, waitsInQueue } from './sql.ts';
 
@@ -25,11 +25,12 @@ const UNCAPPED = 2_147_483_647;
 /**
  * The queue's next `limit` pipelines, highest priority then oldest first, skipping those whose
  * tenant is at its quota: from each tenant's own queue (in the same order) only as many as it has
- * free slots are eligible. Reads at most `limit` rows per tenant through pipelines_queue_by_tenant:
+ * free slots are eligible, and no more than the global quota has room for. Reads at most `limit`
+ * rows per tenant through pipelines_queue_by_tenant:
  * the tenants with queued work are found by skipping through that index (one probe per tenant),
  * not by scanning the queue.
  */
-function eligible(trx: Kysely<Database>, limit: number, tenantMaxRunning: number) {
+function eligible(trx: Kysely<Database>, limit: number, maxRunning: number, tenantMaxRunning: number) {
   return sql<{ id: string }>`
     with recursive waiting(tenant_id) as (
       (select tenant_id from pipelines where ${waitsInQueue} order by tenant_id limit 1)
@@ -54,7 +55,7 @@ function eligible(trx: Kysely<Database>, limit: number, tenantMaxRunning: number
       limit greatest(0, least(r.free, ${limit}))
     ) c
     order by c.priority_rank desc, c.queued_at, c.id
-    limit ${limit}
+    limit greatest(0, least(${limit}, ${maxRunning} - (select count(*) from pipelines where ${holdsSlot})))
   `.execute(trx);
 }
 
@@ -70,85 +71,81 @@ export function admitQueued(
 ): Promise<Pipeline[]> {
   return db.transaction().execute(async (trx) => {
     await QUOTA_LOCK.execute(trx);
-    let limit = opts.limit;
-    if (opts.maxRunning !== undefined) {
-      const { active } = await trx
-        .selectFrom('pipelines')
-        .select((eb) => eb.fn.countAll<string>().as('active'))
-        .where(holdsSlot)
-        .executeTakeFirstOrThrow();
-      limit = Math.min(limit, opts.maxRunning - Number(active));
-    }
-    if (limit <= 0) return [];
-
-    const { rows } = await eligible(trx, limit, opts.tenantMaxRunning ?? UNCAPPED);
+    const { rows } = await eligible(
+      trx,
+      opts.limit,
+      opts.maxRunning ?? UNCAPPED,
+      opts.tenantMaxRunning ?? UNCAPPED,
+    );
     if (rows.length === 0) return [];
-    const locked = await trx
-      .selectFrom('pipelines')
-      .select('id')
-      .where(
-        'id',
-        'in',
-        rows.map((r) => r.id),
-      )
-      .where(waitsInQueue)
-      .forNoKeyUpdate() // see transition(): FK inserts elsewhere take KEY SHARE on these rows
-      .skipLocked()
-      .execute();
-    const lockedIds = new Set(locked.map((r) => r.id));
-    const candidates = rows.filter((r) => lockedIds.has(r.id));
-    if (candidates.length === 0) return [];
-
+    const order = new Map(rows.map((r, i) => [r.id, i]));
     const admitted = await trx
       .updateTable('pipelines')
       .set({ admitted_at: now, updated_at: now })
-      .where(
-        'id',
-        'in',
-        candidates.map((c) => c.id),
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('pipelines')
+          .select('id')
+          .where(
+            'id',
+            'in',
+            rows.map((r) => r.id),
+          )
+          .where(waitsInQueue)
+          .forNoKeyUpdate() // see transition(): FK inserts elsewhere take KEY SHARE on these rows
+          .skipLocked(),
       )
       .returningAll()
       .execute();
-    admitted.sort(
-      (a, b) => candidates.findIndex((c) => c.id === a.id) - candidates.findIndex((c) => c.id === b.id),
-    );
+    if (admitted.length === 0) return [];
+    admitted.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
 
+    // Attempt rows, 'admitted' events and JobCreate commands in one statement. A batch mixes
+    // pipelines, so the active span (if any) belongs to at most one of them: each command continues
+    // its own pipeline's trace instead.
     await trx
-      .insertInto('pipeline_attempts')
-      .values(
-        admitted.map((p) => ({
-          pipeline_id: p.id,
-          attempt: p.attempt,
-          job_name: jobNameFor(p.id, p.attempt),
-          namespace: p.namespace,
-        })),
+      .with('attempts', (q) =>
+        q
+          .insertInto('pipeline_attempts')
+          .values(
+            admitted.map((p) => ({
+              pipeline_id: p.id,
+              attempt: p.attempt,
+              job_name: jobNameFor(p.id, p.attempt),
+              namespace: p.namespace,
+            })),
+          )
+          .returning('pipeline_id'),
       )
-      .execute();
-    await trx
-      .insertInto('pipeline_events')
-      .values(
-        admitted.map((p) => ({
-          pipeline_id: p.id,
-          attempt: p.attempt,
-          kind: 'admitted' as const,
-          from_status: null,
-          to_status: null,
-          reason: null,
-        })),
+      .with('events', (q) =>
+        q
+          .insertInto('pipeline_events')
+          .values(
+            admitted.map((p) => ({
+              pipeline_id: p.id,
+              attempt: p.attempt,
+              kind: 'admitted' as const,
+              from_status: null,
+              to_status: null,
+              reason: null,
+            })),
+          )
+          .returning('id'),
       )
+      .insertInto('outbox')
+      .values(
+        outboxRows(
+          admitted.map(
+            (p): OutboxMessage => ({
+              subject: subjects.jobCreate,
+              message: jobCreate(p),
+              headers: p.traceparent ? { traceparent: p.traceparent } : {},
+            }),
+          ),
+        ),
+      )
+      .onConflict((oc) => oc.column('msg_id').doNothing())
       .execute();
-    // A batch mixes pipelines, so the active span (if any) belongs to at most one of them: continue
-    // each pipeline's own trace instead.
-    await enqueueAll(
-      trx,
-      admitted.map(
-        (p): OutboxMessage => ({
-          subject: subjects.jobCreate,
-          message: jobCreate(p),
-          headers: p.traceparent ? { traceparent: p.traceparent } : {},
-        }),
-      ),
-    );
     return admitted;
   });
 }

@@ -30,21 +30,15 @@ export interface OutboxMessage {
  * Put a bus message in the outbox inside the caller's transaction. msg_id = message.id; a second
  * enqueue of the same id is a no-op, so a retried caller never publishes twice.
  */
-export function enqueue(
+export async function enqueue(
   trx: Tx,
   subject: string,
   message: BusMessage,
   headers: Record<string, string> = activeTraceHeaders(),
 ): Promise<void> {
-  return enqueueAll(trx, [{ subject, message, headers }]);
-}
-
-/** enqueue() for several messages in one statement (headers default to the active trace's). */
-export async function enqueueAll(trx: Tx, messages: readonly OutboxMessage[]): Promise<void> {
-  if (messages.length === 0) return;
   await trx
     .insertInto('outbox')
-    .values(outboxRows(messages))
+    .values(outboxRows([{ subject, message, headers }]))
     .onConflict((oc) => oc.column('msg_id').doNothing())
     .execute();
 }
