@@ -15,6 +15,8 @@ import { startKubeSim } from './index.ts';
 const V8_FLAGS: [string, string][] = [
   ['--max-semi-space-size', '--max-semi-space-size=8'],
   ['--heap-growing-percent', '--heap-growing-percent=75'],
+  // For the store's full GC once quiet after a burst (store.ts, collectIfWorthIt).
+  ['--expose-gc', '--expose-gc'],
 ];
 const chosen = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
 const add = V8_FLAGS.filter(([name]) => !chosen.includes(name)).map(([, flag]) => flag);

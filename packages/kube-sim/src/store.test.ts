@@ -79,3 +79,26 @@ test('an object created cold is parsed only when read, and its deletion carries 
   assert.equal(del?.object.metadata.resourceVersion, String(del?.rv));
   assert.equal(store.count('configmaps'), 0);
 });
+
+test('a full GC (where exposed) runs once the store is quiet after a burst, not while it is busy', () => {
+  const g = globalThis as { gc?: () => void };
+  const saved = g.gc;
+  let collections = 0;
+  g.gc = () => void collections++;
+  try {
+    const store = new Store();
+    for (let i = 0; i < 1_500; i++) store.create('configmaps', obj(`b${i}`, 50));
+    store.sweep(); // the burst's entries were touched: busy
+    store.create('configmaps', obj('late', 50));
+    store.sweep(); // the burst goes cold, but 'late' was touched: still busy
+    assert.equal(collections, 0);
+    store.sweep(); // 'late' goes cold
+    store.sweep(); // nothing touched for two sweeps: quiet
+    assert.equal(collections, 1);
+    store.sweep();
+    store.sweep();
+    assert.equal(collections, 1, 'nothing went cold since: no second GC');
+  } finally {
+    g.gc = saved;
+  }
+});

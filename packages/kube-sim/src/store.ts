@@ -247,6 +247,8 @@ export class Store {
   private hotPrev = new Set<Entry>();
   private sweeper: NodeJS.Timeout | undefined;
   private readonly arena = new SlabArena();
+  /** Entries turned cold since the last idle GC. */
+  private demotedSinceGc = 0;
 
   constructor(historySize = 1_000) {
     this.historySize = Math.max(1, historySize);
@@ -279,9 +281,25 @@ export class Store {
       if (!e.buf) e.buf = this.arena.put(e, e.json ?? JSON.stringify(e.obj));
       e.obj = undefined;
       e.json = undefined;
+      this.demotedSinceGc++;
     }
+    const quiet = this.hotNow.size === 0 && this.hotPrev.size === 0;
     this.hotPrev = this.hotNow;
     this.hotNow = new Set();
+    if (quiet) this.collectIfWorthIt();
+  }
+
+  /**
+   * Once quiet after a burst, a full GC: the object graphs of the entries that went cold are garbage
+   * in the old generation, which V8 would otherwise keep (and its heap size with it) until the next
+   * burst — Node gives V8 no idle notifications. Only where gc() is exposed (the CLI runs with
+   * --expose-gc; a test process keeps its own flags).
+   */
+  private collectIfWorthIt() {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (!gc || this.demotedSinceGc < 1_000) return;
+    this.demotedSinceGc = 0;
+    gc();
   }
 
   private touch(e: Entry) {
