@@ -21,7 +21,7 @@ before(async () => {
 after(() => sim.stop());
 
 describe('client-node: Jobs', () => {
-  test('create, get, list by label selector, AlreadyExists, delete, NotFound', async () => {
+  test('create, get, list by label selector, AlreadyExists, delete preconditions (Conflict), delete, NotFound', async () => {
     const name = uniq('crud');
     const created = await batch.createNamespacedJob({
       namespace: NS,
@@ -52,6 +52,22 @@ describe('client-node: Jobs', () => {
     assert.equal(dup.code, 409);
     assert.equal(dup.reason, 'AlreadyExists');
     assert.equal(dup.body.message, `jobs.batch "${name}" already exists`);
+
+    const current = await batch.readNamespacedJob({ name, namespace: NS });
+    for (const [field, preconditions, actual] of [
+      ['UID', { uid: 'not-its-uid' }, current.metadata?.uid],
+      ['ResourceVersion', { resourceVersion: '1' }, current.metadata?.resourceVersion],
+    ] as const) {
+      const stale = await rejects(
+        batch.deleteNamespacedJob({ name, namespace: NS, body: { preconditions } }),
+      );
+      assert.equal(stale.code, 409);
+      assert.equal(stale.reason, 'Conflict');
+      assert.equal(
+        stale.message,
+        `Operation cannot be fulfilled on jobs.batch "${name}": Precondition failed: ${field} in precondition: ${Object.values(preconditions)[0]}, ${field} in object meta: ${actual}`,
+      );
+    }
 
     await batch.deleteNamespacedJob({ name, namespace: NS, propagationPolicy: 'Background' });
     const nf = await rejects(batch.readNamespacedJob({ name, namespace: NS }));

@@ -367,19 +367,16 @@ export class Cluster {
   delete(info: ResourceInfo, ns: string | undefined, name: string, opts: DeleteOptions = {}): DeleteResult {
     const cur = this.get(info, ns, name);
     const pre = opts.preconditions;
-    if (pre?.uid && pre.uid !== cur.metadata.uid) {
+    const checks: [string, string | undefined, string | undefined][] = [
+      ['UID', pre?.uid, cur.metadata.uid],
+      ['ResourceVersion', pre?.resourceVersion, cur.metadata.resourceVersion],
+    ];
+    for (const [field, wanted, actual] of checks) {
+      if (!wanted || wanted === actual) continue;
       throw new ApiError(
         409,
         'Conflict',
-        `Operation cannot be fulfilled on ${qualified(info.resource, info.group)} "${name}": Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid}`,
-        { name, group: info.group, kind: info.resource },
-      );
-    }
-    if (pre?.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion) {
-      throw new ApiError(
-        409,
-        'Conflict',
-        `Operation cannot be fulfilled on ${qualified(info.resource, info.group)} "${name}": Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`,
+        `Operation cannot be fulfilled on ${qualified(info.resource, info.group)} "${name}": Precondition failed: ${field} in precondition: ${wanted}, ${field} in object meta: ${actual}`,
         { name, group: info.group, kind: info.resource },
       );
     }

@@ -445,6 +445,18 @@ export class Store {
     return this.rvCounter;
   }
 
+  /** Puts a new entry in its resource's table, by key and by namespace. */
+  private place(t: Table, e: Entry) {
+    t.all.set(e.key, e);
+    if (e.ns === undefined) return;
+    let m = t.byNs.get(e.ns);
+    if (!m) {
+      m = new Map();
+      t.byNs.set(e.ns, m);
+    }
+    m.set(e.key, e);
+  }
+
   /** Insert a new object (caller has checked it does not exist). Takes ownership of `o`. */
   create(resource: string, o: KubeObject): KubeObject {
     const ns = o.metadata.namespace;
@@ -466,15 +478,7 @@ export class Store {
       buf: undefined,
       indexed: NO_OWNERS,
     };
-    t.all.set(key, e);
-    if (ns !== undefined) {
-      let m = t.byNs.get(ns);
-      if (!m) {
-        m = new Map();
-        t.byNs.set(ns, m);
-      }
-      m.set(key, e);
-    }
+    this.place(t, e);
     this.setOwners(e, ownerUids(o));
     this.setIndexed(t, e, indexKeys(o.metadata.labels));
     if (e.uid) this.uidIndex.set(e.uid, e);
@@ -513,15 +517,7 @@ export class Store {
       indexed: NO_OWNERS,
     };
     e.buf = this.arena.put(e, json);
-    t.all.set(key, e);
-    if (ns !== undefined) {
-      let m = t.byNs.get(ns);
-      if (!m) {
-        m = new Map();
-        t.byNs.set(ns, m);
-      }
-      m.set(key, e);
-    }
+    this.place(t, e);
     if (uid) this.uidIndex.set(uid, e);
     const ev = new ColdEvent('ADDED', rv, resource, e, json);
     ev.json = json;
