@@ -24,5 +24,7 @@ export const RenderedJob = z.object({
   parallelism: z.number().int().min(1).optional(),
   completions: z.number().int().min(1).optional(),
   ttlSecondsAfterFinished: z.number().int().min(0).optional(),
+  /** Exit codes that end an attempt but are worth a new one (a transient failure the workload reports). */
+  retryableExitCodes: z.array(z.number().int().min(1).max(255)).max(32).optional(),
 });
 export type RenderedJob = z.infer<typeof RenderedJob>;

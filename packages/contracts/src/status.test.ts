@@ -4,6 +4,7 @@ import { PIPELINE_STATUSES } from './api.ts';
 import { canTransition, isTerminal, TERMINAL_STATUSES } from './status.ts';
 
 const allowed = new Set([
+  'Queued>Queued',
   'Queued>Running',
   'Queued>Failed',
   'Queued>Timeout',

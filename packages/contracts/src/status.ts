@@ -14,10 +14,11 @@ export function isTerminal(status: PipelineStatus): status is TerminalStatus {
 
 /**
  * The one state machine: for each target status, the statuses it may be entered from.
- * Running -> Queued is a retry; terminal -> Queued is a restart (a new attempt).
+ * Running -> Queued is a retry; terminal -> Queued is a restart (a new attempt); Queued -> Queued
+ * re-queues an admitted attempt whose Job was lost before it ran (a new attempt too).
  */
 export const ALLOWED_FROM: Readonly<Record<PipelineStatus, readonly PipelineStatus[]>> = {
-  Queued: ['Running', 'Succeeded', 'Failed', 'Timeout', 'Cancelled'],
+  Queued: ['Queued', 'Running', 'Succeeded', 'Failed', 'Timeout', 'Cancelled'],
   Running: ['Queued'],
   Succeeded: ['Running'],
   Failed: ['Queued', 'Running'],

@@ -130,6 +130,14 @@ describe('buildJob', () => {
     );
   });
 
+  it('replaces a disrupted pod without using up backoffLimit (podFailurePolicy; needs restartPolicy Never)', () => {
+    const job = build();
+    assert.deepEqual(job.spec?.podFailurePolicy, {
+      rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }],
+    });
+    assert.equal(podSpec(job).restartPolicy, 'Never');
+  });
+
   it('passes command and args through unchanged', () => {
     const c = container(build({ job: rendered({ args: ['a b', '$(x)', ''] }) }));
     assert.deepEqual(c.command, ['python3', '-c']);

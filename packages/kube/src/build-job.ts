@@ -36,6 +36,15 @@ export interface BuildJobInput {
 const SYSTEM_ENV = new Set(['PIPELINE_ID', 'TRACEPARENT', 'POD_NAME', 'POD_NAMESPACE']);
 const NON_ROOT_UID = 65532;
 
+/**
+ * A pod the cluster ended (eviction, preemption, node loss, pod GC: Kubernetes marks it with the
+ * DisruptionTarget condition) is replaced without using up backoffLimit: the workload did not fail.
+ * A pod deleted by a plain DELETE gets no such condition in Kubernetes and counts as a failure.
+ */
+const DISRUPTIONS_DO_NOT_COUNT: NonNullable<V1Job['spec']>['podFailurePolicy'] = {
+  rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }],
+};
+
 function quantity(value: string, what: string): number {
   const n = parseQuantity(value);
   if (n === null) throw new PolicyViolation(`${what}: '${value}' is not a Kubernetes quantity`);
@@ -113,6 +122,7 @@ export function buildJob(input: BuildJobInput, policy: JobPolicy): V1Job {
 
   const spec: NonNullable<V1Job['spec']> = {
     backoffLimit: job.backoffLimit,
+    podFailurePolicy: DISRUPTIONS_DO_NOT_COUNT,
     activeDeadlineSeconds: input.timeoutSeconds,
     ttlSecondsAfterFinished: Math.max(policy.ttlSecondsAfterFinished, job.ttlSecondsAfterFinished ?? 0),
     template: {

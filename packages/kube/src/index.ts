@@ -28,4 +28,4 @@ export {
   readPodLog,
 } from './logs.ts';
 export { parseQuantity } from './quantity.ts';
-export { type JobOutcome, mapJobStatus } from './status.ts';
+export { disruptionOf, type JobOutcome, mapJobStatus } from './status.ts';

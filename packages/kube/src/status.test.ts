@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { V1ContainerState, V1Job, V1Pod } from '@kubernetes/client-node';
 import { CONTAINER_NAME } from '@po/contracts';
-import { type JobOutcome, mapJobStatus } from './status.ts';
+import { disruptionOf, type JobOutcome, mapJobStatus } from './status.ts';
 
 function job(
   opts: {
@@ -273,4 +273,28 @@ describe('mapJobStatus', () => {
   for (const c of cases) {
     it(c.name, () => assert.deepEqual(mapJobStatus(c.job, c.pods), c.expect));
   }
+});
+
+describe('disruptionOf', () => {
+  const withStatus = (status: V1Pod['status']): V1Pod => ({ metadata: { name: 'p' }, status });
+  const cases: { name: string; pod: V1Pod; expect: string | null }[] = [
+    {
+      name: 'evicted through the eviction API',
+      pod: withStatus({
+        phase: 'Running',
+        conditions: [
+          { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'evicting' },
+        ],
+      }),
+      expect: 'EvictionByEvictionAPI: evicting',
+    },
+    { name: 'node-pressure eviction', pod: withStatus({ phase: 'Failed', reason: 'Evicted' }), expect: 'Evicted' },
+    {
+      name: 'a DisruptionTarget that is False',
+      pod: withStatus({ phase: 'Running', conditions: [{ type: 'DisruptionTarget', status: 'False' }] }),
+      expect: null,
+    },
+    { name: 'a workload failure', pod: withStatus({ phase: 'Failed', reason: 'Error' }), expect: null },
+  ];
+  for (const c of cases) it(c.name, () => assert.equal(disruptionOf(c.pod), c.expect));
 });

@@ -30,6 +30,18 @@ function disrupted(pod: V1Pod): boolean {
   return (pod.status?.conditions ?? []).some((c) => c.type === 'DisruptionTarget' && c.status === 'True');
 }
 
+/**
+ * Why the cluster ended (or is ending) this pod, when it did: its DisruptionTarget condition
+ * (eviction, preemption, taint manager, pod GC, kubelet) or a node-level reason; null otherwise.
+ */
+export function disruptionOf(pod: V1Pod): string | null {
+  const c = (pod.status?.conditions ?? []).find((x) => x.type === 'DisruptionTarget' && x.status === 'True');
+  if (c) return `${c.reason ?? 'DisruptionTarget'}${c.message ? `: ${c.message}` : ''}`;
+  const r = pod.status?.reason;
+  if (r && DISRUPTION_REASONS.has(r)) return `${r}${pod.status?.message ? `: ${pod.status.message}` : ''}`;
+  return null;
+}
+
 function trueCondition(job: V1Job, ...types: string[]) {
   return job.status?.conditions?.find((c) => types.includes(c.type) && c.status === 'True');
 }

@@ -133,6 +133,12 @@ describe('renderJob', () => {
     assert.equal(job.completions, 3);
     assert.equal(job.ttlSecondsAfterFinished, 100);
   });
+
+  it('carries the retryable exit codes to the Job spec the watcher reads, only when listed', () => {
+    assert.equal(renderJob(tpl(), { pipelineId: PID, config: {} }).retryableExitCodes, undefined);
+    const job = renderJob(tpl({ retryableExitCodes: [75] }), { pipelineId: PID, config: {} });
+    assert.deepEqual(job.retryableExitCodes, [75]);
+  });
 });
 
 describe('renderJob with injection payloads', () => {

@@ -65,5 +65,7 @@ export function renderJob(t: Template, ctx: RenderContext): RenderedJob {
   if (parallelism !== undefined) job.parallelism = parallelism;
   if (completions !== undefined) job.completions = completions;
   if (t.ttlSecondsAfterFinished !== undefined) job.ttlSecondsAfterFinished = t.ttlSecondsAfterFinished;
+  if (t.retryableExitCodes !== undefined && t.retryableExitCodes.length > 0)
+    job.retryableExitCodes = [...t.retryableExitCodes];
   return job;
 }

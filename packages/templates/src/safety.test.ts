@@ -201,7 +201,30 @@ describe('TemplateSpec', () => {
         t.defaultTimeoutSeconds = 0;
       },
     ],
+    [
+      'retryable exit code 0',
+      (t) => {
+        t.retryableExitCodes = [0];
+      },
+    ],
+    [
+      'retryable exit code above 255',
+      (t) => {
+        t.retryableExitCodes = [256];
+      },
+    ],
+    [
+      'duplicate retryable exit codes',
+      (t) => {
+        t.retryableExitCodes = [75, 75];
+      },
+    ],
   ];
+
+  it('accepts retryable exit codes', () => {
+    const t = { ...structuredClone(builtinTemplates()[0]), retryableExitCodes: [75, 111] };
+    assert.ok(TemplateSpec.safeParse(t).success);
+  });
   for (const [name, mutate] of bad) {
     it(`rejects ${name}`, () => {
       const t = structuredClone(builtinTemplates()[0]) as unknown as Record<string, unknown>;

@@ -41,6 +41,11 @@ export interface Template {
   backoffLimit: number;
   defaultTimeoutSeconds: number;
   ttlSecondsAfterFinished?: number;
+  /**
+   * Exit codes that mean "try again" (a transient failure the workload itself reports): such an
+   * attempt ends and a new one is queued, up to max_attempts. Any other non-zero exit fails at once.
+   */
+  retryableExitCodes?: number[];
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -102,5 +107,10 @@ export const TemplateSpec: z.ZodType<Template> = z.strictObject({
     .int()
     .min(0)
     .max(7 * 24 * 3600)
+    .optional(),
+  retryableExitCodes: z
+    .array(z.number().int().min(1).max(255))
+    .max(32)
+    .refine((codes) => new Set(codes).size === codes.length, 'exit codes must be unique')
     .optional(),
 });

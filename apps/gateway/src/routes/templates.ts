@@ -32,7 +32,7 @@ export function toTemplateView(r: ResolvedTemplate) {
 
 const TemplateBody = z.record(z.string(), z.unknown()).openapi('TemplateSpec', {
   description:
-    'A custom template: {name, description, image, command[], args[], env{}, resources{cpu_request,memory_request,cpu_limit,memory_limit}, configSchema{type:"object",properties,required?}, backoffLimit, defaultTimeoutSeconds, ttlSecondsAfterFinished?}. The version is assigned by the server. Placeholders {{key}} in command/args must name properties constrained by enum or an anchored safe pattern.',
+    'A custom template: {name, description, image, command[], args[], env{}, resources{cpu_request,memory_request,cpu_limit,memory_limit}, configSchema{type:"object",properties,required?}, backoffLimit, defaultTimeoutSeconds, ttlSecondsAfterFinished?, retryableExitCodes?[]}. The version is assigned by the server. Placeholders {{key}} in command/args must name properties constrained by enum or an anchored safe pattern.',
 });
 
 const listRoute = createRoute({
