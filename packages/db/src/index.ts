@@ -19,6 +19,14 @@ export {
   type TenantQuotaUsage,
   tenantQuotaUsage,
 } from './quotas.ts';
+export {
+  type AttemptState,
+  type JobCreateRequest,
+  listJobHolders,
+  readAttemptState,
+  recordPodDisruption,
+  requestJobCreateAgain,
+} from './reconcile.ts';
 export * from './schema.ts';
 export { type TransitionRequest, type TransitionResult, transition } from './transition.ts';
 export { inTransaction, type Tx } from './tx.ts';

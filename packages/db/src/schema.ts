@@ -49,13 +49,17 @@ export interface PipelineAttemptsTable {
   job_created_at: NullableTimestamp;
   started_at: NullableTimestamp;
   finished_at: NullableTimestamp;
-  status: PipelineStatus | null;
+  /** The attempt's own status: Queued from admission, Running, then its outcome (a retried attempt's stays Failed). */
+  status: ColumnType<PipelineStatus | null, PipelineStatus | undefined, PipelineStatus>;
   exit_code: number | null;
   reason: string | null;
   logs_captured_at: NullableTimestamp;
   logs_bytes: ColumnType<number, number | undefined, number>;
   logs_truncated: ColumnType<boolean, boolean | undefined, boolean>;
   job_deleted_at: NullableTimestamp;
+  /** How many times the watcher asked again for a Job that had not appeared (bounded). */
+  job_create_requests: ColumnType<number, number | undefined, number>;
+  job_create_requested_at: NullableTimestamp;
 }
 
 export type PipelineEventKind =
@@ -64,6 +68,8 @@ export type PipelineEventKind =
   | 'job_created'
   | 'logs_captured'
   | 'job_deleted'
+  | 'job_create_requested'
+  | 'pod_disrupted'
   | 'dead_lettered';
 
 export interface PipelineEventsTable {

@@ -123,6 +123,13 @@ describe('transition', () => {
     );
     const running = await transition(tdb.db, subjects, { pipelineId: p.id, to: 'Running' });
     assert.ok(running.ok && running.pipeline.started_at);
+    const a1Running = await tdb.db
+      .selectFrom('pipeline_attempts')
+      .select('status')
+      .where('pipeline_id', '=', p.id)
+      .where('attempt', '=', 1)
+      .executeTakeFirstOrThrow();
+    assert.equal(a1Running.status, 'Running', 'the running attempt shows Running');
 
     // Retry: Running -> Queued ends attempt 1 and queues attempt 2.
     const retry = await transition(tdb.db, subjects, {
@@ -141,7 +148,7 @@ describe('transition', () => {
       .where('pipeline_id', '=', p.id)
       .where('attempt', '=', 1)
       .executeTakeFirstOrThrow();
-    assert.equal(a1.status, 'Queued');
+    assert.equal(a1.status, 'Failed', "a retried attempt shows its own outcome, not the pipeline's Queued");
     assert.equal(a1.exit_code, 137);
     assert.equal(a1.reason, 'pod evicted');
     assert.ok(a1.finished_at && a1.started_at);
@@ -243,4 +250,54 @@ test('a transition does not deadlock with a writer that updates the attempt and 
   await a.commit().execute();
   const result = await b;
   assert.equal(result.ok, true);
+});
+
+describe('attempt outcomes', () => {
+  const attemptRow = (id: string, attempt: number) =>
+    tdb.db
+      .selectFrom('pipeline_attempts')
+      .selectAll()
+      .where('pipeline_id', '=', id)
+      .where('attempt', '=', attempt)
+      .executeTakeFirstOrThrow();
+
+  test('an admitted attempt shows Queued; a retry keeps the ended attempt its own status and reason', async () => {
+    const p = await newPipeline();
+    await admitQueued(tdb.db, subjects, { limit: 1000 });
+    assert.equal((await attemptRow(p.id, 1)).status, 'Queued');
+    assert.ok((await transition(tdb.db, subjects, { pipelineId: p.id, to: 'Running' })).ok);
+    const retry = await transition(tdb.db, subjects, {
+      pipelineId: p.id,
+      attempt: 1,
+      to: 'Queued',
+      reason: 'Retrying: attempt 1 of 3 ended: JobDeleted',
+      exitCode: null,
+      attemptOutcome: { status: 'Failed', reason: 'JobDeleted: the Job disappeared' },
+    });
+    assert.ok(retry.ok);
+    const a1 = await attemptRow(p.id, 1);
+    assert.equal(a1.status, 'Failed');
+    assert.equal(a1.reason, 'JobDeleted: the Job disappeared');
+    assert.equal(retry.pipeline.reason, 'Retrying: attempt 1 of 3 ended: JobDeleted');
+  });
+
+  test('Queued -> Queued re-queues an admitted attempt as a new one, ending the old attempt', async () => {
+    const p = await newPipeline();
+    await admitQueued(tdb.db, subjects, { limit: 1000 });
+    const r = await transition(tdb.db, subjects, {
+      pipelineId: p.id,
+      attempt: 1,
+      to: 'Queued',
+      reason: 'Retrying',
+      attemptOutcome: { status: 'Failed', reason: 'JobDeleted' },
+    });
+    assert.ok(r.ok);
+    assert.equal(r.pipeline.attempt, 2);
+    assert.equal(r.pipeline.admitted_at, null);
+    const a1 = await attemptRow(p.id, 1);
+    assert.equal(a1.status, 'Failed');
+    assert.ok(a1.finished_at);
+    const fin = (await outbox(p.id)).filter((m) => m.subject === subjects.pipelineFinished);
+    assert.equal(fin.length, 1, 'the old attempt is finished: its Job (if any) gets cleaned up');
+  });
 });

@@ -17,6 +17,12 @@ export interface TransitionRequest {
   tenantId?: string;
   /** Only transition if the current attempt is still waiting in the queue (not yet admitted). */
   unadmitted?: boolean;
+  /**
+   * The ending attempt's own outcome when it differs from the pipeline's: a retry moves the
+   * pipeline to Queued ("Retrying: …") while the attempt that ended stays Failed with its own
+   * reason. Default: the attempt takes the pipeline's new status and reason (Failed for a retry).
+   */
+  attemptOutcome?: { status: PipelineStatus; reason: string | null };
 }
 
 export type TransitionResult =
@@ -75,12 +81,13 @@ export function transition(db: Tx, subjects: Subjects, req: TransitionRequest): 
     const messages: OutboxMessage[] = [];
     const jobMayExist = cur.status === 'Running' || (cur.status === 'Queued' && cur.admitted_at !== null);
     if (jobMayExist && (isTerminal(to) || to === 'Queued')) {
+      const outcome = req.attemptOutcome ?? { status: to === 'Queued' ? 'Failed' : to, reason };
       await trx
         .updateTable('pipeline_attempts')
         .set({
-          status: to,
+          status: outcome.status,
           finished_at: now,
-          reason,
+          reason: outcome.reason,
           ...(req.exitCode !== undefined ? { exit_code: req.exitCode } : {}),
         })
         .where('pipeline_id', '=', cur.id)
@@ -95,7 +102,7 @@ export function transition(db: Tx, subjects: Subjects, req: TransitionRequest): 
     if (to === 'Running') {
       await trx
         .updateTable('pipeline_attempts')
-        .set({ started_at: firstTime('started_at') })
+        .set({ started_at: firstTime('started_at'), status: 'Running' })
         .where('pipeline_id', '=', cur.id)
         .where('attempt', '=', pipeline.attempt)
         .execute();

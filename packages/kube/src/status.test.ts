@@ -288,7 +288,11 @@ describe('disruptionOf', () => {
       }),
       expect: 'EvictionByEvictionAPI: evicting',
     },
-    { name: 'node-pressure eviction', pod: withStatus({ phase: 'Failed', reason: 'Evicted' }), expect: 'Evicted' },
+    {
+      name: 'node-pressure eviction',
+      pod: withStatus({ phase: 'Failed', reason: 'Evicted' }),
+      expect: 'Evicted',
+    },
     {
       name: 'a DisruptionTarget that is False',
       pod: withStatus({ phase: 'Running', conditions: [{ type: 'DisruptionTarget', status: 'False' }] }),
