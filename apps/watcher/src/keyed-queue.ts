@@ -1,39 +1,58 @@
 import type { Logger } from '@po/telemetry';
 
-type Work<H> = (key: string, hint?: H) => Promise<void>;
+type Work = (key: string) => Promise<void>;
 
 /**
  * A work queue keyed by object name, as controllers use: a key is processed by one worker at a
- * time, and changes that arrive while it is processed coalesce into one more pass.
+ * time, and changes that arrive while it is processed coalesce into one more pass. It holds its
+ * keys until start(): nothing is decided before the caches it reads have synced (invariant 9).
+ * Keys carry no payload: the work re-reads the whole picture (level-triggered).
  */
-export class KeyedQueue<H = unknown> {
-  readonly #work: Work<H>;
+export class KeyedQueue {
+  readonly #work: Work;
   readonly #logger: Logger;
-  readonly #pending = new Map<string, H | undefined>();
+  readonly #retryMs: number;
+  readonly #pending = new Set<string>();
   readonly #active = new Map<string, Promise<void>>();
+  readonly #retries = new Set<NodeJS.Timeout>();
+  #started = false;
   #stopped = false;
   #idleWaiters: (() => void)[] = [];
 
-  constructor(work: Work<H>, logger: Logger) {
+  constructor(work: Work, logger: Logger, opts: { retryMs?: number } = {}) {
     this.#work = work;
     this.#logger = logger;
+    this.#retryMs = opts.retryMs ?? 1000;
   }
 
-  add(key: string, hint?: H): void {
+  add(key: string): void {
     if (this.#stopped) return;
-    const prev = this.#pending.get(key);
-    this.#pending.set(key, hint ?? prev);
-    if (!this.#active.has(key)) this.#run(key);
+    this.#pending.add(key);
+    if (this.#started && !this.#active.has(key)) this.#run(key);
+  }
+
+  /** Begins processing, the keys added so far first. */
+  start(): void {
+    if (this.#started || this.#stopped) return;
+    this.#started = true;
+    for (const key of [...this.#pending]) if (!this.#active.has(key)) this.#run(key);
+  }
+
+  get pending(): number {
+    return this.#pending.size;
   }
 
   #run(key: string): void {
-    const hint = this.#pending.get(key);
     this.#pending.delete(key);
-    const p = this.#work(key, hint)
+    const p = this.#work(key)
       .catch((err) => {
         this.#logger.error({ err, key }, 'reconcile failed; retrying');
-        // Retry later with the same hint unless something newer arrived.
-        setTimeout(() => this.add(key, hint), 1000).unref();
+        const t = setTimeout(() => {
+          this.#retries.delete(t);
+          this.add(key);
+        }, this.#retryMs);
+        t.unref();
+        this.#retries.add(t);
       })
       .finally(() => {
         this.#active.delete(key);
@@ -43,6 +62,7 @@ export class KeyedQueue<H = unknown> {
     this.#active.set(key, p);
   }
 
+  /** Resolves when no key is being processed. */
   idle(): Promise<void> {
     if (this.#active.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
@@ -51,6 +71,8 @@ export class KeyedQueue<H = unknown> {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#pending.clear();
+    for (const t of this.#retries) clearTimeout(t);
+    this.#retries.clear();
     await Promise.allSettled([...this.#active.values()]);
   }
 }

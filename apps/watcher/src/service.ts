@@ -1,5 +1,5 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
-import { loadKubeConfig, startManagedInformer } from '@po/kube';
+import { createJobsApi, loadKubeConfig, startManagedInformer } from '@po/kube';
 import { bootService, type ServiceConfig } from '@po/runtime';
 import type { Tracing } from '@po/telemetry';
 import { Watcher } from './watcher.ts';
@@ -7,19 +7,32 @@ import { Watcher } from './watcher.ts';
 export interface WatcherConfig extends ServiceConfig {
   KUBECONFIG?: string | undefined;
   K8S_NAMESPACE: string;
+  WATCHER_JOB_APPEAR_TIMEOUT_SECONDS: number;
+  WATCHER_JOB_CREATE_REQUESTS: number;
+  WATCHER_RESYNC_SECONDS: number;
 }
 
 export async function runWatcher(config: WatcherConfig, tracing: Tracing): Promise<void> {
   const ctx = await bootService('watcher', config);
   ctx.lifecycle.add('tracing', tracing.shutdown);
   const kc = loadKubeConfig(config.KUBECONFIG ? { kubeconfigPath: config.KUBECONFIG } : {});
+  const api = createJobsApi(kc);
   const watcher = new Watcher({
     db: ctx.db,
     subjects: ctx.subjects,
     logger: ctx.logger,
     metrics: ctx.metrics,
     namespace: config.K8S_NAMESPACE,
+    // Read only after start(), once both informers below have synced.
+    caches: { jobs: () => jobs.list(), job: (name) => jobs.get(name) },
+    readJob: (name) => api.get(config.K8S_NAMESPACE, name),
+    policy: {
+      jobAppearTimeoutMs: config.WATCHER_JOB_APPEAR_TIMEOUT_SECONDS * 1000,
+      maxCreateRequests: config.WATCHER_JOB_CREATE_REQUESTS,
+    },
+    resyncMs: config.WATCHER_RESYNC_SECONDS * 1000,
   });
+  // The informers feed the watcher from their first event; it decides nothing until both have listed.
   const pods = startManagedInformer<V1Pod>(kc, 'pods', config.K8S_NAMESPACE, ctx.logger, {
     onChange: (pod) => watcher.podChanged(pod),
     onDelete: (pod) => watcher.podDeleted(pod),
@@ -28,7 +41,6 @@ export async function runWatcher(config: WatcherConfig, tracing: Tracing): Promi
     onChange: (job) => watcher.jobChanged(job),
     onDelete: (job) => watcher.jobDeleted(job),
   });
-  watcher.attach({ jobs: () => jobs.list(), job: (name) => jobs.get(name) });
   ctx.lifecycle.add('informers', async () => {
     await Promise.all([jobs.stop(), pods.stop()]);
   });
@@ -37,10 +49,10 @@ export async function runWatcher(config: WatcherConfig, tracing: Tracing): Promi
   ctx.checks.informers = async () => {
     if (!synced) throw new Error('informers not synced');
   };
+  // Invariant 9: decide only once both informers have completed their initial list.
   await Promise.all([jobs.synced, pods.synced]);
   synced = true;
-  // Invariant 4: after the first list, reconcile both ways.
-  await watcher.reconcileAll();
+  await watcher.start();
   ctx.logger.info('watcher started');
   await ctx.lifecycle.handleSignals();
 }

@@ -8,12 +8,21 @@ import {
   LABEL_PIPELINE_ID,
   type Subjects,
 } from '@po/contracts';
-import { type Database, enqueue, type Pipeline, transition } from '@po/db';
-import { mapJobStatus } from '@po/kube';
+import {
+  type Database,
+  enqueue,
+  listJobHolders,
+  type Pipeline,
+  readAttemptState,
+  recordPodDisruption,
+  requestJobCreateAgain,
+  transition,
+} from '@po/db';
+import { disruptionOf, mapJobStatus } from '@po/kube';
 import type { Logger, Metrics } from '@po/telemetry';
 import type { Kysely } from 'kysely';
 import { KeyedQueue } from './keyed-queue.ts';
-import { decide, JOB_VANISHED } from './retry.ts';
+import { type Command, type JobView, type Plan, type PlanPolicy, plan, type Step } from './planner.ts';
 
 export interface WatcherOptions {
   db: Kysely<Database>;
@@ -21,9 +30,17 @@ export interface WatcherOptions {
   logger: Logger;
   metrics: Metrics;
   namespace: string;
+  /** The synced informer caches (read only after start()). */
+  caches: Caches;
+  /** An authoritative read of one Job from the API server (undefined: 404). */
+  readJob: (name: string) => Promise<V1Job | undefined>;
+  policy: PlanPolicy;
+  /** Level-triggered resync period: the safety net for missed events and the clock of bounded waits. */
+  resyncMs: number;
+  now?: () => Date;
 }
 
-interface Caches {
+export interface Caches {
   jobs(): V1Job[];
   job(name: string): V1Job | undefined;
 }
@@ -33,28 +50,36 @@ const tracer = trace.getTracer('@po/watcher');
 
 /**
  * Turns what Kubernetes says about managed Jobs into pipeline transitions. Level-triggered: any
- * change to a Job or one of its pods re-reads the whole picture for that Job and acts on it, so
- * repeated, reordered or missed events all converge.
+ * change to a Job or one of its pods re-reads the whole picture for that Job and hands it to the
+ * planner; repeated, reordered or missed events all converge, and a periodic resync covers what no
+ * event announces (a Job that never appears). Events that arrive before start() (before both
+ * informers have synced) are only recorded: no decision is made from a partial cache.
  */
 export class Watcher {
   readonly #o: WatcherOptions;
   readonly #queue: KeyedQueue;
   readonly #transitions;
-  #caches: Caches = { jobs: () => [], job: () => undefined };
+  readonly #now: () => Date;
   /** Pods by their Job's name, kept from the pod informer's events (a lookup per reconcile, not a scan). */
   readonly #pods = new Map<string, Map<string, V1Pod>>();
+  /** Pods deleted since their Job's last pass, in their final state (for their disruption, if any). */
+  readonly #gone = new Map<string, V1Pod[]>();
+  /** Disruptions recorded by this process, by pod uid: a disrupted pod's later events need no read. */
+  readonly #disruptionsRecorded = new Set<string>();
   /**
-   * The pipeline status this watcher last read or set for a Job's attempt. An event after which the
-   * Job still maps to that status changes nothing (most events of a pipeline: pod created, Job
-   * counts updated, ...) and needs no database read, nor does the cleanup of a Job whose attempt
-   * ended; the first event of a Job always reads, so the orphan check still sees every Job.
-   * Forgotten once the Job and its pods are gone.
+   * The status the Job mapped to when this watcher last read or set its pipeline at that status.
+   * An event after which the Job still maps to it changes nothing (most events: pod created, Job
+   * counts updated, ...) and needs no database read. Memory only: a restart reads everything again.
    */
   readonly #settled = new Map<string, Pipeline['status']>();
+  #resyncTimer: NodeJS.Timeout | undefined;
+  #resyncing: Promise<void> | undefined;
+  #started = false;
 
   constructor(opts: WatcherOptions) {
     this.#o = opts;
-    this.#queue = new KeyedQueue((name) => this.#reconcileJob(name), opts.logger);
+    this.#now = opts.now ?? (() => new Date());
+    this.#queue = new KeyedQueue((name) => this.#reconcile(name), opts.logger);
     this.#transitions = opts.metrics.counter(
       'watcher_transitions_total',
       'Transitions made from Kubernetes state',
@@ -62,12 +87,15 @@ export class Watcher {
     );
   }
 
-  attach(caches: Caches): void {
-    this.#caches = caches;
-  }
-
   jobChanged(job: V1Job): void {
     if (job.metadata?.name) this.#queue.add(job.metadata.name);
+  }
+
+  jobDeleted(job: V1Job): void {
+    const name = job.metadata?.name;
+    if (!name) return;
+    this.#settled.delete(name);
+    this.#queue.add(name);
   }
 
   podChanged(pod: V1Pod): void {
@@ -77,6 +105,7 @@ export class Watcher {
     const pods = this.#pods.get(jobName) ?? new Map<string, V1Pod>();
     this.#pods.set(jobName, pods);
     pods.set(podName, pod);
+    this.#noteDisruption(jobName, pod);
     this.#queue.add(jobName);
   }
 
@@ -87,174 +116,192 @@ export class Watcher {
     const pods = this.#pods.get(jobName);
     pods?.delete(podName);
     if (pods?.size === 0) this.#pods.delete(jobName);
+    if (this.#noteDisruption(jobName, pod)) {
+      const gone = this.#gone.get(jobName) ?? [];
+      gone.push(pod);
+      this.#gone.set(jobName, gone);
+    }
     this.#queue.add(jobName);
   }
 
-  jobDeleted(job: V1Job): void {
-    const name = job.metadata?.name;
-    if (!name) return;
-    this.#queue.add(name, job);
-  }
-
-  /** Every managed Job, and every pipeline that should have a Job. */
-  async reconcileAll(): Promise<void> {
-    for (const job of this.#caches.jobs()) this.jobChanged(job);
-    const expecting = await this.#o.db
-      .selectFrom('pipelines')
-      .innerJoin('pipeline_attempts', (j) =>
-        j
-          .onRef('pipeline_attempts.pipeline_id', '=', 'pipelines.id')
-          .onRef('pipeline_attempts.attempt', '=', 'pipelines.attempt'),
-      )
-      .select(['pipelines.id', 'pipelines.attempt'])
-      .where('pipelines.status', 'in', ['Queued', 'Running'])
-      .where('pipeline_attempts.job_created_at', 'is not', null)
-      .where('pipelines.namespace', '=', this.#o.namespace)
-      .execute();
-    const present = new Set(this.#caches.jobs().map((j) => j.metadata?.name));
-    for (const p of expecting) {
-      const name = jobNameFor(p.id, p.attempt);
-      if (!present.has(name)) this.#queue.add(name, 'missing');
-    }
+  /** Both informers have listed: decide, now and on every resync. Idempotent. */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    this.#queue.start();
+    await this.resync();
     await this.#queue.idle();
+    this.#resyncTimer = setInterval(() => void this.resync(), this.#o.resyncMs);
+    this.#resyncTimer.unref();
   }
 
-  stop(): Promise<void> {
-    return this.#queue.stop();
+  /**
+   * Level-triggered pass over everything: every cached Job not known to be settled, and every
+   * pipeline that holds a slot but whose Job is not in the cache (lost, or never created).
+   */
+  resync(): Promise<void> {
+    this.#resyncing ??= this.#resyncOnce().finally(() => {
+      this.#resyncing = undefined;
+    });
+    return this.#resyncing;
   }
 
-  async #reconcileJob(name: string, hint?: V1Job | 'missing'): Promise<void> {
-    const job = this.#caches.job(name);
-    const deleted = hint !== undefined && hint !== 'missing' ? hint : undefined;
-    const source = job ?? deleted;
-    const ids = source ? idsOf(source) : parseJobName(name);
+  async #resyncOnce(): Promise<void> {
+    const { caches, db, namespace, logger } = this.#o;
+    try {
+      for (const job of caches.jobs()) {
+        const name = job.metadata?.name;
+        if (name && !this.#settled.has(name)) this.#queue.add(name);
+      }
+      for (const p of await listJobHolders(db, namespace)) {
+        const name = jobNameFor(p.id, p.attempt);
+        if (!caches.job(name)) this.#queue.add(name);
+      }
+    } catch (err) {
+      logger.warn({ err }, 'resync failed; the next one retries');
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.#resyncTimer) clearInterval(this.#resyncTimer);
+    this.#resyncTimer = undefined;
+    await this.#resyncing;
+    await this.#queue.stop();
+  }
+
+  /** True when the pod shows a disruption not yet recorded: its Job must be read again. */
+  #noteDisruption(jobName: string, pod: V1Pod): boolean {
+    if (!disruptionOf(pod) || this.#disruptionsRecorded.has(pod.metadata?.uid ?? '')) return false;
+    this.#settled.delete(jobName);
+    return true;
+  }
+
+  async #reconcile(name: string): Promise<void> {
+    const cached = this.#o.caches.job(name);
+    const ids = (cached && idsOf(cached)) ?? parseJobName(name);
     if (!ids) return;
     const pods = [...(this.#pods.get(name)?.values() ?? [])];
-    const seen = job && !job.metadata?.deletionTimestamp ? mapJobStatus(job, pods) : undefined;
     const settled = this.#settled.get(name);
-    if (!job && settled !== undefined && isTerminal(settled)) {
-      // A finished attempt's Job and pods being cleaned up: nothing to decide, nothing to read.
-      if (!this.#pods.has(name)) this.#settled.delete(name);
-      return;
-    }
-    if (seen && settled === seen.status) return;
-    this.#settled.delete(name);
-    const { db, subjects, logger } = this.#o;
-    const pipeline = await db
-      .selectFrom('pipelines')
-      .selectAll()
-      .where('id', '=', ids.pipelineId)
-      .executeTakeFirst();
-    const log = logger.child({ pipelineId: ids.pipelineId, attempt: ids.attempt, job: name });
-    // The watcher learns of changes from Kubernetes, not from a message: the Job's annotation carries the trace.
-    const traceparent =
-      source?.metadata?.annotations?.[ANNOTATION_TRACEPARENT] ?? pipeline?.traceparent ?? null;
-
-    if (!job) {
-      // The Job is gone. Fine once the pipeline is done with it; otherwise the attempt is lost.
-      if (pipeline && pipeline.attempt === ids.attempt && pipeline.status === 'Running') {
-        const d = decide(JOB_VANISHED, pipeline);
-        await this.#move(pipeline, d.to, d.reason, d.exitCode, log, traceparent);
-      } else if (
-        pipeline &&
-        pipeline.attempt === ids.attempt &&
-        pipeline.status === 'Queued' &&
-        hint === 'missing'
-      ) {
-        await this.#move(
-          pipeline,
-          'Failed',
-          'JobMissing: the Job was not found in the cluster',
-          null,
-          log,
-          traceparent,
-        );
+    if (settled !== undefined) {
+      // A finished attempt's Job being cleaned up, or a Job that still shows what was recorded: no read.
+      if (!cached && isTerminal(settled)) {
+        if (!this.#pods.has(name)) this.#settled.delete(name);
+        return;
       }
-      return;
+      if (cached && !cached.metadata?.deletionTimestamp && mapJobStatus(cached, pods)?.status === settled)
+        return;
+      this.#settled.delete(name);
     }
-    if (job.metadata?.deletionTimestamp) return;
-    if (!pipeline || pipeline.attempt !== ids.attempt || isTerminal(pipeline.status)) {
-      // Invariant 4: a managed Job nobody wants. Its pipeline's own cleanup path deletes it when the
-      // pipeline ended normally; this only catches Jobs that outlived it (e.g. created after a cancel).
-      if (!pipeline || (await this.#cleanupDone(pipeline, ids.attempt))) {
+    const gone = this.#gone.get(name) ?? [];
+    this.#gone.delete(name);
+    const state = await readAttemptState(this.#o.db, ids.pipelineId, ids.attempt);
+    const input = {
+      attempt: ids.attempt,
+      pipeline: state.pipeline,
+      attemptRow: state.attempt,
+      pods,
+      gonePods: gone,
+      now: this.#now(),
+      policy: this.#o.policy,
+    };
+    let view: JobView = cached ? { kind: 'present', job: cached } : { kind: 'absent-in-cache' };
+    let p = plan({ ...input, job: view });
+    if (p.commands.some((c) => c.type === 'confirm-absence')) {
+      // Invariant 9: "the Job is gone" only from the API server, never from the cache alone.
+      const server = await this.#o.readJob(name);
+      view = server ? { kind: 'present', job: server } : { kind: 'confirmed-absent' };
+      p = plan({ ...input, job: view });
+    }
+    const log = this.#o.logger.child({ pipelineId: ids.pipelineId, attempt: ids.attempt, job: name });
+    const job = view.kind === 'present' ? view.job : undefined;
+    const traceparent =
+      job?.metadata?.annotations?.[ANNOTATION_TRACEPARENT] ?? state.pipeline?.traceparent ?? null;
+    try {
+      await this.#apply(p, { ...ids, name, job, pods: [...pods, ...gone] }, log, traceparent);
+    } catch (err) {
+      // Not recorded yet: keep the deleted pods for the retry.
+      if (gone.length > 0) this.#gone.set(name, [...gone, ...(this.#gone.get(name) ?? [])]);
+      throw err;
+    }
+  }
+
+  async #apply(
+    p: Plan,
+    target: { pipelineId: string; attempt: number; name: string; job: V1Job | undefined; pods: V1Pod[] },
+    log: Logger,
+    traceparent: string | null,
+  ): Promise<void> {
+    if (p.steps.length > 0 || p.commands.length > 0) log.debug({ why: p.why, plan: p }, 'reconcile plan');
+    for (const c of p.commands) await this.#command(c, target, log);
+    let applied = true;
+    for (const step of p.steps) {
+      if (!(await this.#move(target.pipelineId, target.attempt, step, log, traceparent))) {
+        applied = false;
+        break;
+      }
+    }
+    for (const pod of target.pods)
+      if (disruptionOf(pod)) this.#disruptionsRecorded.add(pod.metadata?.uid ?? '');
+    if (applied && p.settled !== undefined) this.#settled.set(target.name, p.settled);
+  }
+
+  async #command(
+    c: Command,
+    target: { pipelineId: string; attempt: number; name: string; job: V1Job | undefined },
+    log: Logger,
+  ): Promise<void> {
+    const { db, subjects, namespace } = this.#o;
+    switch (c.type) {
+      case 'confirm-absence':
+        return;
+      case 'record-disruption':
+        if (await recordPodDisruption(db, target.pipelineId, target.attempt, c.reason))
+          log.info({ reason: c.reason }, 'pod disrupted; the Job replaces it');
+        return;
+      case 'request-create':
+        if (await requestJobCreateAgain(db, subjects, { ...target, request: c.request, reason: c.reason }))
+          log.warn({ reason: c.reason }, 'Job not seen; asked for it again');
+        return;
+      case 'delete-orphan':
         log.info('deleting orphaned Job');
         // Keyed by the Job's uid: one delete per orphaned object, however often it is seen.
         await enqueue(db, subjects.jobDelete, {
-          id: `orphan:${job.metadata?.uid ?? name}`,
+          id: `orphan:${c.uid || target.name}`,
           type: 'job.delete',
           version: 1,
           occurredAt: new Date().toISOString(),
-          pipelineId: ids.pipelineId,
-          attempt: ids.attempt,
-          data: {
-            jobName: name,
-            namespace: job.metadata?.namespace ?? this.#o.namespace,
-            reason: 'orphaned',
-          },
+          pipelineId: target.pipelineId,
+          attempt: target.attempt,
+          data: { jobName: target.name, namespace: c.namespace ?? namespace, reason: 'orphaned' },
         });
-      }
-      return;
+        return;
     }
-    if (!seen) return;
-    if (seen.status === 'Queued' || seen.status === pipeline.status) {
-      if (seen.status === pipeline.status || pipeline.status === 'Queued')
-        this.#settled.set(name, seen.status);
-      return;
-    }
-    let current: Pipeline = pipeline;
-    if (current.status === 'Queued' && seen.status !== 'Running' && seen.status !== 'Cancelled') {
-      // Finished before we saw it run: it did run, so record both steps.
-      const moved = await this.#move(current, 'Running', null, null, log, traceparent);
-      if (!moved) return;
-      current = moved;
-    }
-    const d = decide(seen, current);
-    const moved = await this.#move(current, d.to, d.reason, d.exitCode, log, traceparent);
-    // Moved to what the Job shows: later events showing the same need no read. (A retry moves the
-    // pipeline to Queued with a new attempt: this Job is then an old attempt's, re-read each time.)
-    if (moved && moved.status === seen.status && moved.attempt === ids.attempt)
-      this.#settled.set(name, seen.status);
-  }
-
-  async #cleanupDone(pipeline: Pipeline, attempt: number): Promise<boolean> {
-    if (pipeline.attempt === attempt && !isTerminal(pipeline.status)) return false;
-    const row = await this.#o.db
-      .selectFrom('pipeline_attempts')
-      .select(['job_deleted_at', 'logs_captured_at'])
-      .where('pipeline_id', '=', pipeline.id)
-      .where('attempt', '=', attempt)
-      .executeTakeFirst();
-    return !row || row.job_deleted_at !== null;
   }
 
   #move(
-    pipeline: Pipeline,
-    to: Pipeline['status'],
-    reason: string | null,
-    exitCode: number | null,
+    pipelineId: string,
+    attempt: number,
+    step: Step,
     log: Logger,
     traceparent: string | null,
-  ): Promise<Pipeline | undefined> {
+  ): Promise<boolean> {
     const parent = traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }) : ROOT_CONTEXT;
-    const attributes = {
-      'pipeline.id': pipeline.id,
-      'pipeline.attempt': pipeline.attempt,
-      'pipeline.status': to,
-    };
-    return tracer.startActiveSpan(`transition ${to}`, { attributes }, parent, async (span) => {
+    const attributes = { 'pipeline.id': pipelineId, 'pipeline.attempt': attempt, 'pipeline.status': step.to };
+    return tracer.startActiveSpan(`transition ${step.to}`, { attributes }, parent, async (span) => {
       try {
         const result = await transition(this.#o.db, this.#o.subjects, {
-          pipelineId: pipeline.id,
-          attempt: pipeline.attempt,
-          to,
-          reason,
-          exitCode,
+          pipelineId,
+          attempt,
+          to: step.to,
+          reason: step.reason,
+          exitCode: step.exitCode,
+          ...(step.attemptOutcome ? { attemptOutcome: step.attemptOutcome } : {}),
         });
         span.setAttribute('pipeline.transition.applied', result.ok);
-        if (!result.ok) return undefined;
-        this.#transitions.inc({ to });
-        log.info({ from: result.from, to, reason }, 'pipeline transition');
-        return result.pipeline;
+        if (!result.ok) return false;
+        this.#transitions.inc({ to: step.to });
+        log.info({ from: result.from, to: step.to, reason: step.reason }, 'pipeline transition');
+        return true;
       } catch (err) {
         span.recordException(err as Error);
         span.setStatus({ code: SpanStatusCode.ERROR });
