@@ -421,7 +421,7 @@ for (const c of cases) {
     const got = p.commands.map(describeCommand);
     const want = c.commands ?? [];
     assert.equal(got.length, want.length, `commands: ${got.join(', ')}`);
-    want.forEach((w, i) => assert.ok(got[i]?.startsWith(w), `command ${got[i]} is not ${w}`));
+    for (const [i, w] of want.entries()) assert.ok(got[i]?.startsWith(w), `command ${got[i]} is not ${w}`);
     assert.equal(p.settled, c.settled);
     if (c.attemptOutcome) assert.deepEqual(p.steps.at(-1)?.attemptOutcome, c.attemptOutcome);
   });
