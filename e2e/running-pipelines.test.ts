@@ -132,4 +132,17 @@ test('a Job deleted out from under a running pipeline is retried as a new attemp
     ['Queued', 'Running', 'Queued', 'Running', 'Succeeded'],
   );
   assert.match(transitions[2]?.reason ?? '', /^Retrying: attempt 1 of 3 ended: JobDeleted/);
+  // Each attempt shows its own outcome: the lost one Failed (JobDeleted), the retry Succeeded.
+  const detail = (await (await stack.api(`/pipelines/${p.id}`)).json()) as {
+    attempts: { attempt: number; status: string | null; reason: string | null; finished_at: string | null }[];
+  };
+  assert.deepEqual(
+    detail.attempts.map((a) => [a.attempt, a.status]),
+    [
+      [1, 'Failed'],
+      [2, 'Succeeded'],
+    ],
+  );
+  assert.match(detail.attempts[0]?.reason ?? '', /^JobDeleted: /);
+  assert.ok(detail.attempts.every((a) => a.finished_at !== null));
 });

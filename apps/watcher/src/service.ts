@@ -45,14 +45,14 @@ export async function runWatcher(config: WatcherConfig, tracing: Tracing): Promi
     await Promise.all([jobs.stop(), pods.stop()]);
   });
   ctx.lifecycle.add('watcher', () => watcher.stop());
-  let synced = false;
+  let ready = false;
   ctx.checks.informers = async () => {
-    if (!synced) throw new Error('informers not synced');
+    if (!ready) throw new Error('informers not synced, or the first reconcile pass not done');
   };
   // Invariant 9: decide only once both informers have completed their initial list.
   await Promise.all([jobs.synced, pods.synced]);
-  synced = true;
   await watcher.start();
+  ready = true;
   ctx.logger.info('watcher started');
   await ctx.lifecycle.handleSignals();
 }
