@@ -9,13 +9,45 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { NAMESPACE, type Stack, startStack, waitFor } from './fixture.ts';
 import { watchJobCreations } from './job-creations.ts';
-import { type Created, jobGone, registerGatedTemplate, statusOf, submitGated } from './pipelines.ts';
+import { type Created, jobGone, registerGatedTemplate, statusOf, submit, submitGated } from './pipelines.ts';
 
 let stack: Stack;
 before(async () => {
   // 50 at once: room for all of them in the global and the tenant's quota.
-  stack = await startStack({ env: { SCHEDULER_MAX_RUNNING: '60', TENANT_MAX_RUNNING: '60' } });
+  const started = await startStack({ env: { SCHEDULER_MAX_RUNNING: '60', TENANT_MAX_RUNNING: '60' } });
+  // One connection per request: with 50 workloads starting on a small shared machine, a reused
+  // keep-alive connection can be closed by the gateway just as the next request goes out
+  // ("other side closed"), which says nothing about the behaviour under test.
+  stack = {
+    ...started,
+    api: (path, init = {}) =>
+      started.api(path, { ...init, headers: { connection: 'close', ...init.headers } }),
+  };
   await registerGatedTemplate(stack);
+  // The same gate, polled 4 times a second: 50 of them at once stay light on a small machine.
+  const res = await stack.api('/templates', {
+    method: 'POST',
+    body: JSON.stringify({
+      name: 'slow-gated',
+      description: 'waits for a file, then prints a line',
+      image: 'python:3.11-slim',
+      command: ['python3', '-c'],
+      args: [
+        'import os, time\nwhile not os.path.exists(os.environ["GATE_PATH"]):\n    time.sleep(0.25)\nprint("done", flush=True)\n',
+      ],
+      env: { GATE_PATH: '{{gate_path}}' },
+      resources: { cpu_request: '50m', memory_request: '64Mi', cpu_limit: '500m', memory_limit: '256Mi' },
+      configSchema: {
+        type: 'object',
+        properties: { gate_path: { type: 'string', maxLength: 4096 } },
+        required: ['gate_path'],
+        additionalProperties: false,
+      },
+      backoffLimit: 0,
+      defaultTimeoutSeconds: 600,
+    }),
+  });
+  assert.equal(res.status, 201, await res.text());
 });
 after(async () => {
   await stack?.stop();
@@ -36,6 +68,13 @@ const eventsOf = async (id: string) =>
     reason: string | null;
   }[];
 
+/** How many of `ids` are in `status`, in one request. */
+async function countIn(status: string, ids: Set<string>): Promise<number> {
+  const res = await stack.api(`/pipelines?status=${status}&limit=100`);
+  const rows = (await res.json()) as { id: string }[];
+  return rows.filter((r) => ids.has(r.id)).length;
+}
+
 const podsOf = async (jobName: string) =>
   (
     await stack.core.listNamespacedPod({
@@ -49,14 +88,21 @@ test('a watcher SIGKILLed while 50 pipelines run comes back: each ends Succeeded
   try {
     const gate = join(stack.dir, 'gate-restart');
     const pipelines: Created[] = [];
-    for (let i = 0; i < 50; i++) pipelines.push(await submitGated(stack, gate, { timeoutSeconds: 300 }));
+    for (let i = 0; i < 50; i++) {
+      pipelines.push(
+        await submit(stack, {
+          pipeline_type: { Custom: { template: 'slow-gated' } },
+          config: { gate_path: gate },
+          priority: 'Normal',
+          timeout_seconds: 600,
+        }),
+      );
+    }
+    const ids = new Set(pipelines.map((p) => p.id));
     await waitFor(
       'all 50 pipelines to be Running',
-      async () => {
-        const statuses = await Promise.all(pipelines.map(async (p) => (await statusOf(stack, p.id)).status));
-        return statuses.every((s) => s === 'Running') ? true : undefined;
-      },
-      180_000,
+      async () => ((await countIn('Running', ids)) === 50 ? true : undefined),
+      240_000,
     );
 
     await stack.system.kill('watcher', 'SIGKILL');
@@ -69,6 +115,11 @@ test('a watcher SIGKILLed while 50 pipelines run comes back: each ends Succeeded
     }
 
     writeFileSync(gate, '');
+    await waitFor(
+      'all 50 pipelines to end',
+      async () => ((await countIn('Running', ids)) === 0 ? true : undefined),
+      180_000,
+    );
     for (const p of pipelines) {
       const done = await waitFor(
         `pipeline ${p.id} to finish`,
