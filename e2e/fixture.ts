@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { connectNats, deleteStreams, provision } from '@po/bus';
 import { dropDatabase, prepareDatabase, type System, startSystem } from '@po/devstack';
-import { type KubeSim, startKubeSim } from '@po/kube-sim';
+import { type KubeSim, type KubeSimOptions, startKubeSim } from '@po/kube-sim';
 import { waitFor as poll } from '@po/testkit';
 
 /** Whole-system conditions take longer than a unit's: a minute's patience, polled every 100 ms. */
@@ -41,6 +41,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** A private NATS server (fault tests restart it); default the shared one. */
   natsUrl?: string;
+  /** kube-sim's kubelet: real processes (default), or fast mode (pods end after a set time, no process). */
+  sim?: Pick<KubeSimOptions, 'mode' | 'fast'>;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -58,6 +60,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     kubeconfigPath: join(dir, 'kubeconfig'),
     namespaces: ['default', NAMESPACE],
     workDir: dir,
+    ...opts.sim,
   });
   const kc = new KubeConfig();
   kc.loadFromString(sim.kubeconfig);

@@ -4,17 +4,21 @@
  * the Job (a disruption does not count as a failure) and the pipeline succeeds on one attempt.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { NAMESPACE, type Stack, startStack, waitFor } from './fixture.ts';
 import { watchJobCreations } from './job-creations.ts';
-import { type Created, jobGone, registerGatedTemplate, statusOf, submit, submitGated } from './pipelines.ts';
+import { type Created, jobGone, statusOf, submit } from './pipelines.ts';
 
+const POD_SECONDS = 40;
 let stack: Stack;
 before(async () => {
   // 50 at once: room for all of them in the global and the tenant's quota.
-  const started = await startStack({ env: { SCHEDULER_MAX_RUNNING: '60', TENANT_MAX_RUNNING: '60' } });
+  // kube-sim's fast mode: each pod "runs" for POD_SECONDS without a process, so 50 of them cost
+  // nothing on a small machine and all are Running at once.
+  const started = await startStack({
+    env: { SCHEDULER_MAX_RUNNING: '60', TENANT_MAX_RUNNING: '60' },
+    sim: { mode: 'fast', fast: { durationMs: POD_SECONDS * 1000, log: 'done' } },
+  });
   // One connection per request: with 50 workloads starting on a small shared machine, a reused
   // keep-alive connection can be closed by the gateway just as the next request goes out
   // ("other side closed"), which says nothing about the behaviour under test.
@@ -23,31 +27,6 @@ before(async () => {
     api: (path, init = {}) =>
       started.api(path, { ...init, headers: { connection: 'close', ...init.headers } }),
   };
-  await registerGatedTemplate(stack);
-  // The same gate, polled 4 times a second: 50 of them at once stay light on a small machine.
-  const res = await stack.api('/templates', {
-    method: 'POST',
-    body: JSON.stringify({
-      name: 'slow-gated',
-      description: 'waits for a file, then prints a line',
-      image: 'python:3.11-slim',
-      command: ['python3', '-c'],
-      args: [
-        'import os, time\nwhile not os.path.exists(os.environ["GATE_PATH"]):\n    time.sleep(0.25)\nprint("done", flush=True)\n',
-      ],
-      env: { GATE_PATH: '{{gate_path}}' },
-      resources: { cpu_request: '50m', memory_request: '64Mi', cpu_limit: '500m', memory_limit: '256Mi' },
-      configSchema: {
-        type: 'object',
-        properties: { gate_path: { type: 'string', maxLength: 4096 } },
-        required: ['gate_path'],
-        additionalProperties: false,
-      },
-      backoffLimit: 0,
-      defaultTimeoutSeconds: 600,
-    }),
-  });
-  assert.equal(res.status, 201, await res.text());
 });
 after(async () => {
   await stack?.stop();
@@ -83,52 +62,44 @@ const podsOf = async (jobName: string) =>
     })
   ).items;
 
+const submitOne = () =>
+  submit(stack, {
+    pipeline_type: 'DataProcessing',
+    config: { input_path: '/in.txt', output_path: '/out.txt' },
+    priority: 'Normal',
+  });
+
+async function finished(id: string): Promise<Detail> {
+  return waitFor(
+    `pipeline ${id} to finish`,
+    async () => {
+      const d = await detailOf(id);
+      return d.status === 'Running' || d.status === 'Queued' ? undefined : d;
+    },
+    120_000,
+  );
+}
+
 test('a watcher SIGKILLed while 50 pipelines run comes back: each ends Succeeded on its one attempt and one Job', async () => {
   const creations = await watchJobCreations(stack.kc);
   try {
-    const gate = join(stack.dir, 'gate-restart');
     const pipelines: Created[] = [];
-    for (let i = 0; i < 50; i++) {
-      pipelines.push(
-        await submit(stack, {
-          pipeline_type: { Custom: { template: 'slow-gated' } },
-          config: { gate_path: gate },
-          priority: 'Normal',
-          timeout_seconds: 600,
-        }),
-      );
-    }
+    for (let i = 0; i < 50; i++) pipelines.push(await submitOne());
     const ids = new Set(pipelines.map((p) => p.id));
-    await waitFor(
-      'all 50 pipelines to be Running',
-      async () => ((await countIn('Running', ids)) === 50 ? true : undefined),
-      240_000,
+    // All started (a slow machine may finish the first before the last starts), most still running.
+    await waitFor('all 50 pipelines to have started', async () =>
+      (await countIn('Queued', ids)) === 0 ? true : undefined,
     );
+    const running = await countIn('Running', ids);
+    assert.ok(running >= 40, `${running} of 50 Running when the watcher is killed`);
 
+    // Killed while Postgres says Running for all 50. Whether their pods end while it is down or
+    // after it is back, it must come back to the same outcomes: no pipeline declared lost or re-run.
     await stack.system.kill('watcher', 'SIGKILL');
-    // Ready once both informers have listed and its first reconcile pass is done.
     await stack.system.start('watcher');
-    for (const p of pipelines) {
-      const d = await detailOf(p.id);
-      assert.equal(d.status, 'Running', `${p.id} after the restart: ${d.reason}`);
-      assert.equal(d.attempt, 1, `${p.id} was not re-run`);
-    }
 
-    writeFileSync(gate, '');
-    await waitFor(
-      'all 50 pipelines to end',
-      async () => ((await countIn('Running', ids)) === 0 ? true : undefined),
-      180_000,
-    );
     for (const p of pipelines) {
-      const done = await waitFor(
-        `pipeline ${p.id} to finish`,
-        async () => {
-          const d = await detailOf(p.id);
-          return d.status === 'Running' || d.status === 'Queued' ? undefined : d;
-        },
-        120_000,
-      );
+      const done = await finished(p.id);
       assert.equal(done.status, 'Succeeded', `${p.id}: ${done.reason}`);
       assert.deepEqual(
         done.attempts.map((a) => [a.attempt, a.status]),
@@ -150,14 +121,15 @@ test('a watcher SIGKILLed while 50 pipelines run comes back: each ends Succeeded
 test('a Running pod evicted through the eviction API is replaced: the pipeline succeeds on one attempt', async () => {
   const creations = await watchJobCreations(stack.kc);
   try {
-    const gate = join(stack.dir, 'gate-evict');
-    const p = await submitGated(stack, gate);
+    const p = await submitOne();
     const first = await waitFor('the pod to run', async () => {
       const pods = await podsOf(p.job_name);
       return pods.length === 1 && pods[0]?.status?.phase === 'Running' ? pods[0] : undefined;
     });
     const firstName = first.metadata?.name ?? '';
-    assert.equal((await statusOf(stack, p.id)).status, 'Running');
+    await waitFor('the pipeline to be Running', async () =>
+      (await statusOf(stack, p.id)).status === 'Running' ? true : undefined,
+    );
 
     await stack.core.createNamespacedPodEviction({
       name: firstName,
@@ -176,11 +148,7 @@ test('a Running pod evicted through the eviction API is replaced: the pipeline s
     });
     assert.equal((await statusOf(stack, p.id)).status, 'Running', 'a disruption is not a failure');
 
-    writeFileSync(gate, '');
-    const done = await waitFor('the pipeline to finish', async () => {
-      const d = await detailOf(p.id);
-      return d.status === 'Running' || d.status === 'Queued' ? undefined : d;
-    });
+    const done = await finished(p.id);
     assert.equal(done.status, 'Succeeded', `reason: ${done.reason}`);
     assert.deepEqual(
       done.attempts.map((a) => [a.attempt, a.status]),
