@@ -94,7 +94,9 @@ export class Watcher {
   jobDeleted(job: V1Job): void {
     const name = job.metadata?.name;
     if (!name) return;
-    this.#settled.delete(name);
+    // A finished attempt's Job going away is its cleanup: no read. Any other Job is read again.
+    const settled = this.#settled.get(name);
+    if (settled !== undefined && !isTerminal(settled)) this.#settled.delete(name);
     this.#queue.add(name);
   }
 
