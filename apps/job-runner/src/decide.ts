@@ -14,7 +14,8 @@ export function createDue(
   cmdAttempt: number,
 ): Decision {
   if (!pipeline) return { due: false, why: 'no such pipeline' };
-  if (pipeline.attempt !== cmdAttempt) return { due: false, why: `attempt ${cmdAttempt} is not the current one` };
+  if (pipeline.attempt !== cmdAttempt)
+    return { due: false, why: `attempt ${cmdAttempt} is not the current one` };
   if (isTerminal(pipeline.status)) return { due: false, why: `pipeline is ${pipeline.status}` };
   if (pipeline.admitted_at === null || !attempt) return { due: false, why: 'attempt not admitted' };
   if (attempt.finished_at !== null) return { due: false, why: 'attempt already ended' };

@@ -20,6 +20,11 @@ export interface NatsAuthOptions {
   prefix: string;
   tenants?: readonly string[];
   password(who: { role: ServiceRole } | { tenant: string }): PasswordSource;
+  /**
+   * An unrestricted `<prefix>-operator` user for people and tools (inspecting streams, the tests'
+   * assertions); no service ever uses it. Omitted: no such user.
+   */
+  operator?: PasswordSource;
 }
 
 /** `PO_NATS_PASSWORD_GATEWAY`, `PO_NATS_PASSWORD_TENANT_ACME`: what infra's Secrets provide. */
@@ -51,6 +56,9 @@ export function renderNatsAuth(opts: NatsAuthOptions): string {
     ...SERVICE_ROLES.map((role) =>
       userBlock(natsUserOf(opts.prefix, { role }), opts.password({ role }), services[role]),
     ),
+    ...(opts.operator
+      ? [userBlock(`${opts.prefix}-operator`, opts.operator, { publish: ['>'], subscribe: ['>'] })]
+      : []),
     ...(opts.tenants ?? []).map((tenant) =>
       userBlock(
         natsUserOf(opts.prefix, { tenant }),

@@ -4,7 +4,8 @@
  */
 
 /** Keys whose values are credentials wherever they appear (case-insensitive, `-`/`_` ignored). */
-const SECRET_KEY = /^(api_?key|apikey|x_?api_?key|password|passwd|pass|secret|client_?secret|token|access_?token|refresh_?token|auth|authorization|cookie|credentials?|private_?key|nats_?password)$/i;
+const SECRET_KEY =
+  /^(api_?key|apikey|x_?api_?key|password|passwd|pass|secret|client_?secret|token|access_?token|refresh_?token|auth|authorization|cookie|credentials?|private_?key|nats_?password)$/i;
 export const REDACTED = '[REDACTED]';
 /** Dead-letter payloads are kept up to this many bytes. */
 export const DEAD_LETTER_MAX_BYTES = 4096;

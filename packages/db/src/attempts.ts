@@ -47,7 +47,11 @@ async function markOnce(
 }
 
 /** One attempt's row (what the job-runner checks a command against). */
-export function getAttempt(db: Tx, pipelineId: string, attempt: number): Promise<PipelineAttempt | undefined> {
+export function getAttempt(
+  db: Tx,
+  pipelineId: string,
+  attempt: number,
+): Promise<PipelineAttempt | undefined> {
   return db
     .selectFrom('pipeline_attempts')
     .selectAll()

@@ -23,7 +23,14 @@ import {
   type Subscription,
 } from '@nats-io/transport-node';
 import { deadLetterRequest, Permanent, type Stoppable, startConsumer } from '@po/bus';
-import { API_OPERATIONS, type ApiOperation, CONSUMERS, type Subjects, streams, tenantToken } from '@po/contracts';
+import {
+  API_OPERATIONS,
+  type ApiOperation,
+  CONSUMERS,
+  type Subjects,
+  streams,
+  tenantToken,
+} from '@po/contracts';
 import type { Database } from '@po/db';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';

@@ -5,7 +5,10 @@ import { errors } from '../errors/api-error.ts';
 import { requireRole } from '../middleware/auth/index.ts';
 import { errorResponses, jsonContent } from './schemas.ts';
 
-export type DeadLetterSource = (page: { limit: number; before?: number | undefined }) => Promise<DeadLetterPage>;
+export type DeadLetterSource = (page: {
+  limit: number;
+  before?: number | undefined;
+}) => Promise<DeadLetterPage>;
 
 const MAX_PAGE = 100;
 
@@ -33,7 +36,10 @@ const route = createRoute({
     query: z.object({
       limit: z.coerce.number().int().min(1).max(MAX_PAGE).optional(),
       /** The sequence below which the page starts (from the previous page's Link). */
-      cursor: z.string().regex(/^[1-9][0-9]{0,15}$/, 'must be a cursor from a Link header').optional(),
+      cursor: z
+        .string()
+        .regex(/^[1-9][0-9]{0,15}$/, 'must be a cursor from a Link header')
+        .optional(),
     }),
   },
   responses: {
