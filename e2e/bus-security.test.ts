@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { type JobCreate, subjects as subjectsFor } from '@po/contracts';
+import { subjects as subjectsFor } from '@po/contracts';
 import { NAMESPACE, type Stack, startStack, waitFor } from './fixture.ts';
 import { settled, storedLines, submit, tenantAdmin } from './pipelines.ts';
 

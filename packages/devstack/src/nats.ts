@@ -63,8 +63,8 @@ export async function startNats(opts: StartNatsOptions): Promise<NatsServer> {
   copyFileSync(SERVER_CONF, confPath);
   const passwords = new Map<string, string>();
   const passwordOf = (user: string) => {
-    let pw = passwords.get(user);
-    if (!pw) passwords.set(user, (pw = secret()));
+    const pw = passwords.get(user) ?? secret();
+    passwords.set(user, pw);
     return pw;
   };
   const tenants = new Set(opts.tenants ?? []);
