@@ -61,7 +61,7 @@ async function creates(outcome: string): Promise<number> {
     .split('\n')
     .find(
       (l) =>
-        l.startsWith('job_runner_operations_total') &&
+        l.startsWith('po_job_runner_operations_total') &&
         l.includes(`outcome="${outcome}"`) &&
         l.includes('operation="create"'),
     );
