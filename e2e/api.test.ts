@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { subjects as subjectsFor } from '@po/contracts';
 import { type Stack, startStack, waitFor } from './fixture.ts';
 import { settled, storedLines, submit } from './pipelines.ts';
@@ -15,8 +15,9 @@ let stack: Stack;
 let nc: NatsConnection;
 let input: string;
 before(async () => {
-  stack = await startStack();
-  nc = await connect({ servers: stack.natsUrl });
+  stack = await startStack({ natsTenants: ['default'] });
+  // Over NATS a service is tenant "default" by its NATS identity (no API key in any message).
+  nc = await stack.nats.connect(stack.nats.tenant('default'));
   input = join(stack.dir, 'input.txt');
   writeFileSync(input, 'one\ntwo\n');
 });
@@ -106,7 +107,7 @@ test("a tenant never sees another tenant's pipelines", async () => {
 test('over NATS: request/reply create and get answer like HTTP, and status notifications follow the pipeline', async () => {
   const s = subjectsFor(stack.busPrefix);
   const statuses = new Map<string, string[]>();
-  const sub = nc.subscribe(s.pipelineStatusAll, {
+  const sub = nc.subscribe(s.tenantStatus('default'), {
     callback: (_err, m) => {
       const msg = m.json<{ pipelineId: string; data: { to: string } }>();
       statuses.set(msg.pipelineId, [...(statuses.get(msg.pipelineId) ?? []), msg.data.to]);
@@ -114,23 +115,23 @@ test('over NATS: request/reply create and get answer like HTTP, and status notif
   });
   try {
     const ask = async (op: 'create' | 'get' | 'cancel', payload: Record<string, unknown>) => {
-      const m = await nc.request(s.api(op), JSON.stringify(payload), { timeout: 10_000 });
+      const m = await nc.request(s.api(op, 'default'), JSON.stringify(payload), { timeout: 10_000 });
       return { status: Number(m.headers?.get('Po-Status')), body: m.json<Record<string, unknown>>() };
     };
-    const created = await ask('create', { ...body(), api_key: stack.apiKey });
+    const created = await ask('create', { ...body() });
     assert.equal(created.status, 201);
     const id = String(created.body.id);
     await waitFor('status notifications to reach Succeeded', async () =>
       statuses.get(id)?.includes('Succeeded') ? true : undefined,
     );
     assert.deepEqual(statuses.get(id), ['Queued', 'Running', 'Succeeded']);
-    const got = await ask('get', { api_key: stack.apiKey, id });
+    const got = await ask('get', { id });
     assert.equal(got.status, 200);
     assert.equal(got.body.status, 'Succeeded');
-    const invalid = await ask('create', { ...body({ priority: 'Urgent' }), api_key: stack.apiKey });
+    const invalid = await ask('create', { ...body({ priority: 'Urgent' }) });
     assert.equal(invalid.status, 400);
     assert.equal(invalid.body.type, 'InvalidConfig');
-    const unknown = await ask('get', { api_key: stack.apiKey, id: '00000000-0000-4000-8000-000000000000' });
+    const unknown = await ask('get', { id: '00000000-0000-4000-8000-000000000000' });
     assert.deepEqual(unknown, { status: 404, body: { error: 'Pipeline not found', type: 'NotFound' } });
   } finally {
     sub.unsubscribe();

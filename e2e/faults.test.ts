@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { NAMESPACE, type Stack, startStack, waitFor } from './fixture.ts';
-import { type PrivateNats, startPrivateNats } from './nats-server.ts';
+import type { PrivateNats } from './nats-server.ts';
 import { type Created, jobGone, settled, submit } from './pipelines.ts';
 
 let nats: PrivateNats;
@@ -16,14 +16,13 @@ let stack: Stack;
 let input: string;
 
 before(async () => {
-  nats = await startPrivateNats();
-  stack = await startStack({ natsUrl: nats.url });
+  stack = await startStack();
+  nats = stack.nats;
   input = join(stack.dir, 'input.txt');
   writeFileSync(input, 'a\nb\nc\n');
 });
 after(async () => {
   await stack?.stop();
-  await nats?.stop();
 });
 
 async function submitMany(n = 1): Promise<Created[]> {

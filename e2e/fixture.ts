@@ -1,16 +1,18 @@
 /**
- * A whole system for one test file: its own database, subject prefix, kube-sim and the five
- * services as separate processes, all torn down afterwards.
+ * A whole system for one test file: its own database, its own authenticated nats-server (the
+ * infra/ configuration, each service with its own NATS user), kube-sim and the five services as
+ * separate processes, all torn down afterwards.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { connectNats, deleteStreams, provision } from '@po/bus';
-import { dropDatabase, prepareDatabase, type System, startSystem } from '@po/devstack';
+import { provision } from '@po/bus';
+import { dropDatabase, type NatsServer, prepareDatabase, type System, startSystem } from '@po/devstack';
 import { type KubeSim, type KubeSimOptions, startKubeSim } from '@po/kube-sim';
 import { waitFor as poll } from '@po/testkit';
+import { startPrivateNats } from './nats-server.ts';
 
 /** Whole-system conditions take longer than a unit's: a minute's patience, polled every 100 ms. */
 export const waitFor = <T>(
@@ -20,7 +22,6 @@ export const waitFor = <T>(
 ): Promise<T> => poll(what, probe, timeoutMs, 100);
 
 export const NAMESPACE = 'pipelines';
-const NATS_URL = 'nats://127.0.0.1:4222';
 
 export interface Stack {
   system: System;
@@ -32,6 +33,8 @@ export interface Stack {
   apiKey: string;
   databaseUrl: string;
   natsUrl: string;
+  /** The stack's own nats-server: credentials per service and tenant, stop/start for fault tests. */
+  nats: NatsServer;
   busPrefix: string;
   api(path: string, init?: RequestInit): Promise<Response>;
   stop(): Promise<void>;
@@ -39,23 +42,25 @@ export interface Stack {
 
 export interface StackOptions {
   env?: Record<string, string>;
-  /** A private NATS server (fault tests restart it); default the shared one. */
-  natsUrl?: string;
+  /** Tenants to issue NATS users for at start (more with `stack.nats.addTenants`). */
+  natsTenants?: string[];
   /** kube-sim's kubelet: real processes (default), or fast mode (pods end after a set time, no process). */
   sim?: Pick<KubeSimOptions, 'mode' | 'fast'>;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const natsUrl = opts.natsUrl ?? NATS_URL;
   const id = randomBytes(4).toString('hex');
   const dir = mkdtempSync(join(tmpdir(), `po-e2e-${id}-`));
   const databaseUrl = `postgres://root@127.0.0.1:5432/po_e2e_${id}`;
   const busPrefix = `t${id}`;
   const apiKey = `key-${randomBytes(12).toString('hex')}`;
   await prepareDatabase(databaseUrl);
-  const nc = await connectNats({ servers: natsUrl, name: 'e2e' });
+  const nats = await startPrivateNats(busPrefix, opts.natsTenants);
+  const natsUrl = nats.url;
+  const nc = await nats.connect(nats.service('provisioner'), 'e2e-provisioner');
   // A short ack wait so a killed service's unacknowledged messages come back within a test's patience.
   await provision(nc, busPrefix, { ackWaitMs: 5_000 });
+  await nc.close();
   const sim = await startKubeSim({
     kubeconfigPath: join(dir, 'kubeconfig'),
     namespaces: ['default', NAMESPACE],
@@ -69,6 +74,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     system = await startSystem({
       databaseUrl,
       natsUrl,
+      natsCredentials: (name) => nats.service(name),
       busPrefix,
       kubeconfigPath: join(dir, 'kubeconfig'),
       namespace: NAMESPACE,
@@ -78,6 +84,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     });
   } catch (err) {
     await sim.stop();
+    await nats.stop();
     throw new Error(`system did not start; service logs in ${dir}`, { cause: err });
   }
   return {
@@ -90,6 +97,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     apiKey,
     databaseUrl,
     natsUrl,
+    nats,
     busPrefix,
     api: (path, init = {}) =>
       fetch(`${system.gatewayUrl}${path}`, {
@@ -99,8 +107,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     stop: async () => {
       await system.stop();
       await sim.stop();
-      await deleteStreams(nc, busPrefix);
-      await nc.close();
+      await nats.stop();
       await dropDatabase(databaseUrl);
     },
   };

@@ -69,6 +69,8 @@ test('a service whose supervisor is SIGKILLed stops by itself instead of living 
       PATH: process.env.PATH,
       DATABASE_URL: stack.databaseUrl,
       NATS_URL: stack.natsUrl,
+      NATS_USER: stack.nats.service('scheduler').user,
+      NATS_PASSWORD: stack.nats.service('scheduler').password,
       BUS_PREFIX: stack.busPrefix,
       OPS_PORT: String(port),
       STOP_WITH_PARENT: 'true',
@@ -118,6 +120,7 @@ test('starting a system never mistakes another process on its port for its own s
       startSystem({
         databaseUrl: stack.databaseUrl,
         natsUrl: stack.natsUrl,
+        natsCredentials: (name) => stack.nats.service(name),
         busPrefix: stack.busPrefix,
         kubeconfigPath: join(stack.dir, 'kubeconfig'),
         namespace: 'pipelines',

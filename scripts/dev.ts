@@ -1,17 +1,21 @@
 /**
- * Brings the whole system up on embedded defaults: migrates Postgres, provisions the JetStream
- * streams, starts kube-sim and the five services, and prints how to use it. Ctrl-C stops it all.
- * Every default can be overridden with the same variables the services read.
+ * Brings the whole system up on embedded defaults: migrates Postgres, starts its own nats-server
+ * (infra/nats configuration: every service with its own NATS user, a NATS user for tenant
+ * "default"), provisions the JetStream streams, starts kube-sim and the five services, and prints how
+ * to use it. Ctrl-C stops it all. Every default can be overridden with the same variables the
+ * services read.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { connectNats, provision } from '@po/bus';
-import { prepareDatabase, startSystem } from '@po/devstack';
+import { provision } from '@po/bus';
+import { subjects } from '@po/contracts';
+import { prepareDatabase, startNats, startSystem } from '@po/devstack';
 import { startKubeSim } from '@po/kube-sim';
 
 const env = process.env;
 const databaseUrl = env.DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/pipeline_operator';
-const natsUrl = env.NATS_URL ?? 'nats://127.0.0.1:4222';
+/** The dev nats-server's port; default one the OS picks (4222 is often a system server's). */
+const natsPort = env.NATS_PORT ? Number(env.NATS_PORT) : undefined;
 const busPrefix = env.BUS_PREFIX ?? 'po';
 const namespace = env.K8S_NAMESPACE ?? 'pipelines';
 const gatewayPort = Number(env.PORT ?? 8080);
@@ -24,7 +28,16 @@ const devApiKey = env.DEV_API_KEY ?? readFileSync(keyFile, 'utf8').trim();
 
 console.log('migrating', databaseUrl);
 await prepareDatabase(databaseUrl);
-const nc = await connectNats({ servers: natsUrl, name: 'dev' });
+mkdirSync('.dev/nats', { recursive: true });
+const nats = await startNats({
+  prefix: busPrefix,
+  tenants: ['default'],
+  dir: '.dev/nats',
+  ...(natsPort ? { port: natsPort } : {}),
+});
+const natsUrl = nats.url;
+console.log(`nats-server listening on ${natsUrl} (configuration in .dev/nats/)`);
+const nc = await nats.connect(nats.service('provisioner'), 'dev-provisioner');
 await provision(nc, busPrefix);
 await nc.close();
 
@@ -37,6 +50,7 @@ console.log(
 const system = await startSystem({
   databaseUrl,
   natsUrl,
+  natsCredentials: (name) => nats.service(name),
   busPrefix,
   kubeconfigPath,
   namespace,
@@ -54,6 +68,8 @@ Pipeline Operator is up.
   gateway   ${url}   (docs: ${url}/docs)
   api key   ${devApiKey}   (dev mode: admin of tenant "default")
   logs      .dev/logs/<service>.log
+  nats      ${natsUrl}   tenant "default": user ${nats.tenant('default').user}, password ${nats.tenant('default').password},
+            inbox prefix ${nats.tenant('default').inboxPrefix}; submit on ${subjects(busPrefix).submit('default')}
 
 Try:
   echo 'line one' > /tmp/input.txt
@@ -72,6 +88,7 @@ const stop = async () => {
   console.log('stopping…');
   await system.stop();
   await sim.stop();
+  await nats.stop();
   process.exit(0);
 };
 process.on('SIGINT', () => void stop());

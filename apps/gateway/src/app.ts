@@ -192,7 +192,7 @@ export function createApp(deps: AppDeps): App {
   registerTemplateRoutes(app, { templates: deps.templates });
   registerKeyRoutes(app, { db: deps.db, keys: deps.keys });
   registerQuotaRoutes(app, { db: deps.db, defaults: deps.quotas, queueGuard: deps.queueGuard });
-  registerDeadLetterRoutes(app, deps.deadLetters ?? (async () => []));
+  registerDeadLetterRoutes(app, deps.deadLetters ?? (async () => ({ letters: [] })));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });
   app.doc('/openapi.json', {

@@ -57,7 +57,7 @@ export async function startGateway(
     audit,
     registry: metrics.registry,
     service,
-    deadLetters: (limit) => listDeadLetters(nc, config.BUS_PREFIX, limit),
+    deadLetters: (page) => listDeadLetters(nc, config.BUS_PREFIX, page),
     namespace: config.K8S_NAMESPACE,
     trustProxy: config.TRUST_PROXY,
     queueGuard,
@@ -79,7 +79,6 @@ export async function startGateway(
     db: ctx.db,
     subjects,
     service,
-    keys,
     logger: logger.child({ component: 'intake' }),
   });
   lifecycle.add('nats-intake', intake.stop);

@@ -1,10 +1,20 @@
 import { context, propagation } from '@opentelemetry/api';
 import { RetryLater } from '@po/bus';
-import { isTerminal, type JobCommand, type JobCreate, type JobDelete, type Subjects } from '@po/contracts';
-import { type Database, getPipeline, markJobCreated, markJobDeleted, transition } from '@po/db';
+import {
+  type JobCommand,
+  type JobCreate,
+  type JobDelete,
+  jobNameFor,
+  LABEL_MANAGED_BY,
+  LABEL_PIPELINE_ID,
+  MANAGED_BY,
+  type Subjects,
+} from '@po/contracts';
+import { type Database, getAttempt, getPipeline, markJobCreated, markJobDeleted, transition } from '@po/db';
 import { buildJob, classifyKubeError, type JobPolicy, type JobsApi, PolicyViolation } from '@po/kube';
 import type { Logger, Metrics } from '@po/telemetry';
 import type { Kysely } from 'kysely';
+import { createDue, deleteDue } from './decide.ts';
 
 export interface JobRunnerOptions {
   db: Kysely<Database>;
@@ -12,10 +22,16 @@ export interface JobRunnerOptions {
   jobs: JobsApi;
   logger: Logger;
   metrics: Metrics;
+  /** Its namespace is the only one this job-runner creates or deletes Jobs in. */
   policy: JobPolicy;
 }
 
-/** The only writer of Kubernetes Jobs. Every command is idempotent: deterministic names make a repeat a no-op. */
+/**
+ * The only writer of Kubernetes Jobs. A command names an attempt and nothing else is taken from it
+ * (invariant 10): what to run is the admitted attempt's rendered Job in the database, where is the
+ * configured namespace, and whether the step is due is decided from the database. Every step is
+ * idempotent (deterministic names), so a forged or replayed command can at most repeat one.
+ */
 export class JobRunner {
   readonly #o: JobRunnerOptions;
   readonly #ops;
@@ -33,12 +49,15 @@ export class JobRunner {
   }
 
   async create(cmd: JobCreate): Promise<void> {
-    const { db, subjects, logger } = this.#o;
-    const log = logger.child({ pipelineId: cmd.pipelineId, attempt: cmd.attempt, job: cmd.data.jobName });
+    const { db, subjects, logger, policy } = this.#o;
+    const jobName = jobNameFor(cmd.pipelineId, cmd.attempt);
+    const log = logger.child({ pipelineId: cmd.pipelineId, attempt: cmd.attempt, job: jobName });
     const pipeline = await getPipeline(db, cmd.pipelineId);
-    // A cancel (or any transition) may have overtaken the command: then there is nothing to run.
-    if (!pipeline || pipeline.attempt !== cmd.attempt || isTerminal(pipeline.status)) {
-      log.info({ status: pipeline?.status }, 'create skipped: attempt no longer wanted');
+    const attempt = pipeline && (await getAttempt(db, cmd.pipelineId, cmd.attempt));
+    // A cancel (or any transition) may have overtaken the command, or it was never due (forged).
+    const due = createDue(pipeline, attempt, cmd.attempt);
+    if (!pipeline || !due.due) {
+      log.info({ status: pipeline?.status, why: due.due ? undefined : due.why }, 'create skipped');
       this.#ops.inc({ operation: 'create', outcome: 'skipped' });
       return;
     }
@@ -48,13 +67,13 @@ export class JobRunner {
     try {
       const job = buildJob(
         {
-          pipelineId: cmd.pipelineId,
-          attempt: cmd.attempt,
-          job: cmd.data.job,
-          timeoutSeconds: cmd.data.timeoutSeconds,
+          pipelineId: pipeline.id,
+          attempt: pipeline.attempt,
+          job: pipeline.job,
+          timeoutSeconds: pipeline.timeout_seconds,
           ...(carrier.traceparent ? { traceparent: carrier.traceparent } : {}),
         },
-        { ...this.#o.policy, namespace: cmd.data.namespace },
+        policy,
       );
       outcome = await this.#o.jobs.create(job);
     } catch (err) {
@@ -82,17 +101,37 @@ export class JobRunner {
   }
 
   async delete(cmd: JobDelete): Promise<void> {
+    const { db, logger, policy, jobs } = this.#o;
+    const namespace = policy.namespace;
+    const jobName = jobNameFor(cmd.pipelineId, cmd.attempt);
+    const log = logger.child({ pipelineId: cmd.pipelineId, attempt: cmd.attempt, job: jobName });
+    const pipeline = await getPipeline(db, cmd.pipelineId);
+    const attempt = pipeline && (await getAttempt(db, cmd.pipelineId, cmd.attempt));
+    const due = deleteDue(pipeline, attempt, cmd.attempt);
+    if (!due.due) {
+      log.warn({ why: due.why }, 'delete refused: not due');
+      this.#ops.inc({ operation: 'delete', outcome: 'skipped' });
+      return;
+    }
     let outcome: 'deleted' | 'gone';
     try {
-      outcome = await this.#o.jobs.delete(cmd.data.namespace, cmd.data.jobName);
+      const job = await jobs.get(namespace, jobName);
+      const labels = job?.metadata?.labels ?? {};
+      if (!job) outcome = 'gone';
+      else if (labels[LABEL_MANAGED_BY] !== MANAGED_BY || labels[LABEL_PIPELINE_ID] !== cmd.pipelineId) {
+        // Not ours, whatever its name: never touched.
+        log.warn('delete refused: the Job is not managed by pipeline-operator');
+        this.#ops.inc({ operation: 'delete', outcome: 'unmanaged' });
+        return;
+      } else outcome = await jobs.delete(namespace, jobName);
     } catch (err) {
       const c = classifyKubeError(err);
       this.#ops.inc({ operation: 'delete', outcome: c.kind });
       // A delete that Kubernetes refuses outright is still retried: leaving the Job is worse.
       throw new RetryLater(c.reason, c.kind === 'retry' ? c.delayMs : 30_000);
     }
-    await markJobDeleted(this.#o.db, cmd.pipelineId, cmd.attempt);
+    if (attempt) await markJobDeleted(db, cmd.pipelineId, cmd.attempt);
     this.#ops.inc({ operation: 'delete', outcome });
-    this.#o.logger.info({ pipelineId: cmd.pipelineId, job: cmd.data.jobName, outcome }, 'Job deleted');
+    log.info({ outcome, reason: cmd.data.reason }, 'Job deleted');
   }
 }

@@ -88,7 +88,7 @@ test('Permanent dead-letters at once with the payload and the reason', async () 
   const msg = queuedMessage();
   await publish(jetstream(bus.nc), bus.subjects.pipelineQueued, msg);
   const [dl] = await waitFor(async () => {
-    const l = await listDeadLetters(bus.nc, bus.prefix, 10);
+    const l = (await listDeadLetters(bus.nc, bus.prefix, { limit: 10 })).letters;
     return l.length > 0 ? l : undefined;
   }, 'dead letter');
   assert.ok(dl);
@@ -110,7 +110,7 @@ test('an invalid message is dead-lettered without reaching the handler', async (
   await js.publish(bus.subjects.pipelineQueued, JSON.stringify({ hello: 'world' }));
   await js.publish(bus.subjects.pipelineQueued, 'not json at all');
   const dls = await waitFor(async () => {
-    const l = await listDeadLetters(bus.nc, bus.prefix, 10);
+    const l = (await listDeadLetters(bus.nc, bus.prefix, { limit: 10 })).letters;
     return l.length === 2 ? l : undefined;
   }, 'two dead letters');
   assert.equal(calls, 0);
@@ -130,7 +130,7 @@ test('a message failing on its last delivery is dead-lettered (max_deliver 3)', 
   const msg = queuedMessage();
   await publish(jetstream(bus.nc), bus.subjects.pipelineQueued, msg, { headers: { 'x-test': 'kept' } });
   const [dl] = await waitFor(async () => {
-    const l = await listDeadLetters(bus.nc, bus.prefix, 10);
+    const l = (await listDeadLetters(bus.nc, bus.prefix, { limit: 10 })).letters;
     return l.length > 0 ? l : undefined;
   }, 'dead letter after max deliveries');
   assert.deepEqual(deliveries, [1, 2, 3]);
@@ -211,4 +211,91 @@ test('a handler slower than ack_wait keeps its message (working() heartbeats), n
     await c.stop();
     await slow.close();
   }
+});
+
+test('a poison message is dead-lettered exactly once and acknowledged for good, on nats-server 2.9 too', async () => {
+  // nats-server 2.9 (this machine's) does not understand `+TERM <reason>`: a consumer that sent it saw
+  // the message again after ack_wait, up to max_deliver times, and dead-lettered it each time (a
+  // limits stream keeps the message, unlike a work queue).
+  const quick = await createTestBus({ ackWaitMs: 500, maxDeliver: 3 });
+  const c = startConsumer({
+    nc: quick.nc,
+    stream: quick.streams.events,
+    consumer: CONSUMERS.logCollector,
+    schema: PipelineQueued,
+    logger,
+    subjects: quick.subjects,
+    handler: async () => {},
+  });
+  try {
+    await jetstream(quick.nc).publish(quick.subjects.pipelineFinished, 'not json');
+    const jsm = await jetstreamManager(quick.nc);
+    const settled = await waitFor(async () => {
+      const info = await jsm.consumers.info(quick.streams.events, CONSUMERS.logCollector);
+      return info.num_ack_pending === 0 && info.num_pending === 0 ? info : undefined;
+    }, 'the message settled');
+    assert.equal(settled.delivered.consumer_seq, 1, 'delivered once');
+    assert.equal(settled.num_redelivered, 0);
+    assert.equal((await listDeadLetters(quick.nc, quick.prefix, { limit: 10 })).letters.length, 1);
+  } finally {
+    await c.stop();
+    await quick.close();
+  }
+});
+
+test('a dead letter keeps no credential and at most 4 KiB, and a message that carried one leaves its stream', async () => {
+  const quick = await createTestBus({ ackWaitMs: 500, maxDeliver: 3 });
+  const calls: number[] = [];
+  const c = startConsumer({
+    nc: quick.nc,
+    stream: quick.streams.events,
+    consumer: CONSUMERS.logCollector,
+    schema: PipelineQueued,
+    logger,
+    subjects: quick.subjects,
+    handler: async (_m, meta) => void calls.push(meta.deliveryCount),
+  });
+  try {
+    const secret = 'sk-live-0123456789';
+    const body = JSON.stringify({ api_key: secret, nested: { Password: secret }, blob: 'x'.repeat(10_000) });
+    await jetstream(quick.nc).publish(quick.subjects.pipelineFinished, body);
+    const jsm = await jetstreamManager(quick.nc);
+    const settled = await waitFor(async () => {
+      const info = await jsm.consumers.info(quick.streams.events, CONSUMERS.logCollector);
+      return info.num_ack_pending === 0 && info.num_pending === 0 ? info : undefined;
+    }, 'the message settled');
+    assert.equal(settled.delivered.consumer_seq, 1, 'delivered once');
+    assert.equal(settled.num_redelivered, 0);
+    assert.deepEqual(calls, []);
+    const { letters } = await listDeadLetters(quick.nc, quick.prefix, { limit: 10 });
+    assert.equal(letters.length, 1);
+    const stored = await jsm.streams.getMessage(quick.streams.deadLetters, { seq: letters[0]?.seq ?? 0 });
+    const raw = stored?.string() ?? '';
+    assert.ok(!raw.includes(secret), 'no credential in the dead-letter stream');
+    assert.ok((stored?.data.length ?? 0) <= 4096, 'cut to 4 KiB');
+    assert.equal(stored?.header.get(DEAD_LETTER_HEADERS.truncated), String(body.length));
+    // The original carried a credential: it does not stay at rest in its stream either.
+    await waitFor(async () => (await jsm.streams.info(quick.streams.events)).state.messages === 0, 'removed');
+  } finally {
+    await c.stop();
+    await quick.close();
+  }
+});
+
+test('dead letters are listed newest first, a page at a time', async () => {
+  const js = jetstream(bus.nc);
+  start(async () => {});
+  for (let i = 0; i < 5; i++) await js.publish(bus.subjects.pipelineQueued, `bad ${i}`);
+  await waitFor(
+    async () => (await listDeadLetters(bus.nc, bus.prefix, { limit: 10 })).letters.length === 5,
+    'five dead letters',
+  );
+  const first = await listDeadLetters(bus.nc, bus.prefix, { limit: 2 });
+  const second = await listDeadLetters(bus.nc, bus.prefix, { limit: 2, before: first.next });
+  const third = await listDeadLetters(bus.nc, bus.prefix, { limit: 2, before: second.next });
+  assert.deepEqual(
+    [...first.letters, ...second.letters, ...third.letters].map((l) => l.payload),
+    ['bad 4', 'bad 3', 'bad 2', 'bad 1', 'bad 0'],
+  );
+  assert.equal(third.next, undefined);
 });

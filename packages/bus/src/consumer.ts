@@ -70,9 +70,10 @@ export function startConsumer<T>(opts: ConsumerOptions<T>): Stoppable {
       };
     });
 
-  // Older servers (2.9) keep a terminated message in a work-queue stream forever; its copy is in the
-  // dead letters, so remove the original (newer servers already have: not-found is fine).
-  async function removeFromWorkQueue(m: JsMsg): Promise<void> {
+  // Older servers (2.9) keep a terminated message in a work-queue stream forever, and a message that
+  // carried a credential must not stay at rest in its stream (its redacted copy is in the dead
+  // letters): remove the original (newer servers already have from a work queue: not-found is fine).
+  async function removeFromStream(m: JsMsg): Promise<void> {
     try {
       const jsm = await jetstreamManager(opts.nc);
       await jsm.streams.deleteMessage(m.info.stream, m.seq);
@@ -105,8 +106,9 @@ export function startConsumer<T>(opts: ConsumerOptions<T>): Stoppable {
         const giveUp = async (why: string) => {
           const reason = headerSafe(why);
           span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
+          let copy: { redacted: boolean };
           try {
-            await deadLetter(js, opts.subjects, m, reason);
+            copy = await deadLetter(js, opts.subjects, m, reason);
           } catch (err) {
             // Keep the original; it comes back (unless this was its last delivery).
             log.error({ err, subject: m.subject, seq: m.seq }, 'dead-lettering failed');
@@ -115,8 +117,10 @@ export function startConsumer<T>(opts: ConsumerOptions<T>): Stoppable {
           }
           opts.metrics?.deadLettered(metricSubject(m.subject));
           log.warn({ subject: m.subject, seq: m.seq, deliveryCount, reason }, 'message dead-lettered');
-          m.term(reason);
-          if (workQueue) await removeFromWorkQueue(m);
+          // A bare +TERM: nats-server 2.9 does not know `+TERM <reason>` and would redeliver the message,
+          // to be dead-lettered again (the reason is in the dead letter's header anyway).
+          m.term();
+          if (workQueue || copy.redacted) await removeFromStream(m);
         };
         try {
           let body: unknown;

@@ -4,9 +4,15 @@ export interface BusMetrics {
   published(subject: string): void;
 }
 
-const STATUS_SUBJECT = /^([a-z][a-z0-9_]*\.evt\.status)\.[^.]+$/;
+/** Subjects with per-pipeline or per-tenant tokens, and how many trailing tokens to fold. */
+const FOLDED: readonly [RegExp, string][] = [
+  [/^([a-z][a-z0-9_]*\.(?:dlq\.)?evt\.status)\.[^.]+\.[^.]+$/, '$1.*.*'],
+  [/^([a-z][a-z0-9_]*\.(?:dlq\.)?intake\.submit)\.[^.]+$/, '$1.*'],
+  [/^([a-z][a-z0-9_]*\.(?:dlq\.)?api\.[a-z]+)\.[^.]+$/, '$1.*'],
+];
 
-/** Per-pipeline subjects would make one time series per pipeline: fold them into their wildcard. */
+/** Per-pipeline (and per-tenant) subjects would make a time series each: fold them into their wildcard. */
 export function metricSubject(subject: string): string {
-  return subject.replace(STATUS_SUBJECT, '$1.*');
+  for (const [re, to] of FOLDED) if (re.test(subject)) return subject.replace(re, to);
+  return subject;
 }

@@ -59,7 +59,7 @@ export function topology(prefix: string, opts: ProvisionOptions = {}) {
       consumer(n.commands, CONSUMERS.scheduler, s.pipelineQueued),
       consumer(n.commands, CONSUMERS.jobRunner, s.jobCommands),
       consumer(n.events, CONSUMERS.logCollector, s.pipelineFinished),
-      consumer(n.intake, CONSUMERS.intake, s.submit),
+      consumer(n.intake, CONSUMERS.intake, s.submitAll),
     ],
   };
 }

@@ -81,7 +81,7 @@ test('rows enqueued while no relay runs are published by the next one; pipeline 
   assert.equal(await commandMessages(), before + 1);
   const jsm = await jetstreamManager(bus.nc);
   const status = await jsm.streams.getMessage(bus.streams.events, {
-    last_by_subj: bus.subjects.pipelineStatus(r.pipeline.id),
+    last_by_subj: bus.subjects.pipelineStatus(r.pipeline.tenant_id, r.pipeline.id),
   });
   assert.equal(status?.header.get('Nats-Msg-Id'), `${r.pipeline.id}:1:Queued:status`);
 });

@@ -41,7 +41,12 @@ test('job names are deterministic DNS-1123 names that leave room for pod suffixe
 
 test('subjects are namespaced by prefix and refuse prefixes that would break tokens', () => {
   const s = subjects('t1');
-  assert.equal(s.pipelineStatus('abc'), 't1.evt.status.abc');
+  assert.equal(s.pipelineStatus('acme', 'abc'), 't1.evt.status.acme.abc');
+  assert.equal(s.submit('acme'), 't1.intake.submit.acme');
+  assert.equal(s.api('get', 'acme'), 't1.api.get.acme');
+  // A tenant id that is not one token would widen what its NATS user may touch.
+  for (const bad of ['a.b', '*', '>', 'a b', '', 'A'])
+    assert.throws(() => s.submit(bad), /invalid tenant id/);
   assert.equal(s.deadLetter(s.jobCreate), 't1.dlq.cmd.job.create');
   assert.throws(() => subjects('a.b'));
   assert.throws(() => subjects('A'));

@@ -4,7 +4,6 @@
  */
 import { z } from 'zod';
 import { PipelineStatus, Priority } from './api.ts';
-import { RenderedJob } from './job.ts';
 
 const envelope = <T extends string, D extends z.ZodType>(type: T, data: D) =>
   z.object({
@@ -21,22 +20,22 @@ const envelope = <T extends string, D extends z.ZodType>(type: T, data: D) =>
 export const PipelineQueued = envelope('pipeline.queued', z.object({ priority: Priority }));
 export type PipelineQueued = z.infer<typeof PipelineQueued>;
 
-/** The scheduler admitted an attempt: create its Job. */
-export const JobCreate = envelope(
-  'job.create',
-  z.object({
-    jobName: z.string(),
-    namespace: z.string(),
-    timeoutSeconds: z.number().int().min(1),
-    job: RenderedJob,
-  }),
-);
+/**
+ * The scheduler admitted an attempt: create its Job. Ids only (invariant 10): the job-runner reads
+ * the admitted attempt's rendered Job from the database; anything else a message carries is ignored
+ * (unknown fields are stripped, so messages of older versions still parse).
+ */
+export const JobCreate = envelope('job.create', z.object({}));
 export type JobCreate = z.infer<typeof JobCreate>;
 
-/** Logs are stored (or given up on): delete the Job and its pods. */
+/**
+ * Logs are stored (or given up on): delete the Job and its pods. The job-runner deletes only the
+ * Job named by (pipelineId, attempt) in its own namespace, and only when the database says the step
+ * is due; `jobName`/`namespace` are informational (for logs) and never obeyed.
+ */
 export const JobDelete = envelope(
   'job.delete',
-  z.object({ jobName: z.string(), namespace: z.string(), reason: z.string() }),
+  z.object({ jobName: z.string().optional(), namespace: z.string().optional(), reason: z.string() }),
 );
 export type JobDelete = z.infer<typeof JobDelete>;
 

@@ -4,6 +4,17 @@
  */
 
 const PREFIX_RE = /^[a-z][a-z0-9_]{0,31}$/;
+/** Tenant ids are DNS-1123 labels (as the API issues them): always one subject token. */
+const TENANT_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+export type ApiOperation = 'create' | 'get' | 'cancel';
+export const API_OPERATIONS: readonly ApiOperation[] = ['create', 'get', 'cancel'];
+
+/** A tenant id that can be a subject token (and a NATS user name suffix); throws otherwise. */
+export function tenantToken(tenantId: string): string {
+  if (!TENANT_RE.test(tenantId)) throw new Error(`invalid tenant id ${JSON.stringify(tenantId)}`);
+  return tenantId;
+}
 
 export interface Subjects {
   readonly prefix: string;
@@ -16,14 +27,26 @@ export interface Subjects {
   /** Facts about pipelines, kept for a while. */
   readonly events: string;
   readonly pipelineFinished: string;
-  pipelineStatus(pipelineId: string): string;
+  /** One pipeline's status changes; the tenant is a token so a tenant's NATS user may read only its own. */
+  pipelineStatus(tenantId: string, pipelineId: string): string;
+  /** Every status change of one tenant (what a tenant's NATS user may subscribe to). */
+  tenantStatus(tenantId: string): string;
   readonly pipelineStatusAll: string;
   /** NATS intake for external publishers. */
   readonly intake: string;
-  readonly submit: string;
-  /** Core NATS request/reply API. */
-  api(operation: 'create' | 'get' | 'cancel'): string;
-  readonly apiAll: string;
+  /** A tenant's JetStream submit subject: the tenant is whoever may publish here (NATS permissions). */
+  submit(tenantId: string): string;
+  /** What the gateway's intake consumer reads: every tenant's submit subject. */
+  readonly submitAll: string;
+  /** Core NATS request/reply API, one subject per operation and tenant. */
+  api(operation: ApiOperation, tenantId: string): string;
+  /** What the gateway subscribes to for one operation: every tenant's. */
+  apiAll(operation: ApiOperation): string;
+  /**
+   * Where a tenant's replies arrive: its connection's inbox prefix. A tenant may subscribe only here,
+   * so it never sees another client's replies.
+   */
+  tenantInbox(tenantId: string): string;
   /** Dead letters keep the original subject after the prefix. */
   deadLetter(originalSubject: string): string;
   readonly deadLetters: string;
@@ -48,12 +71,15 @@ export function subjects(prefix: string): Subjects {
     jobCommands: `${p}.cmd.job.>`,
     events: `${p}.evt.>`,
     pipelineFinished: `${p}.evt.pipeline.finished`,
-    pipelineStatus: (id) => `${p}.evt.status.${id}`,
-    pipelineStatusAll: `${p}.evt.status.*`,
+    pipelineStatus: (tenant, id) => `${p}.evt.status.${tenantToken(tenant)}.${id}`,
+    tenantStatus: (tenant) => `${p}.evt.status.${tenantToken(tenant)}.*`,
+    pipelineStatusAll: `${p}.evt.status.*.*`,
     intake: `${p}.intake.>`,
-    submit: `${p}.intake.submit`,
-    api: (op) => `${p}.api.${op}`,
-    apiAll: `${p}.api.>`,
+    submit: (tenant) => `${p}.intake.submit.${tenantToken(tenant)}`,
+    submitAll: `${p}.intake.submit.*`,
+    api: (op, tenant) => `${p}.api.${op}.${tenantToken(tenant)}`,
+    apiAll: (op) => `${p}.api.${op}.*`,
+    tenantInbox: (tenant) => `${p}.inbox.${tenantToken(tenant)}`,
     deadLetter: (original) =>
       `${p}.dlq.${original.startsWith(`${p}.`) ? original.slice(p.length + 1) : original}`,
     deadLetters: `${p}.dlq.>`,

@@ -63,9 +63,11 @@ test('admits by priority, then age, up to the limit, with attempt row, event and
     .where('msg_id', '=', `${id}:1:create`)
     .executeTakeFirstOrThrow();
   assert.equal(cmd.subject, subjects.jobCreate);
+  // Ids, not orders (invariant 10): the job-runner reads what to run from the database.
   const msg = JobCreate.parse(cmd.payload);
-  assert.equal(msg.data.jobName, `pipeline-${id}-1`);
-  assert.equal(msg.data.timeoutSeconds, 60);
+  assert.deepEqual([msg.pipelineId, msg.attempt, msg.data], [id, 1, {}]);
+  assert.deepEqual(Object.keys(cmd.payload as object).includes('job'), false);
+  assert.deepEqual((cmd.payload as { data: unknown }).data, {});
 });
 
 test('maxRunning counts Running and admitted Queued pipelines', async () => {

@@ -1,7 +1,7 @@
 import type { Subjects } from '@po/contracts';
 import { jobDelete } from './envelopes.ts';
 import { enqueue, traceHeadersFor } from './outbox.ts';
-import type { PipelineEventKind } from './schema.ts';
+import type { PipelineAttempt, PipelineEventKind } from './schema.ts';
 import { now } from './sql.ts';
 import { inTransaction, type Tx } from './tx.ts';
 
@@ -44,6 +44,20 @@ async function markOnce(
     )
     .executeTakeFirst();
   return (recorded.numInsertedOrUpdatedRows ?? 0n) > 0n;
+}
+
+/** One attempt's row (what the job-runner checks a command against). */
+export function getAttempt(
+  db: Tx,
+  pipelineId: string,
+  attempt: number,
+): Promise<PipelineAttempt | undefined> {
+  return db
+    .selectFrom('pipeline_attempts')
+    .selectAll()
+    .where('pipeline_id', '=', pipelineId)
+    .where('attempt', '=', attempt)
+    .executeTakeFirst();
 }
 
 /** Record that the attempt's Job exists; true the first time. */

@@ -47,16 +47,11 @@ export function finished(
   };
 }
 
-export function jobCreate(p: Pipeline): JobCreate {
+export function jobCreate(p: Pick<Pipeline, 'id' | 'attempt'>): JobCreate {
   return {
     ...base(p.id, p.attempt, 'create'),
     type: 'job.create',
-    data: {
-      jobName: jobNameFor(p.id, p.attempt),
-      namespace: p.namespace,
-      timeoutSeconds: p.timeout_seconds,
-      job: p.job,
-    },
+    data: {},
   };
 }
 

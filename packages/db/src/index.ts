@@ -1,6 +1,7 @@
 export { dropDatabase, ensureDatabase } from './admin.ts';
 export { type AdmitOptions, admitQueued } from './admission.ts';
 export {
+  getAttempt,
   type LogsCaptured,
   markJobCreated,
   markJobDeleted,

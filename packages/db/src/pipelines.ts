@@ -86,7 +86,7 @@ function prepare(subjects: Subjects, row: NewPipeline, index: number): Prepared 
     values,
     messages: [
       {
-        subject: subjects.pipelineStatus(row.id),
+        subject: subjects.pipelineStatus(row.tenant_id ?? 'default', row.id),
         message: statusChanged(p, null, reason),
         headers,
       },

@@ -133,7 +133,7 @@ test('a pipeline waiting in the queue too long ends Timeout with the reason; adm
   const notified = await tdb.db
     .selectFrom('outbox')
     .select('subject')
-    .where('subject', '=', subjects.pipelineStatus(old ?? ''))
+    .where('subject', '=', subjects.pipelineStatus('t', old ?? ''))
     .execute();
   assert.ok(notified.length >= 2, 'a status notification for Queued and for Timeout');
   // Nothing left to expire: a second sweep ends nothing.

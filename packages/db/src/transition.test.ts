@@ -86,7 +86,7 @@ describe('transition', () => {
       const transitions = (await events(p.id)).filter((e) => e.from_status === 'Running');
       assert.equal(transitions.length, 1);
       const added = (await outbox(p.id)).slice(before.length);
-      assert.equal(added.filter((m) => m.subject === subjects.pipelineStatus(p.id)).length, 1);
+      assert.equal(added.filter((m) => m.subject === subjects.pipelineStatus(p.tenant_id, p.id)).length, 1);
       assert.equal(added.filter((m) => m.subject === subjects.pipelineFinished).length, 1);
     }
   });
@@ -106,7 +106,7 @@ describe('transition', () => {
     const ob = await outbox(row.id);
     assert.deepEqual(ob.map((m) => [m.subject, m.msg_id]).sort(), [
       [subjects.pipelineQueued, `${row.id}:1:queued`],
-      [subjects.pipelineStatus(row.id), `${row.id}:1:Queued:status`],
+      [subjects.pipelineStatus('acme', row.id), `${row.id}:1:Queued:status`],
     ]);
     const status = PipelineStatusChanged.parse(
       ob.find((m) => m.subject !== subjects.pipelineQueued)?.payload,
@@ -163,7 +163,7 @@ describe('transition', () => {
     assert.equal(restart.pipeline.finished_at, null);
 
     const ids = (await outbox(p.id)).map(
-      (m) => `${m.subject === subjects.pipelineStatus(p.id) ? 'status' : m.subject}|${m.msg_id}`,
+      (m) => `${m.subject === subjects.pipelineStatus(p.tenant_id, p.id) ? 'status' : m.subject}|${m.msg_id}`,
     );
     assert.deepEqual(ids, [
       `status|${p.id}:1:Queued:status`,

@@ -108,7 +108,7 @@ export function transition(db: Tx, subjects: Subjects, req: TransitionRequest): 
         .execute();
     }
     messages.push({
-      subject: subjects.pipelineStatus(cur.id),
+      subject: subjects.pipelineStatus(cur.tenant_id, cur.id),
       message: statusChanged(pipeline, cur.status, reason),
       headers,
     });

@@ -1,5 +1,6 @@
 export { dropDatabase } from '@po/db';
 export { prepareDatabase } from './database.ts';
+export { type NatsCredentials, type NatsServer, type StartNatsOptions, startNats } from './nats.ts';
 export { freePort } from './ports.ts';
 export {
   type RunningService,

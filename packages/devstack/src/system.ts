@@ -13,6 +13,8 @@ export type ServiceName = (typeof SERVICES)[number];
 export interface SystemOptions {
   databaseUrl: string;
   natsUrl: string;
+  /** Each service's own NATS identity (`NatsServer.service`); omitted: anonymous (an open server). */
+  natsCredentials?: (service: ServiceName) => { user: string; password: string };
   busPrefix: string;
   kubeconfigPath: string;
   namespace: string;
@@ -61,6 +63,9 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     HOME: process.env.HOME,
     DATABASE_URL: opts.databaseUrl,
     NATS_URL: opts.natsUrl,
+    ...(opts.natsCredentials
+      ? { NATS_USER: opts.natsCredentials(name).user, NATS_PASSWORD: opts.natsCredentials(name).password }
+      : {}),
     BUS_PREFIX: opts.busPrefix,
     KUBECONFIG: opts.kubeconfigPath,
     K8S_NAMESPACE: opts.namespace,

@@ -27,6 +27,12 @@ const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).def
 export const commonEnv = {
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  /**
+   * This service's own NATS identity (infra/nats/auth.conf: `<prefix>-<service>`): both or neither.
+   * Without them the service connects anonymously, which only an unauthenticated server accepts.
+   */
+  NATS_USER: z.string().min(1).max(256).optional(),
+  NATS_PASSWORD: z.string().min(1).max(1024).optional(),
   BUS_PREFIX: z
     .string()
     .regex(/^[a-z][a-z0-9_]{0,31}$/)

@@ -1,5 +1,12 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { type BusMetrics, connectNats, type MessageMeta, startConsumer, startOutboxRelay } from '@po/bus';
+import {
+  type BusMetrics,
+  connectNats,
+  type MessageMeta,
+  serviceInbox,
+  startConsumer,
+  startOutboxRelay,
+} from '@po/bus';
 import { type Streams, type Subjects, streams as streamsFor, subjects as subjectsFor } from '@po/contracts';
 import type { Database } from '@po/db';
 import { createDb } from '@po/db';
@@ -12,6 +19,8 @@ import { type ReadinessChecks, startOpsServer } from './ops-server.ts';
 export interface ServiceConfig {
   DATABASE_URL: string;
   NATS_URL: string;
+  NATS_USER?: string | undefined;
+  NATS_PASSWORD?: string | undefined;
   BUS_PREFIX: string;
   LOG_LEVEL: string;
   /** Stop when stdin closes (see commonEnv). */
@@ -84,7 +93,14 @@ export async function bootService(
   lifecycle.add('postgres', database.close);
   let nc: NatsConnection;
   try {
-    nc = await connectNats({ servers: config.NATS_URL, name });
+    nc = await connectNats({
+      servers: config.NATS_URL,
+      name,
+      user: config.NATS_USER,
+      password: config.NATS_PASSWORD,
+      // The service's user may read replies only here (@po/bus servicePermissions).
+      inboxPrefix: serviceInbox(config.BUS_PREFIX, name),
+    });
   } catch (err) {
     await lifecycle.stop();
     throw err;

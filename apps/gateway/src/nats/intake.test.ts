@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { jetstream } from '@nats-io/jetstream';
-import { type NatsConnection, headers as natsHeaders } from '@nats-io/transport-node';
-import {
-  connectNats,
-  deleteStreams,
-  listDeadLetters,
-  type OutboxRelay,
-  provision,
-  startOutboxRelay,
-} from '@po/bus';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { listDeadLetters, type OutboxRelay, provision, startOutboxRelay } from '@po/bus';
 import type { ErrorBody, PipelineResponse } from '@po/contracts';
+import { type NatsServer, startNats } from '@po/devstack';
 import { waitFor } from '@po/testkit';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -20,50 +14,50 @@ import { intakePipelineId, startIntake } from './intake.ts';
 
 describe('NATS intake', () => {
   let h: Harness;
+  let nats: NatsServer;
+  /** The gateway's own identity. */
   let nc: NatsConnection;
+  /** The tenant svc-tenant's identity: it never sends a secret, the server vouches for it. */
+  let svc: NatsConnection;
   let intake: { stop(): Promise<void> };
   let relay: OutboxRelay;
-  let apiKey: string;
   const logger = pino({ level: 'silent' });
 
   before(async () => {
     h = await createHarness();
-    nc = await connectNats({ servers: 'nats://127.0.0.1:4222', name: 'gateway-intake-test' });
-    await provision(nc, h.deps.subjects.prefix);
-    apiKey = await h.key('svc-tenant', 'submitter');
-    const { service } = h.deps;
-    intake = startIntake({
-      nc,
-      db: h.deps.db,
-      subjects: h.deps.subjects,
-      service,
-      keys: h.deps.keys,
-      logger,
-    });
+    const prefix = h.deps.subjects.prefix;
+    nats = await startNats({ prefix, tenants: ['svc-tenant', 'other', 'full-queue'] });
+    const provisioner = await nats.connect(nats.service('provisioner'));
+    await provision(provisioner, prefix);
+    await provisioner.close();
+    nc = await nats.connect(nats.service('gateway'));
+    svc = await nats.connect(nats.tenant('svc-tenant'));
+    intake = startIntake({ nc, db: h.deps.db, subjects: h.deps.subjects, service: h.deps.service, logger });
     relay = startOutboxRelay({ db: h.deps.db, connectionString: h.dbUrl, nc, logger, pollMs: 100 });
   });
   after(async () => {
     await intake.stop();
     await relay.stop();
-    await deleteStreams(nc, h.deps.subjects.prefix);
+    await svc.close();
     await nc.close();
+    await nats.stop();
     await h.close();
   });
 
-  test('submit: a JetStream message creates the pipeline (id derived from tenant + Nats-Msg-Id) and status notifications follow', async () => {
+  test('submit: a JetStream message on the tenant subject creates its pipeline (id from tenant + Nats-Msg-Id) and status notifications follow', async () => {
     const msgId = 'svc-order-1';
     const id = intakePipelineId('svc-tenant', msgId);
     const statuses: string[] = [];
-    const sub = nc.subscribe(h.deps.subjects.pipelineStatus(id), {
+    const sub = svc.subscribe(h.deps.subjects.pipelineStatus('svc-tenant', id), {
       callback: (_e, m) => {
         statuses.push((m.json() as { data: { to: string } }).data.to);
       },
     });
-    await nc.flush();
-    const js = jetstream(nc);
-    const body = JSON.stringify({ ...dataProcessing, api_key: apiKey });
-    await js.publish(h.deps.subjects.submit, body, { msgID: msgId });
-    await js.publish(h.deps.subjects.submit, body, { msgID: msgId }); // duplicate: dropped by JetStream
+    await svc.flush();
+    const js = jetstream(svc);
+    const body = JSON.stringify(dataProcessing);
+    await js.publish(h.deps.subjects.submit('svc-tenant'), body, { msgID: msgId });
+    await js.publish(h.deps.subjects.submit('svc-tenant'), body, { msgID: msgId }); // duplicate: dropped
     const row = await waitFor('pipeline row', () =>
       h.deps.db.selectFrom('pipelines').selectAll().where('id', '=', id).executeTakeFirst(),
     );
@@ -73,77 +67,91 @@ describe('NATS intake', () => {
     sub.unsubscribe();
   });
 
-  test('submit: invalid messages are dead-lettered with the reason, never dropped', async () => {
-    const js = jetstream(nc);
-    await js.publish(h.deps.subjects.submit, JSON.stringify({ ...dataProcessing, api_key: 'wrong' }), {
-      msgID: 'bad-key',
+  test('submit: invalid messages are dead-lettered with the reason, redacted, never dropped; listed a page at a time', async () => {
+    const js = jetstream(svc);
+    const subject = h.deps.subjects.submit('svc-tenant');
+    // The old protocol's secret in the body: refused, and kept nowhere in clear.
+    await js.publish(subject, JSON.stringify({ ...dataProcessing, api_key: 'sk-secret-1' }), {
+      msgID: 'legacy',
     });
-    await js.publish(
-      h.deps.subjects.submit,
-      JSON.stringify({ ...dataProcessing, priority: 'Nope', api_key: apiKey }),
-      {
-        msgID: 'bad-body',
-      },
-    );
-    await js.publish(h.deps.subjects.submit, 'not json', { msgID: 'not-json' });
+    await js.publish(subject, JSON.stringify({ ...dataProcessing, priority: 'Nope' }), { msgID: 'bad-body' });
+    await js.publish(subject, 'not json', { msgID: 'not-json' });
     const letters = await waitFor('3 dead letters', async () => {
-      const l = await listDeadLetters(nc, h.deps.subjects.prefix, 10);
+      const l = (await listDeadLetters(nc, h.deps.subjects.prefix, { limit: 10 })).letters;
       return l.length >= 3 ? l : undefined;
     });
     const reasons = letters.map((l) => l.reason).join('\n');
-    assert.match(reasons, /Unauthorized/);
+    assert.match(reasons, /InvalidConfig: .*api_key/);
     assert.match(reasons, /InvalidConfig: .*priority/);
     assert.match(reasons, /not JSON/);
-    // Visible over HTTP too.
+    assert.ok(!JSON.stringify(letters).includes('sk-secret-1'));
+    // Visible over HTTP too, paged with a Link header like GET /pipelines.
     const { createApp } = await import('../app.ts');
     const app = createApp({
       ...h.deps,
       registry: new Registry(),
-      deadLetters: (limit) => listDeadLetters(nc, h.deps.subjects.prefix, limit),
+      deadLetters: (page) => listDeadLetters(nc, h.deps.subjects.prefix, page),
     });
-    const res = await app.request('/dead-letters', { headers: { authorization: `Bearer ${h.devKey}` } });
-    assert.equal(res.status, 200);
-    const listed = (await res.json()) as { reason: string; original_subject: string }[];
-    assert.ok(listed.length >= 3);
-    assert.ok(listed.every((l) => l.original_subject === h.deps.subjects.submit));
+    const auth = { headers: { authorization: `Bearer ${h.devKey}` } };
+    const first = await app.request('/dead-letters?limit=2', auth);
+    assert.equal(first.status, 200);
+    const page1 = (await first.json()) as { seq: number; original_subject: string; payload: unknown }[];
+    assert.equal(page1.length, 2);
+    const link = first.headers.get('Link') ?? '';
+    const next = /^<([^>]+)>; rel="next"$/.exec(link)?.[1];
+    assert.ok(next, link);
+    const page2 = (await (await app.request(next, auth)).json()) as typeof page1;
+    assert.ok(page2.length >= 1);
+    assert.ok(page2.every((l) => l.seq < Math.min(...page1.map((p) => p.seq))));
+    assert.ok([...page1, ...page2].every((l) => l.original_subject === subject));
+    assert.ok(!JSON.stringify([...page1, ...page2]).includes('sk-secret-1'));
+    assert.equal((await app.request('/dead-letters?cursor=abc', auth)).status, 400);
   });
 
-  test('request/reply: create, get and cancel answer like HTTP, with the same error kinds', async () => {
-    const ask = async (op: 'create' | 'get' | 'cancel', body: unknown) => {
-      const m = await nc.request(h.deps.subjects.api(op), JSON.stringify(body), { timeout: 5000 });
+  test('request/reply: create, get and cancel answer like HTTP, as the tenant of the subject', async () => {
+    const ask = async (op: 'create' | 'get' | 'cancel', body: unknown, tenant = 'svc-tenant', conn = svc) => {
+      const m = await conn.request(h.deps.subjects.api(op, tenant), JSON.stringify(body), { timeout: 5000 });
       return { status: Number(m.headers?.get('Po-Status')), body: m.json() };
     };
-    const created = await ask('create', { ...dataProcessing, api_key: apiKey, idempotency_key: 'rr-1' });
+    const created = await ask('create', { ...dataProcessing, idempotency_key: 'rr-1' });
     assert.equal(created.status, 201);
     const p = created.body as PipelineResponse;
     assert.equal(p.status, 'Queued');
-    const again = await ask('create', { ...dataProcessing, api_key: apiKey, idempotency_key: 'rr-1' });
+    const again = await ask('create', { ...dataProcessing, idempotency_key: 'rr-1' });
     assert.equal(again.status, 200);
     assert.equal((again.body as PipelineResponse).id, p.id);
-    const got = await ask('get', { api_key: apiKey, id: p.id });
+    const got = await ask('get', { id: p.id });
     assert.equal(got.status, 200);
     assert.equal((got.body as PipelineResponse).id, p.id);
-    const cancelled = await ask('cancel', { api_key: apiKey, id: p.id });
+    const cancelled = await ask('cancel', { id: p.id });
     assert.equal((cancelled.body as PipelineResponse).status, 'Cancelled');
-    const twice = await ask('cancel', { api_key: apiKey, id: p.id });
+    const twice = await ask('cancel', { id: p.id });
     assert.equal(twice.status, 409);
     assert.deepEqual(twice.body, { error: 'Pipeline in invalid state: Cancelled', type: 'InvalidState' });
-    const other = await ask('get', { api_key: await h.key('other', 'viewer'), id: p.id });
-    assert.deepEqual(other.body as ErrorBody, { error: 'Pipeline not found', type: 'NotFound' });
-    const bad = await ask('create', { ...dataProcessing, config: {}, api_key: apiKey });
+    const other = await nats.connect(nats.tenant('other'));
+    try {
+      const theirs = await ask('get', { id: p.id }, 'other', other);
+      assert.deepEqual(theirs.body as ErrorBody, { error: 'Pipeline not found', type: 'NotFound' });
+    } finally {
+      await other.close();
+    }
+    const bad = await ask('create', { ...dataProcessing, config: {} });
     assert.equal(bad.status, 400);
     assert.equal((bad.body as ErrorBody).type, 'InvalidConfig');
-    const anon = await ask('get', { id: p.id });
-    assert.equal(anon.status, 401);
-    const h2 = natsHeaders();
-    const notJson = await nc.request(h.deps.subjects.api('get'), 'nope', { timeout: 5000, headers: h2 });
+    const legacy = await ask('get', { id: p.id, api_key: 'sk-anything' });
+    assert.equal(legacy.status, 400, 'a secret in the body is not how a caller authenticates');
+    const notJson = await svc.request(h.deps.subjects.api('get', 'svc-tenant'), 'nope', { timeout: 5000 });
     assert.equal((notJson.json() as ErrorBody).type, 'InvalidConfig');
 
     // A tenant whose queue is full is refused over NATS as over HTTP.
-    const fullKey = await h.key('full-queue', 'submitter');
     assert.equal((await h.req('PUT', '/quotas/full-queue', { max_queued: 0 })).status, 200);
-    const refused = await ask('create', { ...dataProcessing, api_key: fullKey });
-    assert.equal(refused.status, 429);
-    assert.equal((refused.body as ErrorBody).type, 'ResourceQuotaExceeded');
+    const full = await nats.connect(nats.tenant('full-queue'));
+    try {
+      const refused = await ask('create', { ...dataProcessing }, 'full-queue', full);
+      assert.equal(refused.status, 429);
+      assert.equal((refused.body as ErrorBody).type, 'ResourceQuotaExceeded');
+    } finally {
+      await full.close();
+    }
   });
 });

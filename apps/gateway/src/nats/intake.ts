@@ -1,15 +1,18 @@
 /**
- * The gateway's NATS face for services that talk NATS instead of HTTP:
+ * The gateway's NATS face for services that talk NATS instead of HTTP. A caller is a tenant by its
+ * NATS identity: each tenant has its own NATS user, allowed to publish only on its own subjects
+ * (`@po/bus` tenantPermissions), so the tenant is the subject's last token and no secret travels in a
+ * message body (a body with `api_key` is refused like any unknown field).
  *
- * - `subjects.submit` (JetStream, durable consumer CONSUMERS.intake): a pipeline request, the HTTP body
- *   plus `api_key`, published with the caller's idempotency key as `Nats-Msg-Id`. The pipeline's id is
+ * - `subjects.submit(tenant)` (JetStream, durable consumer CONSUMERS.intake): a pipeline request, the
+ *   HTTP body, published with the caller's idempotency key as `Nats-Msg-Id`. The pipeline's id is
  *   derived from (tenant, idempotency key) — `intakePipelineId` — so the publisher knows it up front and
- *   can subscribe to `subjects.pipelineStatus(id)` before publishing. Invalid or refused messages are
- *   dead-lettered with the reason (`Po-Dead-Letter-Reason`), never dropped.
- * - `subjects.api('create'|'get'|'cancel')` (core request/reply, queue group `gateway`): the same
- *   operations as HTTP. The reply body is exactly the HTTP body (a Pipeline, or `{"error","type"}`),
- *   with the HTTP status in the `Po-Status` header. Requests without a reply subject that cannot be
- *   served are dead-lettered.
+ *   can subscribe to `subjects.pipelineStatus(tenant, id)` before publishing. Invalid or refused
+ *   messages are dead-lettered (redacted) with the reason (`Po-Dead-Letter-Reason`), never dropped.
+ * - `subjects.api('create'|'get'|'cancel', tenant)` (core request/reply, queue group `gateway`): the
+ *   same operations as HTTP, with the rights of a submitter of that tenant. The reply body is exactly
+ *   the HTTP body (a Pipeline, or `{"error","type"}`), with the HTTP status in the `Po-Status` header.
+ *   Requests without a reply subject that cannot be served are dead-lettered.
  */
 import { createHash } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
@@ -19,18 +22,24 @@ import {
   headers as natsHeaders,
   type Subscription,
 } from '@nats-io/transport-node';
-import { Permanent, type Stoppable, startConsumer } from '@po/bus';
-import { CONSUMERS, type Subjects, streams } from '@po/contracts';
+import { deadLetterRequest, Permanent, type Stoppable, startConsumer } from '@po/bus';
+import {
+  API_OPERATIONS,
+  type ApiOperation,
+  CONSUMERS,
+  type Subjects,
+  streams,
+  tenantToken,
+} from '@po/contracts';
 import type { Database } from '@po/db';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ApiError, errors, isApiError } from '../errors/api-error.ts';
-import type { KeyResolver } from '../middleware/auth/keys.ts';
 import type { PipelineService } from '../service/pipelines.ts';
 import { toDetail, toResponse } from '../service/present.ts';
 import { listAttempts } from '../store/pipelines.ts';
-import { type Principal, ROLE_RANK } from '../types.ts';
+import type { Principal } from '../types.ts';
 
 /** Fixed namespace for name-based (v5) pipeline ids of NATS submissions. */
 export const INTAKE_ID_NAMESPACE = '6f1d3c2e-8a4b-5e7f-9c0d-1a2b3c4d5e6f';
@@ -45,8 +54,7 @@ export function intakePipelineId(tenantId: string, idempotencyKey: string): stri
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
-const WithKey = z.object({ api_key: z.string().min(1).max(512) });
-const IdRequest = z.strictObject({ api_key: z.string().min(1).max(512), id: z.string().max(64) });
+const IdRequest = z.strictObject({ id: z.string().max(64) });
 const Envelope = z.record(z.string(), z.unknown());
 
 export interface IntakeDeps {
@@ -54,25 +62,28 @@ export interface IntakeDeps {
   db: Kysely<Database>;
   subjects: Subjects;
   service: PipelineService;
-  keys: KeyResolver;
   logger: Logger;
   /** Submissions handled at once. */
   concurrency?: number;
 }
 
-async function authenticate(keys: KeyResolver, raw: unknown, min: Principal['role']): Promise<Principal> {
-  const k = WithKey.safeParse(raw);
-  if (!k.success) throw errors.unauthorized('api_key missing');
-  const p = await keys.resolve(k.data.api_key);
-  if (!p) throw errors.unauthorized();
-  if (ROLE_RANK[p.role] < ROLE_RANK[min])
-    throw errors.forbidden(`role ${p.role} may not do this (needs ${min})`);
-  return p;
+/**
+ * The caller of a message on a tenant's subject: that tenant, as a submitter. The NATS server let
+ * only that tenant's user publish there.
+ */
+export function natsPrincipal(subject: string): Principal {
+  const tenant = subject.slice(subject.lastIndexOf('.') + 1);
+  try {
+    tenantToken(tenant);
+  } catch {
+    throw errors.unauthorized('not a tenant subject');
+  }
+  return { tenantId: tenant, role: 'submitter', actor: `nats:${tenant}` };
 }
 
-function withoutKey(raw: Record<string, unknown>, ...drop: string[]): Record<string, unknown> {
+function without(raw: Record<string, unknown>, ...drop: string[]): Record<string, unknown> {
   const rest: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) if (k !== 'api_key' && !drop.includes(k)) rest[k] = v;
+  for (const [k, v] of Object.entries(raw)) if (!drop.includes(k)) rest[k] = v;
   return rest;
 }
 
@@ -89,10 +100,10 @@ export function startIntake(d: IntakeDeps): Stoppable {
     concurrency: d.concurrency ?? 16,
     handler: async (raw, meta) => {
       try {
-        const principal = await authenticate(d.keys, raw, 'submitter');
+        const principal = natsPrincipal(meta.subject);
         const key = meta.headers['Nats-Msg-Id'];
         if (!key) throw errors.invalidConfig('Nats-Msg-Id: required (the idempotency key)');
-        const req = d.service.parse(withoutKey(raw));
+        const req = d.service.parse(raw);
         const r = await d.service.create(principal, req, {
           idempotencyKey: key,
           id: intakePipelineId(principal.tenantId, key),
@@ -107,24 +118,24 @@ export function startIntake(d: IntakeDeps): Stoppable {
   });
 
   const answer = async (
-    op: 'create' | 'get' | 'cancel',
+    op: ApiOperation,
+    subject: string,
     raw: unknown,
   ): Promise<{ status: number; body: unknown }> => {
+    const principal = natsPrincipal(subject);
     const parsed = Envelope.safeParse(raw);
     if (!parsed.success) throw errors.invalidConfig('body: must be a JSON object');
     if (op === 'create') {
-      const principal = await authenticate(d.keys, parsed.data, 'submitter');
       const key = parsed.data.idempotency_key;
       if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 255)) {
         throw errors.invalidConfig('idempotency_key: must be a string of 1-255 characters');
       }
-      const req = d.service.parse(withoutKey(parsed.data, 'idempotency_key'));
+      const req = d.service.parse(without(parsed.data, 'idempotency_key'));
       const r = await d.service.create(principal, req, { idempotencyKey: key });
       return { status: r.created ? 201 : 200, body: toResponse(r.pipeline) };
     }
-    const principal = await authenticate(d.keys, parsed.data, op === 'get' ? 'viewer' : 'submitter');
     const req = IdRequest.safeParse(parsed.data);
-    if (!req.success) throw errors.invalidConfig('body: must be {"api_key", "id"}');
+    if (!req.success) throw errors.invalidConfig('body: must be {"id"}');
     if (op === 'get') {
       const p = await d.service.get(principal, req.data.id);
       return { status: 200, body: toDetail(p, await listAttempts(d.db, p.id)) };
@@ -132,7 +143,7 @@ export function startIntake(d: IntakeDeps): Stoppable {
     return { status: 200, body: toResponse(await d.service.cancel(principal, req.data.id)) };
   };
 
-  const handle = async (op: 'create' | 'get' | 'cancel', m: Msg) => {
+  const handle = async (op: ApiOperation, m: Msg) => {
     let result: { status: number; body: unknown };
     try {
       let raw: unknown;
@@ -141,20 +152,15 @@ export function startIntake(d: IntakeDeps): Stoppable {
       } catch {
         throw errors.invalidConfig('body: not JSON');
       }
-      result = await answer(op, raw);
+      result = await answer(op, m.subject, raw);
     } catch (err) {
       const e = isApiError(err) ? err : new ApiError('Internal', 'Internal server error');
       if (!isApiError(err)) d.logger.error({ err, subject: m.subject }, 'request failed');
       result = { status: e.status, body: e.body() };
       if (!m.reply) {
-        const h = natsHeaders();
-        h.set('Po-Dead-Letter-Reason', `${e.type}: ${e.message}`.slice(0, 1000));
-        h.set('Po-Original-Subject', m.subject);
-        await js
-          .publish(d.subjects.deadLetter(m.subject), m.data, { headers: h })
-          .catch((pubErr: unknown) => {
-            d.logger.error({ err: pubErr, subject: m.subject }, 'dead-lettering a request failed');
-          });
+        await deadLetterRequest(js, d.subjects, m, `${e.type}: ${e.message}`).catch((pubErr: unknown) => {
+          d.logger.error({ err: pubErr, subject: m.subject }, 'dead-lettering a request failed');
+        });
         return;
       }
     }
@@ -164,8 +170,8 @@ export function startIntake(d: IntakeDeps): Stoppable {
     m.respond(JSON.stringify(result.body), { headers: h });
   };
 
-  const subs: Subscription[] = (['create', 'get', 'cancel'] as const).map((op) =>
-    d.nc.subscribe(d.subjects.api(op), {
+  const subs: Subscription[] = API_OPERATIONS.map((op) =>
+    d.nc.subscribe(d.subjects.apiAll(op), {
       queue: 'gateway',
       callback: (err, m) => {
         if (err) return d.logger.warn({ err }, 'request subscription error');

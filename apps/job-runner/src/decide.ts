@@ -1,0 +1,40 @@
+/**
+ * Whether a Job command is due, decided from the database alone (invariant 10: messages carry ids,
+ * not orders). Pure, so a forged or replayed command's fate is a table test.
+ */
+import { isTerminal } from '@po/contracts';
+import type { Pipeline, PipelineAttempt } from '@po/db';
+
+export type Decision = { due: true } | { due: false; why: string };
+
+/** Create the attempt's Job only while it is the pipeline's current, admitted, unfinished attempt. */
+export function createDue(
+  pipeline: Pick<Pipeline, 'attempt' | 'status' | 'admitted_at'> | undefined,
+  attempt: Pick<PipelineAttempt, 'finished_at'> | undefined,
+  cmdAttempt: number,
+): Decision {
+  if (!pipeline) return { due: false, why: 'no such pipeline' };
+  if (pipeline.attempt !== cmdAttempt)
+    return { due: false, why: `attempt ${cmdAttempt} is not the current one` };
+  if (isTerminal(pipeline.status)) return { due: false, why: `pipeline is ${pipeline.status}` };
+  if (pipeline.admitted_at === null || !attempt) return { due: false, why: 'attempt not admitted' };
+  if (attempt.finished_at !== null) return { due: false, why: 'attempt already ended' };
+  return { due: true };
+}
+
+/**
+ * Delete the attempt's Job once its logs are stored (invariant 5), or when nothing wants it: the
+ * pipeline is gone, or the attempt was never admitted, or it is over and already cleaned up. Never
+ * while it is the current attempt of an unfinished pipeline.
+ */
+export function deleteDue(
+  pipeline: Pick<Pipeline, 'attempt' | 'status'> | undefined,
+  attempt: Pick<PipelineAttempt, 'logs_captured_at' | 'job_deleted_at'> | undefined,
+  cmdAttempt: number,
+): Decision {
+  if (!pipeline || !attempt) return { due: true };
+  if (attempt.logs_captured_at !== null || attempt.job_deleted_at !== null) return { due: true };
+  if (pipeline.attempt === cmdAttempt && !isTerminal(pipeline.status))
+    return { due: false, why: 'the attempt is still running' };
+  return { due: false, why: 'its logs are not stored yet' };
+}
