@@ -27,12 +27,12 @@ function argSafe(p: JsonSchemaProperty): string | null {
   if (p.type === 'integer' || p.type === 'number' || p.type === 'boolean') return null;
   if (p.enum !== undefined) {
     const bad = p.enum.find((v) => typeof v === 'string' && !isArgSafeLiteral(v));
-    return bad === undefined ? null : `enum value ${JSON.stringify(bad)} contains unsafe characters`;
+    return bad === undefined ? null : `enum value ${JSON.stringify(bad)} contains unsafe characters or starts with '-'`;
   }
   if (p.type === 'string' && p.pattern !== undefined) {
     return isArgSafePattern(p.pattern)
       ? null
-      : `pattern ${JSON.stringify(p.pattern)} is not anchored with ^…$ or admits quotes, ;, $, backticks, spaces or newlines`;
+      : `pattern ${JSON.stringify(p.pattern)} is not anchored with ^…$ or admits quotes, ;, $, backticks, spaces, newlines or a leading '-'`;
   }
   return 'must be constrained by enum, by an anchored safe pattern, or be integer/number/boolean';
 }
