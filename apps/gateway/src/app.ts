@@ -189,7 +189,7 @@ export function createApp(deps: AppDeps): App {
     followFinalCaptureWaitMs: limits.followFinalCaptureWaitMs,
     maxLines: limits.maxLogLines,
   });
-  registerTemplateRoutes(app, { templates: deps.templates });
+  registerTemplateRoutes(app, { templates: deps.templates, policy: service.policy });
   registerKeyRoutes(app, { db: deps.db, keys: deps.keys });
   registerQuotaRoutes(app, { db: deps.db, defaults: deps.quotas, queueGuard: deps.queueGuard });
   registerDeadLetterRoutes(app, deps.deadLetters ?? (async () => []));

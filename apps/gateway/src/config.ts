@@ -1,4 +1,4 @@
-import { commonEnv, kubeEnv, quotaEnv } from '@po/runtime';
+import { commonEnv, jobPolicyEnv, kubeEnv, quotaEnv } from '@po/runtime';
 import { z } from 'zod';
 
 const int = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
@@ -7,6 +7,7 @@ const int = (min: number, fallback: number) => z.coerce.number().int().min(min).
 export const GatewayEnv = z.object({
   ...commonEnv,
   ...quotaEnv,
+  ...jobPolicyEnv,
   K8S_NAMESPACE: kubeEnv.K8S_NAMESPACE,
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** When set, this bearer key is admin of tenant `default` (dev mode; the dev command prints it). */

@@ -40,6 +40,11 @@ export async function startGateway(
     namespace: config.K8S_NAMESPACE,
     clock,
     queueGuard,
+    policy: {
+      imageAllowList: config.JOB_IMAGE_ALLOW_LIST,
+      maxParallelism: config.JOB_MAX_PARALLELISM,
+      maxCompletions: config.JOB_MAX_COMPLETIONS,
+    },
     batch: {
       maxBatch: config.CREATE_BATCH_MAX,
       maxInFlight: config.CREATE_BATCH_IN_FLIGHT,

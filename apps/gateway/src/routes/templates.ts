@@ -1,6 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { TemplateName } from '@po/contracts';
-import { checkTemplateSafety, type Template, TemplateSpec } from '@po/templates';
+import {
+  checkTemplatePolicy,
+  checkTemplateSafety,
+  type Template,
+  type TemplatePolicy,
+  TemplateSpec,
+} from '@po/templates';
 import type { App } from '../env.ts';
 import { ApiError, errors } from '../errors/api-error.ts';
 import { requireRole } from '../middleware/auth/index.ts';
@@ -10,6 +16,8 @@ import { errorResponses, jsonContent, NameParam, TemplateView } from './schemas.
 
 export interface TemplateRoutesDeps {
   templates: TemplateCatalog;
+  /** Image allow-list and Job count caps a custom template must stay within. */
+  policy: TemplatePolicy;
 }
 
 export function toTemplateView(r: ResolvedTemplate) {
@@ -101,8 +109,13 @@ function concurrentlyChanged(name: string): ApiError {
   return new ApiError('InvalidState', `Template '${name}' was changed concurrently: retry`);
 }
 
-/** Parses and safety-checks a submitted template; InvalidConfig names what is wrong. */
-function parseTemplate(raw: Record<string, unknown>, name: string, version: number): Template {
+/** Parses, safety- and policy-checks a submitted template; InvalidConfig names what is wrong. */
+function parseTemplate(
+  raw: Record<string, unknown>,
+  name: string,
+  version: number,
+  policy: TemplatePolicy,
+): Template {
   if (raw.name !== undefined && raw.name !== name) {
     throw errors.invalidConfig(`name: must match the path ('${name}')`);
   }
@@ -110,6 +123,8 @@ function parseTemplate(raw: Record<string, unknown>, name: string, version: numb
   if (!r.success) throw errors.invalidConfig(describeIssues(r.error));
   const problems = checkTemplateSafety(r.data);
   if (problems.length > 0) throw errors.invalidConfig(`unsafe template: ${problems.join('; ')}`);
+  const outside = checkTemplatePolicy(r.data, policy);
+  if (outside.length > 0) throw errors.invalidConfig(`template outside policy: ${outside.join('; ')}`);
   return r.data;
 }
 
@@ -136,7 +151,7 @@ export function registerTemplateRoutes(app: App, d: TemplateRoutesDeps): void {
     const v = await d.templates.nextVersion(p.tenantId, name.data);
     if (v.exists)
       throw new ApiError('InvalidState', `Template '${name.data}' already exists: use PUT for a new version`);
-    const t = parseTemplate(raw, name.data, v.next);
+    const t = parseTemplate(raw, name.data, v.next, d.policy);
     if (!(await d.templates.save(p.tenantId, t))) throw concurrentlyChanged(name.data);
     return c.json(toTemplateView({ template: t, builtin: false, tenantId: p.tenantId }), 201);
   });
@@ -148,7 +163,7 @@ export function registerTemplateRoutes(app: App, d: TemplateRoutesDeps): void {
     if (!TemplateName.safeParse(name).success) throw errors.invalidConfig('name: must be a DNS-1123 label');
     if (d.templates.isBuiltin(name)) throw builtinRefused(name);
     const v = await d.templates.nextVersion(p.tenantId, name);
-    const t = parseTemplate(c.req.valid('json'), name, v.next);
+    const t = parseTemplate(c.req.valid('json'), name, v.next, d.policy);
     if (!(await d.templates.save(p.tenantId, t))) throw concurrentlyChanged(name);
     return c.json(
       toTemplateView({ template: t, builtin: false, tenantId: p.tenantId }),

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { subjects as subjectsFor } from '@po/contracts';
 import { createTestDatabase } from '@po/db/testing';
-import { builtinTemplates } from '@po/templates';
+import { builtinTemplates, type TemplatePolicy } from '@po/templates';
 import { Registry } from 'prom-client';
 import { type AppDeps, createApp, type Limits } from '../app.ts';
 import type { App } from '../env.ts';
@@ -49,6 +49,7 @@ export async function createHarness(
     clock?: Clock;
     checks?: AppDeps['checks'];
     quotas?: Partial<AppDeps['quotas']>;
+    policy?: TemplatePolicy;
   } = {},
 ): Promise<Harness> {
   const tdb = await createTestDatabase();
@@ -68,6 +69,7 @@ export async function createHarness(
     namespace: 'pipelines',
     clock,
     queueGuard,
+    ...(opts.policy ? { policy: opts.policy } : {}),
   });
   const deps: AppDeps = {
     db: tdb.db,
