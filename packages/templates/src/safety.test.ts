@@ -85,7 +85,22 @@ describe('checkTemplateSafety', () => {
     {
       name: 'schema that does not compile',
       t: tpl({ configSchema: { type: 'object', properties: { p: { type: 'string', pattern: '(' } } } }),
-      problem: /configSchema: invalid/,
+      problem: /configSchema\.properties\.p\.pattern: not supported by the linear-time \(RE2\) engine/,
+    },
+    {
+      name: 'a backreference (RE2 has none: the engine in use is RE2)',
+      t: tpl({
+        configSchema: { type: 'object', properties: { p: { type: 'string', pattern: '^(a+)\\1$' } } },
+      }),
+      problem:
+        /configSchema\.properties\.p\.pattern: not supported by the linear-time \(RE2\) engine: invalid escape sequence/,
+    },
+    {
+      name: 'a lookahead',
+      t: tpl({
+        configSchema: { type: 'object', properties: { p: { type: 'string', pattern: '^(?=a)a+$' } } },
+      }),
+      problem: /configSchema\.properties\.p\.pattern: not supported by the linear-time \(RE2\) engine/,
     },
   ];
   for (const c of cases) {

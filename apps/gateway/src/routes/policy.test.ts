@@ -105,3 +105,55 @@ describe('the image allow-list at create time', () => {
     assert.deepEqual(await json<PipelineResponse[]>(await h.req('GET', '/pipelines')), []);
   });
 });
+
+describe('linear-time template patterns', () => {
+  let h: Harness;
+  before(async () => {
+    h = await createHarness();
+  });
+  after(() => h.close());
+
+  test('the ReDoS template is answered at once; a pattern RE2 cannot run is refused at registration', async () => {
+    const schema = (pattern: string) => ({
+      type: 'object',
+      properties: { word: { type: 'string', pattern } },
+      required: ['word'],
+    });
+    const reg = await h.req('POST', '/templates', {
+      name: 'redos',
+      ...template({ image: 'python:3.11-slim', env: { WORD: '{{word}}' }, configSchema: schema('^(a+)+$') }),
+    });
+    assert.equal(reg.status, 201, await reg.clone().text());
+    // The backtracking engine froze the gateway 2.3 s for 27 a's and a '!', doubling with each 'a'.
+    for (const word of [`${'a'.repeat(27)}!`, `${'a'.repeat(40)}!`]) {
+      const cpu = process.cpuUsage();
+      const res = await h.req('POST', '/pipelines', {
+        pipeline_type: { Custom: { template: 'redos' } },
+        config: { word },
+        priority: 'Normal',
+      });
+      const used = process.cpuUsage(cpu);
+      assert.equal(res.status, 400);
+      assert.match((await json<ErrorBody>(res)).error, /config\.word: must match pattern/);
+      assert.ok(
+        used.user + used.system < 1_000_000,
+        `${word.length} chars: ${used.user + used.system} µs of CPU`,
+      );
+    }
+    const backref = await h.req('POST', '/templates', {
+      name: 'backref',
+      ...template({
+        image: 'python:3.11-slim',
+        env: { WORD: '{{word}}' },
+        configSchema: schema('^(a+)\\1$'),
+      }),
+    });
+    assert.equal(backref.status, 400);
+    const body = await json<ErrorBody>(backref);
+    assert.equal(body.type, 'InvalidConfig');
+    assert.match(
+      body.error,
+      /configSchema\.properties\.word\.pattern: not supported by the linear-time \(RE2\) engine/,
+    );
+  });
+});
