@@ -1,19 +1,18 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { httpInstrumentationMiddleware } from '@hono/otel';
 import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { createNoopMeter, type MeterProvider } from '@opentelemetry/api';
 import type { Subjects } from '@po/contracts';
 import type { Database } from '@po/db';
-import type { Context } from 'hono';
 import { routePath } from 'hono/route';
 import type { Kysely } from 'kysely';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { App, AppEnv } from './env.ts';
 import { errors } from './errors/api-error.ts';
 import { notFoundRoute, onError } from './errors/handler.ts';
-import { type AuditSink, audit } from './middleware/audit/index.ts';
+import { audit } from './middleware/audit/index.ts';
 import { auth, type KeyResolver } from './middleware/auth/index.ts';
+import { clientAddress } from './middleware/client-address/index.ts';
 import { jsonBodyOnly } from './middleware/limits/index.ts';
 import { rateLimit } from './middleware/rate-limit/index.ts';
 import { requestId } from './middleware/request-id/index.ts';
@@ -66,15 +65,17 @@ export interface AppDeps {
   clock: Clock;
   logger: Logger;
   keys: KeyResolver;
-  audit: AuditSink;
   registry: Registry;
   /** Readiness checks (Postgres, NATS). */
   checks: ReadinessChecks;
   /** Namespace for every Job. */
   namespace: string;
   limits?: Partial<Limits>;
-  /** Take the client address from X-Forwarded-For (behind an ingress; tests). */
-  trustProxy?: boolean;
+  /**
+   * Trusted proxies in front of the gateway: the client address is the X-Forwarded-For entry this
+   * many from the right (0: the socket's peer; X-Forwarded-For is ignored).
+   */
+  trustedProxyHops?: number;
   /** Creates, cancels and restarts (shared with the NATS intake). */
   service: PipelineService;
   /** The service's backpressure per tenant (told when the operator changes a quota). */
@@ -95,22 +96,9 @@ const NO_OTEL_METRICS: MeterProvider = { getMeter: () => createNoopMeter() };
 
 const PUBLIC = new Set(['/health', '/ready', '/metrics', '/openapi.json', '/docs']);
 
-export function clientAddress(c: Context, trustProxy: boolean): string | null {
-  if (trustProxy) {
-    const xff = c.req.header('x-forwarded-for');
-    const first = xff?.split(',')[0]?.trim();
-    if (first) return first;
-  }
-  try {
-    return getConnInfo(c).remote.address ?? null;
-  } catch {
-    return null;
-  }
-}
-
 export function createApp(deps: AppDeps): App {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
-  const trustProxy = deps.trustProxy ?? false;
+  const hops = deps.trustedProxyHops ?? 0;
   const { service } = deps;
 
   const app: App = new OpenAPIHono<AppEnv>({
@@ -159,13 +147,10 @@ export function createApp(deps: AppDeps): App {
       ratePerSecond: limits.ipRatePerSecond,
       burst: limits.ipBurst,
       clock: deps.clock,
-      key: (c) => (PUBLIC.has(c.req.path) ? undefined : (clientAddress(c, trustProxy) ?? 'unknown')),
+      key: (c) => (PUBLIC.has(c.req.path) ? undefined : (clientAddress(c, hops) ?? 'unknown')),
     }),
   );
-  app.use(
-    '*',
-    audit(deps.audit, (c) => clientAddress(c, trustProxy)),
-  );
+  app.use('*', audit({ db: deps.db, logger: deps.logger, clientAddr: (c) => clientAddress(c, hops) }));
   app.use('*', jsonBodyOnly({ maxBodyBytes: limits.maxBodyBytes }));
   app.use('*', auth(deps.keys, { skip: (path) => PUBLIC.has(path) }));
   app.use(

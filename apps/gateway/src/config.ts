@@ -12,8 +12,12 @@ export const GatewayEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** When set, this bearer key is admin of tenant `default` (dev mode; the dev command prints it). */
   DEV_API_KEY: z.string().min(8).max(512).optional(),
-  /** Trust X-Forwarded-For for the client address (only behind an ingress that sets it). */
-  TRUST_PROXY: z.stringbool().default(false),
+  /**
+   * Proxies (ingress, load balancer) in front of the gateway that append to X-Forwarded-For: the
+   * client address (per-IP rate limit, audit) is the entry this many from the right. 0: no proxy, the
+   * header is ignored (a client could write anything in it).
+   */
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(16).default(0),
   RATE_LIMIT_IP_PER_SECOND: int(1, 2000),
   RATE_LIMIT_IP_BURST: int(1, 4000),
   RATE_LIMIT_TENANT_PER_SECOND: int(1, 2000),

@@ -7,7 +7,6 @@ import type { Tracing } from '@po/telemetry';
 import { builtinTemplates } from '@po/templates';
 import { createApp } from './app.ts';
 import type { GatewayConfig } from './config.ts';
-import { AuditSink } from './middleware/audit/index.ts';
 import { dbKeyResolver } from './middleware/auth/index.ts';
 import { startIntake } from './nats/intake.ts';
 import { PipelineService } from './service/pipelines.ts';
@@ -30,8 +29,6 @@ export async function startGateway(
 
   const templates = new TemplateCatalog(ctx.db, builtinTemplates(), clock);
   const keys = dbKeyResolver({ db: ctx.db, clock, devKey: config.DEV_API_KEY });
-  const audit = new AuditSink(ctx.db, logger);
-  lifecycle.add('audit', () => audit.flush());
   const queueGuard = new QueueGuard({ db: ctx.db, defaultMaxQueued: config.TENANT_MAX_QUEUED, clock });
   const service = new PipelineService({
     db: ctx.db,
@@ -59,12 +56,11 @@ export async function startGateway(
     clock,
     logger,
     keys,
-    audit,
     registry: metrics.registry,
     service,
     deadLetters: (limit) => listDeadLetters(nc, config.BUS_PREFIX, limit),
     namespace: config.K8S_NAMESPACE,
-    trustProxy: config.TRUST_PROXY,
+    trustedProxyHops: config.TRUSTED_PROXY_HOPS,
     queueGuard,
     instanceId: config.INSTANCE_ID,
     quotas: { maxRunning: config.TENANT_MAX_RUNNING, maxQueued: config.TENANT_MAX_QUEUED },

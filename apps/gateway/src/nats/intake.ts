@@ -11,7 +11,7 @@
  *   with the HTTP status in the `Po-Status` header. Requests without a reply subject that cannot be
  *   served are dead-lettered.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import {
   type Msg,
@@ -21,7 +21,7 @@ import {
 } from '@nats-io/transport-node';
 import { Permanent, type Stoppable, startConsumer } from '@po/bus';
 import { CONSUMERS, type Subjects, streams } from '@po/contracts';
-import type { Database } from '@po/db';
+import { type AuditEntry, type Database, recordAudit } from '@po/db';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -70,6 +70,33 @@ async function authenticate(keys: KeyResolver, raw: unknown, min: Principal['rol
   return p;
 }
 
+/** The audit row of a NATS mutation (create, cancel): as over HTTP, with `via: nats` and the subject. */
+function natsAudit(
+  principal: Principal | undefined,
+  action: string,
+  target: string | null,
+  subject: string,
+  requestId: string | null,
+  answer: { status: number; outcome: string },
+): AuditEntry {
+  return {
+    actor: principal?.actor ?? 'anonymous',
+    tenantId: principal?.tenantId ?? null,
+    action,
+    target,
+    requestId,
+    clientAddr: null,
+    outcome: answer.outcome,
+    status: answer.status,
+    details: { via: 'nats', subject },
+  };
+}
+
+/** A refusal's audit row, on its own (nothing changed); a failure to write it is logged. */
+async function auditRefusal(d: IntakeDeps, entry: AuditEntry): Promise<void> {
+  await recordAudit(d.db, entry).catch((err: unknown) => d.logger.error({ err }, 'audit write failed'));
+}
+
 function withoutKey(raw: Record<string, unknown>, ...drop: string[]): Record<string, unknown> {
   const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) if (k !== 'api_key' && !drop.includes(k)) rest[k] = v;
@@ -88,19 +115,32 @@ export function startIntake(d: IntakeDeps): Stoppable {
     subjects: d.subjects,
     concurrency: d.concurrency ?? 16,
     handler: async (raw, meta) => {
+      const key = meta.headers['Nats-Msg-Id'] ?? null;
+      const subject = d.subjects.submit;
+      let principal: Principal | undefined;
       try {
-        const principal = await authenticate(d.keys, raw, 'submitter');
-        const key = meta.headers['Nats-Msg-Id'];
+        principal = await authenticate(d.keys, raw, 'submitter');
         if (!key) throw errors.invalidConfig('Nats-Msg-Id: required (the idempotency key)');
         const req = d.service.parse(withoutKey(raw));
+        const id = intakePipelineId(principal.tenantId, key);
         const r = await d.service.create(principal, req, {
           idempotencyKey: key,
-          id: intakePipelineId(principal.tenantId, key),
+          id,
+          audit: natsAudit(principal, 'pipeline.create', id, subject, key, { status: 201, outcome: 'ok' }),
         });
         d.logger.debug({ pipelineId: r.pipeline.id, created: r.created }, 'submission accepted');
       } catch (err) {
         // A refusal will not change on redelivery: dead-letter it with the reason.
-        if (isApiError(err)) throw new Permanent(`${err.type}: ${err.message}`);
+        if (isApiError(err)) {
+          await auditRefusal(
+            d,
+            natsAudit(principal, 'pipeline.create', null, subject, key, {
+              status: err.status,
+              outcome: err.type,
+            }),
+          );
+          throw new Permanent(`${err.type}: ${err.message}`);
+        }
         throw err;
       }
     },
@@ -109,31 +149,47 @@ export function startIntake(d: IntakeDeps): Stoppable {
   const answer = async (
     op: 'create' | 'get' | 'cancel',
     raw: unknown,
+    who: { principal?: Principal },
   ): Promise<{ status: number; body: unknown }> => {
     const parsed = Envelope.safeParse(raw);
     if (!parsed.success) throw errors.invalidConfig('body: must be a JSON object');
     if (op === 'create') {
       const principal = await authenticate(d.keys, parsed.data, 'submitter');
+      who.principal = principal;
       const key = parsed.data.idempotency_key;
       if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 255)) {
         throw errors.invalidConfig('idempotency_key: must be a string of 1-255 characters');
       }
       const req = d.service.parse(withoutKey(parsed.data, 'idempotency_key'));
-      const r = await d.service.create(principal, req, { idempotencyKey: key });
+      const id = randomUUID();
+      const r = await d.service.create(principal, req, {
+        idempotencyKey: key,
+        id,
+        audit: natsAudit(principal, 'pipeline.create', id, d.subjects.api('create'), null, {
+          status: 201,
+          outcome: 'ok',
+        }),
+      });
       return { status: r.created ? 201 : 200, body: toResponse(r.pipeline) };
     }
     const principal = await authenticate(d.keys, parsed.data, op === 'get' ? 'viewer' : 'submitter');
+    who.principal = principal;
     const req = IdRequest.safeParse(parsed.data);
     if (!req.success) throw errors.invalidConfig('body: must be {"api_key", "id"}');
     if (op === 'get') {
       const p = await d.service.get(principal, req.data.id);
       return { status: 200, body: toDetail(p, await listAttempts(d.db, p.id)) };
     }
-    return { status: 200, body: toResponse(await d.service.cancel(principal, req.data.id)) };
+    const audit = natsAudit(principal, 'pipeline.cancel', req.data.id, d.subjects.api('cancel'), null, {
+      status: 200,
+      outcome: 'ok',
+    });
+    return { status: 200, body: toResponse(await d.service.cancel(principal, req.data.id, audit)) };
   };
 
   const handle = async (op: 'create' | 'get' | 'cancel', m: Msg) => {
     let result: { status: number; body: unknown };
+    const who: { principal?: Principal } = {};
     try {
       let raw: unknown;
       try {
@@ -141,11 +197,18 @@ export function startIntake(d: IntakeDeps): Stoppable {
       } catch {
         throw errors.invalidConfig('body: not JSON');
       }
-      result = await answer(op, raw);
+      result = await answer(op, raw, who);
     } catch (err) {
       const e = isApiError(err) ? err : new ApiError('Internal', 'Internal server error');
       if (!isApiError(err)) d.logger.error({ err, subject: m.subject }, 'request failed');
       result = { status: e.status, body: e.body() };
+      if (op !== 'get') {
+        const entry = natsAudit(who.principal, `pipeline.${op}`, null, m.subject, null, {
+          status: e.status,
+          outcome: e.type,
+        });
+        await auditRefusal(d, entry);
+      }
       if (!m.reply) {
         const h = natsHeaders();
         h.set('Po-Dead-Letter-Reason', `${e.type}: ${e.message}`.slice(0, 1000));

@@ -9,6 +9,7 @@ import {
 } from '@po/templates';
 import type { App } from '../env.ts';
 import { ApiError, errors } from '../errors/api-error.ts';
+import { auditTrail } from '../middleware/audit/index.ts';
 import { requireRole } from '../middleware/auth/index.ts';
 import { describeIssues } from '../service/pipelines.ts';
 import type { ResolvedTemplate, TemplateCatalog } from '../store/templates.ts';
@@ -152,7 +153,9 @@ export function registerTemplateRoutes(app: App, d: TemplateRoutesDeps): void {
     if (v.exists)
       throw new ApiError('InvalidState', `Template '${name.data}' already exists: use PUT for a new version`);
     const t = parseTemplate(raw, name.data, v.next, d.policy);
-    if (!(await d.templates.save(p.tenantId, t))) throw concurrentlyChanged(name.data);
+    const trail = auditTrail(c);
+    if (!(await d.templates.save(p.tenantId, t, trail.entry(201)))) throw concurrentlyChanged(name.data);
+    trail.committed();
     return c.json(toTemplateView({ template: t, builtin: false, tenantId: p.tenantId }), 201);
   });
 
@@ -164,7 +167,10 @@ export function registerTemplateRoutes(app: App, d: TemplateRoutesDeps): void {
     if (d.templates.isBuiltin(name)) throw builtinRefused(name);
     const v = await d.templates.nextVersion(p.tenantId, name);
     const t = parseTemplate(c.req.valid('json'), name, v.next, d.policy);
-    if (!(await d.templates.save(p.tenantId, t))) throw concurrentlyChanged(name);
+    const trail = auditTrail(c);
+    if (!(await d.templates.save(p.tenantId, t, trail.entry(v.exists ? 200 : 201))))
+      throw concurrentlyChanged(name);
+    trail.committed();
     return c.json(
       toTemplateView({ template: t, builtin: false, tenantId: p.tenantId }),
       v.exists ? 200 : 201,
@@ -176,7 +182,9 @@ export function registerTemplateRoutes(app: App, d: TemplateRoutesDeps): void {
     const { name } = c.req.valid('param');
     c.set('audit', { action: 'template.delete', target: name });
     if (d.templates.isBuiltin(name)) throw builtinRefused(name);
-    if (!(await d.templates.remove(p.tenantId, name))) throw errors.notFound('Template');
+    const trail = auditTrail(c);
+    if (!(await d.templates.remove(p.tenantId, name, trail.entry(204)))) throw errors.notFound('Template');
+    trail.committed();
     return c.body(null, 204);
   });
 }

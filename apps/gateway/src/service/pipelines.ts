@@ -10,6 +10,7 @@ import {
   templateNameOf,
 } from '@po/contracts';
 import {
+  type AuditEntry,
   type Database,
   type InsertPipelineResult,
   insertPipelines,
@@ -95,6 +96,8 @@ const tracer = trace.getTracer('gateway');
 
 interface PendingInsert {
   row: NewPipeline;
+  /** The request's audit row, written in the insert's statement. */
+  audit: AuditEntry | undefined;
   /** The request's span, linked from the batch's span. */
   caller: Link | undefined;
 }
@@ -137,6 +140,7 @@ export class PipelineService {
               this.#d.db,
               this.#d.subjects,
               items.map((i) => i.row),
+              items.map((i) => i.audit),
             );
           } finally {
             span.end();
@@ -158,7 +162,7 @@ export class PipelineService {
   async create(
     principal: Principal,
     req: CreatePipelineRequest,
-    opts: { idempotencyKey?: string | undefined; id?: string | undefined } = {},
+    opts: { idempotencyKey?: string | undefined; id?: string | undefined; audit?: AuditEntry } = {},
   ): Promise<CreateResult> {
     const name = templateNameOf(req.pipeline_type);
     const resolved = await this.#d.templates.resolve(principal.tenantId, name);
@@ -208,7 +212,11 @@ export class PipelineService {
       updated_at: now,
       queued_at: now,
     };
-    const result = await this.#inserts.submit({ row, caller: caller ? { context: caller } : undefined });
+    const result = await this.#inserts.submit({
+      row,
+      audit: opts.audit,
+      caller: caller ? { context: caller } : undefined,
+    });
     if (result.created) {
       this.#d.queueGuard.added(principal.tenantId);
       return { created: true, pipeline: result.pipeline };
@@ -237,7 +245,7 @@ export class PipelineService {
   }
 
   /** Queued or Running -> Cancelled; the db layer emits the finished message that cleans up. */
-  async cancel(principal: Principal, id: string): Promise<Pipeline> {
+  async cancel(principal: Principal, id: string, audit?: AuditEntry): Promise<Pipeline> {
     const p = await this.get(principal, id);
     if (isTerminal(p.status)) throw errors.invalidState(p.status);
     const r = await transition(this.#d.db, this.#d.subjects, {
@@ -245,6 +253,7 @@ export class PipelineService {
       tenantId: principal.tenantId,
       to: 'Cancelled',
       reason: `cancelled by ${principal.actor}`,
+      ...(audit ? { audit } : {}),
     });
     if (r.ok) return r.pipeline;
     if (!r.current) throw errors.notFound();
@@ -252,7 +261,7 @@ export class PipelineService {
   }
 
   /** A terminal pipeline -> Queued as a new attempt with the same config (within max_queued, like a create). */
-  async restart(principal: Principal, id: string): Promise<Pipeline> {
+  async restart(principal: Principal, id: string, audit?: AuditEntry): Promise<Pipeline> {
     const p = await this.get(principal, id);
     if (!isTerminal(p.status)) throw errors.invalidState(p.status);
     const image = (p.job as { image?: unknown } | null)?.image;
@@ -265,6 +274,7 @@ export class PipelineService {
       tenantId: principal.tenantId,
       to: 'Queued',
       reason: `restarted by ${principal.actor}`,
+      ...(audit ? { audit } : {}),
     });
     if (r.ok) {
       this.#d.queueGuard.added(principal.tenantId);

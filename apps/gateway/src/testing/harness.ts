@@ -6,7 +6,6 @@ import { builtinTemplates, type TemplatePolicy } from '@po/templates';
 import { Registry } from 'prom-client';
 import { type AppDeps, createApp, type Limits } from '../app.ts';
 import type { App } from '../env.ts';
-import { AuditSink } from '../middleware/audit/index.ts';
 import { createApiKey, dbKeyResolver } from '../middleware/auth/index.ts';
 import { PipelineService } from '../service/pipelines.ts';
 import { QueueGuard } from '../service/queue-guard.ts';
@@ -56,7 +55,6 @@ export async function createHarness(
   const clock = opts.clock ?? { now: () => new Date() };
   const devKey = `dev_${randomBytes(8).toString('hex')}`;
   const keys = dbKeyResolver({ db: tdb.db, clock, devKey, cacheMs: 0 });
-  const audit = new AuditSink(tdb.db, silentLogger);
   const subjects = subjectsFor(randomPrefix());
   const templates = new TemplateCatalog(tdb.db, builtinTemplates(), clock, 0);
   const quotas = { maxRunning: 5, maxQueued: 1_000, ...opts.quotas };
@@ -81,14 +79,13 @@ export async function createHarness(
     clock,
     logger: silentLogger,
     keys,
-    audit,
     registry: new Registry(),
     checks: opts.checks ?? {
       postgres: async () => void (await tdb.db.selectFrom('pipelines').select('id').limit(1).execute()),
     },
     namespace: 'pipelines',
     limits: { followPollMs: 20, followFinalCaptureWaitMs: 2_000, ...opts.limits },
-    trustProxy: true,
+    trustedProxyHops: 1,
   };
   const app = createApp(deps);
   return {
@@ -111,7 +108,6 @@ export async function createHarness(
     key: async (tenantId, role) =>
       (await createApiKey(tdb.db, { tenantId, role, name: `${tenantId}-${role}` })).key,
     close: async () => {
-      await audit.flush();
       await tdb.close();
     },
   };
