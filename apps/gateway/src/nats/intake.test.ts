@@ -146,4 +146,36 @@ describe('NATS intake', () => {
     assert.equal(refused.status, 429);
     assert.equal((refused.body as ErrorBody).type, 'ResourceQuotaExceeded');
   });
+
+  test('NATS create and cancel leave audit rows (with the change; refusals with their outcome)', async () => {
+    const key = await h.key('audited', 'submitter');
+    const ask = async (op: 'create' | 'cancel', body: unknown) =>
+      (await nc.request(h.deps.subjects.api(op), JSON.stringify(body), { timeout: 5000 })).json();
+    const p = (await ask('create', { ...dataProcessing, api_key: key })) as PipelineResponse;
+    await ask('cancel', { api_key: key, id: p.id });
+    await ask('cancel', { api_key: key, id: p.id });
+    const js = jetstream(nc);
+    await js.publish(h.deps.subjects.submit, JSON.stringify({ ...dataProcessing, api_key: key }), {
+      msgID: 'audited-1',
+    });
+    const submitted = intakePipelineId('audited', 'audited-1');
+    const rows = await waitFor('four audit rows', async () => {
+      const r = await h.deps.db
+        .selectFrom('audit_log')
+        .select(['action', 'target', 'outcome', 'status', 'actor'])
+        .where('tenant_id', '=', 'audited')
+        .orderBy('id')
+        .execute();
+      return r.length >= 4 ? r : undefined;
+    });
+    assert.deepEqual(
+      rows.map((r) => [r.action, r.target, r.outcome, r.status]),
+      [
+        ['pipeline.create', p.id, 'ok', 201],
+        ['pipeline.cancel', p.id, 'ok', 200],
+        ['pipeline.cancel', null, 'InvalidState', 409],
+        ['pipeline.create', submitted, 'ok', 201],
+      ],
+    );
+  });
 });
