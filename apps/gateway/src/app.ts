@@ -24,6 +24,7 @@ import { registerLogRoutes } from './routes/logs.ts';
 import { registerPipelineRoutes } from './routes/pipelines.ts';
 import { type QuotaDefaults, registerQuotaRoutes } from './routes/quotas.ts';
 import { registerTemplateRoutes } from './routes/templates.ts';
+import { FollowerSlots, LogFeeds } from './service/log-feed.ts';
 import { describeIssues, type PipelineService } from './service/pipelines.ts';
 import type { QueueGuard } from './service/queue-guard.ts';
 import type { TemplateCatalog } from './store/templates.ts';
@@ -41,6 +42,12 @@ export interface Limits {
   maxLogLines: number;
   followPollMs: number;
   followFinalCaptureWaitMs: number;
+  /** Open SSE log followers per tenant (per gateway process); more get 429. */
+  maxFollowersPerTenant: number;
+  followHeartbeatMs: number;
+  followIdleTimeoutMs: number;
+  /** Feed updates a slow SSE reader may have waiting before its stream is ended. */
+  followMaxBuffered: number;
   /** Longest a non-streaming request may take before it is answered 408. */
   requestTimeoutMs: number;
 }
@@ -55,6 +62,10 @@ export const DEFAULT_LIMITS: Limits = {
   maxLogLines: 10_000,
   followPollMs: 250,
   followFinalCaptureWaitMs: 15_000,
+  maxFollowersPerTenant: 20,
+  followHeartbeatMs: 15_000,
+  followIdleTimeoutMs: 600_000,
+  followMaxBuffered: 256,
   requestTimeoutMs: 30_000,
 };
 
@@ -169,9 +180,20 @@ export function createApp(deps: AppDeps): App {
   registerLogRoutes(app, {
     db: deps.db,
     service,
-    clock: deps.clock,
-    followPollMs: limits.followPollMs,
-    followFinalCaptureWaitMs: limits.followFinalCaptureWaitMs,
+    feeds: new LogFeeds({
+      db: deps.db,
+      clock: deps.clock,
+      logger: deps.logger,
+      pollMs: limits.followPollMs,
+      finalCaptureWaitMs: limits.followFinalCaptureWaitMs,
+      maxLines: limits.maxLogLines,
+    }),
+    followers: new FollowerSlots(limits.maxFollowersPerTenant),
+    limits: {
+      heartbeatMs: limits.followHeartbeatMs,
+      idleTimeoutMs: limits.followIdleTimeoutMs,
+      maxBuffered: limits.followMaxBuffered,
+    },
     maxLines: limits.maxLogLines,
   });
   registerTemplateRoutes(app, { templates: deps.templates, policy: service.policy });

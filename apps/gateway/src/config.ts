@@ -35,6 +35,12 @@ export const GatewayEnv = z.object({
   CREATE_BATCH_LINGER_MS: int(0, 2),
   /** A non-streaming request taking longer is answered 408 Timeout. */
   REQUEST_TIMEOUT_MS: int(100, 30_000),
+  /** Open `?follow=true` log streams per tenant in one gateway; more are answered 429. */
+  SSE_MAX_FOLLOWERS_PER_TENANT: int(1, 20),
+  /** A `: heartbeat` comment this often on a quiet log stream. */
+  SSE_HEARTBEAT_SECONDS: int(1, 15),
+  /** A log stream with no new line or status for this long ends (`event: idle`). */
+  SSE_IDLE_TIMEOUT_SECONDS: int(1, 600),
   /** Grace period for in-flight requests and SSE streams on SIGTERM. */
   SHUTDOWN_GRACE_MS: int(0, 10_000),
 });

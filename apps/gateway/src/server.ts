@@ -71,6 +71,9 @@ export async function startGateway(
       tenantRatePerSecond: config.RATE_LIMIT_TENANT_PER_SECOND,
       tenantBurst: config.RATE_LIMIT_TENANT_BURST,
       requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+      maxFollowersPerTenant: config.SSE_MAX_FOLLOWERS_PER_TENANT,
+      followHeartbeatMs: config.SSE_HEARTBEAT_SECONDS * 1000,
+      followIdleTimeoutMs: config.SSE_IDLE_TIMEOUT_SECONDS * 1000,
     },
     checks: ctx.checks,
   });

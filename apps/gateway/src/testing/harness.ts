@@ -1,8 +1,10 @@
 /** Test support: a gateway app over a private, migrated database and a random subject prefix. */
 import { randomBytes } from 'node:crypto';
 import { subjects as subjectsFor } from '@po/contracts';
+import type { Database } from '@po/db';
 import { createTestDatabase } from '@po/db/testing';
 import { builtinTemplates, type TemplatePolicy } from '@po/templates';
+import type { Kysely } from 'kysely';
 import { Registry } from 'prom-client';
 import { type AppDeps, createApp, type Limits } from '../app.ts';
 import type { App } from '../env.ts';
@@ -49,6 +51,8 @@ export async function createHarness(
     checks?: AppDeps['checks'];
     quotas?: Partial<AppDeps['quotas']>;
     policy?: TemplatePolicy;
+    /** The app's (not the test's) database handle, e.g. with a counting plugin. */
+    appDb?: (db: Kysely<Database>) => Kysely<Database>;
   } = {},
 ): Promise<Harness> {
   const tdb = await createTestDatabase();
@@ -87,7 +91,7 @@ export async function createHarness(
     limits: { followPollMs: 20, followFinalCaptureWaitMs: 2_000, ...opts.limits },
     trustedProxyHops: 1,
   };
-  const app = createApp(deps);
+  const app = createApp(opts.appDb ? { ...deps, db: opts.appDb(tdb.db) } : deps);
   return {
     app,
     deps,
