@@ -1,19 +1,18 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { httpInstrumentationMiddleware } from '@hono/otel';
 import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { createNoopMeter, type MeterProvider } from '@opentelemetry/api';
 import type { Subjects } from '@po/contracts';
 import type { Database } from '@po/db';
-import type { Context } from 'hono';
 import { routePath } from 'hono/route';
 import type { Kysely } from 'kysely';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { App, AppEnv } from './env.ts';
 import { errors } from './errors/api-error.ts';
 import { notFoundRoute, onError } from './errors/handler.ts';
-import { type AuditSink, audit } from './middleware/audit/index.ts';
+import { audit } from './middleware/audit/index.ts';
 import { auth, type KeyResolver } from './middleware/auth/index.ts';
+import { clientAddress } from './middleware/client-address/index.ts';
 import { jsonBodyOnly } from './middleware/limits/index.ts';
 import { rateLimit } from './middleware/rate-limit/index.ts';
 import { requestId } from './middleware/request-id/index.ts';
@@ -25,6 +24,7 @@ import { registerLogRoutes } from './routes/logs.ts';
 import { registerPipelineRoutes } from './routes/pipelines.ts';
 import { type QuotaDefaults, registerQuotaRoutes } from './routes/quotas.ts';
 import { registerTemplateRoutes } from './routes/templates.ts';
+import { FollowerSlots, LogFeeds } from './service/log-feed.ts';
 import { describeIssues, type PipelineService } from './service/pipelines.ts';
 import type { QueueGuard } from './service/queue-guard.ts';
 import type { TemplateCatalog } from './store/templates.ts';
@@ -42,6 +42,12 @@ export interface Limits {
   maxLogLines: number;
   followPollMs: number;
   followFinalCaptureWaitMs: number;
+  /** Open SSE log followers per tenant (per gateway process); more get 429. */
+  maxFollowersPerTenant: number;
+  followHeartbeatMs: number;
+  followIdleTimeoutMs: number;
+  /** Feed updates a slow SSE reader may have waiting before its stream is ended. */
+  followMaxBuffered: number;
   /** Longest a non-streaming request may take before it is answered 408. */
   requestTimeoutMs: number;
 }
@@ -56,6 +62,10 @@ export const DEFAULT_LIMITS: Limits = {
   maxLogLines: 10_000,
   followPollMs: 250,
   followFinalCaptureWaitMs: 15_000,
+  maxFollowersPerTenant: 20,
+  followHeartbeatMs: 15_000,
+  followIdleTimeoutMs: 600_000,
+  followMaxBuffered: 256,
   requestTimeoutMs: 30_000,
 };
 
@@ -66,15 +76,17 @@ export interface AppDeps {
   clock: Clock;
   logger: Logger;
   keys: KeyResolver;
-  audit: AuditSink;
   registry: Registry;
   /** Readiness checks (Postgres, NATS). */
   checks: ReadinessChecks;
   /** Namespace for every Job. */
   namespace: string;
   limits?: Partial<Limits>;
-  /** Take the client address from X-Forwarded-For (behind an ingress; tests). */
-  trustProxy?: boolean;
+  /**
+   * Trusted proxies in front of the gateway: the client address is the X-Forwarded-For entry this
+   * many from the right (0: the socket's peer; X-Forwarded-For is ignored).
+   */
+  trustedProxyHops?: number;
   /** Creates, cancels and restarts (shared with the NATS intake). */
   service: PipelineService;
   /** The service's backpressure per tenant (told when the operator changes a quota). */
@@ -95,22 +107,9 @@ const NO_OTEL_METRICS: MeterProvider = { getMeter: () => createNoopMeter() };
 
 const PUBLIC = new Set(['/health', '/ready', '/metrics', '/openapi.json', '/docs']);
 
-export function clientAddress(c: Context, trustProxy: boolean): string | null {
-  if (trustProxy) {
-    const xff = c.req.header('x-forwarded-for');
-    const first = xff?.split(',')[0]?.trim();
-    if (first) return first;
-  }
-  try {
-    return getConnInfo(c).remote.address ?? null;
-  } catch {
-    return null;
-  }
-}
-
 export function createApp(deps: AppDeps): App {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
-  const trustProxy = deps.trustProxy ?? false;
+  const hops = deps.trustedProxyHops ?? 0;
   const { service } = deps;
 
   const app: App = new OpenAPIHono<AppEnv>({
@@ -159,13 +158,10 @@ export function createApp(deps: AppDeps): App {
       ratePerSecond: limits.ipRatePerSecond,
       burst: limits.ipBurst,
       clock: deps.clock,
-      key: (c) => (PUBLIC.has(c.req.path) ? undefined : (clientAddress(c, trustProxy) ?? 'unknown')),
+      key: (c) => (PUBLIC.has(c.req.path) ? undefined : (clientAddress(c, hops) ?? 'unknown')),
     }),
   );
-  app.use(
-    '*',
-    audit(deps.audit, (c) => clientAddress(c, trustProxy)),
-  );
+  app.use('*', audit({ db: deps.db, logger: deps.logger, clientAddr: (c) => clientAddress(c, hops) }));
   app.use('*', jsonBodyOnly({ maxBodyBytes: limits.maxBodyBytes }));
   app.use('*', auth(deps.keys, { skip: (path) => PUBLIC.has(path) }));
   app.use(
@@ -184,12 +180,23 @@ export function createApp(deps: AppDeps): App {
   registerLogRoutes(app, {
     db: deps.db,
     service,
-    clock: deps.clock,
-    followPollMs: limits.followPollMs,
-    followFinalCaptureWaitMs: limits.followFinalCaptureWaitMs,
+    feeds: new LogFeeds({
+      db: deps.db,
+      clock: deps.clock,
+      logger: deps.logger,
+      pollMs: limits.followPollMs,
+      finalCaptureWaitMs: limits.followFinalCaptureWaitMs,
+      maxLines: limits.maxLogLines,
+    }),
+    followers: new FollowerSlots(limits.maxFollowersPerTenant),
+    limits: {
+      heartbeatMs: limits.followHeartbeatMs,
+      idleTimeoutMs: limits.followIdleTimeoutMs,
+      maxBuffered: limits.followMaxBuffered,
+    },
     maxLines: limits.maxLogLines,
   });
-  registerTemplateRoutes(app, { templates: deps.templates });
+  registerTemplateRoutes(app, { templates: deps.templates, policy: service.policy });
   registerKeyRoutes(app, { db: deps.db, keys: deps.keys });
   registerQuotaRoutes(app, { db: deps.db, defaults: deps.quotas, queueGuard: deps.queueGuard });
   registerDeadLetterRoutes(app, deps.deadLetters ?? (async () => ({ letters: [] })));

@@ -1,4 +1,4 @@
-import { commonEnv, kubeEnv, quotaEnv } from '@po/runtime';
+import { commonEnv, jobPolicyEnv, kubeEnv, quotaEnv } from '@po/runtime';
 import { z } from 'zod';
 
 const int = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
@@ -7,12 +7,17 @@ const int = (min: number, fallback: number) => z.coerce.number().int().min(min).
 export const GatewayEnv = z.object({
   ...commonEnv,
   ...quotaEnv,
+  ...jobPolicyEnv,
   K8S_NAMESPACE: kubeEnv.K8S_NAMESPACE,
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** When set, this bearer key is admin of tenant `default` (dev mode; the dev command prints it). */
   DEV_API_KEY: z.string().min(8).max(512).optional(),
-  /** Trust X-Forwarded-For for the client address (only behind an ingress that sets it). */
-  TRUST_PROXY: z.stringbool().default(false),
+  /**
+   * Proxies (ingress, load balancer) in front of the gateway that append to X-Forwarded-For: the
+   * client address (per-IP rate limit, audit) is the entry this many from the right. 0: no proxy, the
+   * header is ignored (a client could write anything in it).
+   */
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(16).default(0),
   RATE_LIMIT_IP_PER_SECOND: int(1, 2000),
   RATE_LIMIT_IP_BURST: int(1, 4000),
   RATE_LIMIT_TENANT_PER_SECOND: int(1, 2000),
@@ -30,6 +35,12 @@ export const GatewayEnv = z.object({
   CREATE_BATCH_LINGER_MS: int(0, 2),
   /** A non-streaming request taking longer is answered 408 Timeout. */
   REQUEST_TIMEOUT_MS: int(100, 30_000),
+  /** Open `?follow=true` log streams per tenant in one gateway; more are answered 429. */
+  SSE_MAX_FOLLOWERS_PER_TENANT: int(1, 20),
+  /** A `: heartbeat` comment this often on a quiet log stream. */
+  SSE_HEARTBEAT_SECONDS: int(1, 15),
+  /** A log stream with no new line or status for this long ends (`event: idle`). */
+  SSE_IDLE_TIMEOUT_SECONDS: int(1, 600),
   /** Grace period for in-flight requests and SSE streams on SIGTERM. */
   SHUTDOWN_GRACE_MS: int(0, 10_000),
 });

@@ -7,7 +7,6 @@ import type { Tracing } from '@po/telemetry';
 import { builtinTemplates } from '@po/templates';
 import { createApp } from './app.ts';
 import type { GatewayConfig } from './config.ts';
-import { AuditSink } from './middleware/audit/index.ts';
 import { dbKeyResolver } from './middleware/auth/index.ts';
 import { startIntake } from './nats/intake.ts';
 import { PipelineService } from './service/pipelines.ts';
@@ -30,8 +29,6 @@ export async function startGateway(
 
   const templates = new TemplateCatalog(ctx.db, builtinTemplates(), clock);
   const keys = dbKeyResolver({ db: ctx.db, clock, devKey: config.DEV_API_KEY });
-  const audit = new AuditSink(ctx.db, logger);
-  lifecycle.add('audit', () => audit.flush());
   const queueGuard = new QueueGuard({ db: ctx.db, defaultMaxQueued: config.TENANT_MAX_QUEUED, clock });
   const service = new PipelineService({
     db: ctx.db,
@@ -40,6 +37,11 @@ export async function startGateway(
     namespace: config.K8S_NAMESPACE,
     clock,
     queueGuard,
+    policy: {
+      imageAllowList: config.JOB_IMAGE_ALLOW_LIST,
+      maxParallelism: config.JOB_MAX_PARALLELISM,
+      maxCompletions: config.JOB_MAX_COMPLETIONS,
+    },
     batch: {
       maxBatch: config.CREATE_BATCH_MAX,
       maxInFlight: config.CREATE_BATCH_IN_FLIGHT,
@@ -54,12 +56,11 @@ export async function startGateway(
     clock,
     logger,
     keys,
-    audit,
     registry: metrics.registry,
     service,
     deadLetters: (page) => listDeadLetters(nc, config.BUS_PREFIX, page),
     namespace: config.K8S_NAMESPACE,
-    trustProxy: config.TRUST_PROXY,
+    trustedProxyHops: config.TRUSTED_PROXY_HOPS,
     queueGuard,
     instanceId: config.INSTANCE_ID,
     quotas: { maxRunning: config.TENANT_MAX_RUNNING, maxQueued: config.TENANT_MAX_QUEUED },
@@ -70,6 +71,9 @@ export async function startGateway(
       tenantRatePerSecond: config.RATE_LIMIT_TENANT_PER_SECOND,
       tenantBurst: config.RATE_LIMIT_TENANT_BURST,
       requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+      maxFollowersPerTenant: config.SSE_MAX_FOLLOWERS_PER_TENANT,
+      followHeartbeatMs: config.SSE_HEARTBEAT_SECONDS * 1000,
+      followIdleTimeoutMs: config.SSE_IDLE_TIMEOUT_SECONDS * 1000,
     },
     checks: ctx.checks,
   });

@@ -1,4 +1,5 @@
 export * from './api.ts';
+export * from './image.ts';
 export * from './job.ts';
 export * from './kube.ts';
 export * from './messages.ts';

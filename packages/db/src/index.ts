@@ -7,6 +7,7 @@ export {
   markJobDeleted,
   markLogsCaptured,
 } from './attempts.ts';
+export { type AuditEntry, auditRow, auditText, recordAudit } from './audit.ts';
 export { createDb, type DbHandle, type DbOptions } from './client.ts';
 export { type AppendLogs, type AppendLogsResult, appendLogs, truncationMarker } from './logs.ts';
 export { migrateToLatest } from './migrate.ts';

@@ -1,5 +1,6 @@
 import type { BusMessage, Subjects } from '@po/contracts';
 import { type Kysely, sql } from 'kysely';
+import { type AuditEntry, auditRow } from './audit.ts';
 import { queued, statusChanged } from './envelopes.ts';
 import { activeTraceHeaders } from './outbox.ts';
 import type { Database, NewPipeline, Pipeline } from './schema.ts';
@@ -29,6 +30,8 @@ export async function insertPipeline(
 interface Prepared {
   index: number;
   values: NewPipeline;
+  /** The request's audit row, inserted with the pipeline (and only if it is). */
+  audit: AuditEntry | undefined;
   messages: { subject: string; message: BusMessage; headers: Record<string, string> }[];
 }
 
@@ -46,14 +49,18 @@ interface Prepared {
  *
  * Trace context: a row's `traceparent` (the pipeline's root) is what its messages continue; when it
  * is not given, the active context's is used, as for a single insert.
+ *
+ * `audits[i]`, when given, is rows[i]'s audit row: written in the same statement, for a row that is
+ * inserted (a replay of an idempotency key inserts nothing, so it is audited by the caller).
  */
 export async function insertPipelines(
   db: Tx,
   subjects: Subjects,
   rows: readonly NewPipeline[],
+  audits: readonly (AuditEntry | undefined)[] = [],
 ): Promise<PromiseSettledResult<InsertPipelineResult>[]> {
   if (rows.length === 0) return [];
-  const prepared = rows.map((row, index) => prepare(subjects, row, index));
+  const prepared = rows.map((row, index) => prepare(subjects, row, index, audits[index]));
   try {
     return await insertBatch(db, prepared);
   } catch (err) {
@@ -72,7 +79,12 @@ export async function insertPipelines(
   }
 }
 
-function prepare(subjects: Subjects, row: NewPipeline, index: number): Prepared {
+function prepare(
+  subjects: Subjects,
+  row: NewPipeline,
+  index: number,
+  audit: AuditEntry | undefined,
+): Prepared {
   const active = row.traceparent == null ? activeTraceHeaders() : undefined;
   const traceparent = row.traceparent ?? active?.traceparent ?? null;
   const values: NewPipeline = { ...row, status: 'Queued', attempt: 1, admitted_at: null, traceparent };
@@ -84,6 +96,7 @@ function prepare(subjects: Subjects, row: NewPipeline, index: number): Prepared 
   return {
     index,
     values,
+    audit,
     messages: [
       {
         subject: subjects.pipelineStatus(row.tenant_id ?? 'default', row.id),
@@ -176,7 +189,9 @@ async function insertRows(db: Tx, ordered: readonly Prepared[]): Promise<Pipelin
   if (!same || !columns.every((k) => COLUMN_RE.test(k))) return insertRowsBuilt(db, ordered);
   const rows: string[] = [];
   const messages: string[] = [];
+  const audits: string[] = [];
   for (const p of ordered) {
+    if (p.audit) audits.push(auditJson(p.values.id, p.audit));
     const v = p.values as Record<string, unknown>;
     const fields: string[] = [];
     for (const k of columns) {
@@ -207,9 +222,27 @@ async function insertRows(db: Tx, ordered: readonly Prepared[]): Promise<Pipelin
         as m(pipeline_id uuid, msg_id text, subject text, payload jsonb, headers jsonb)
       where m.pipeline_id in (select ins.id from ins)
       on conflict (msg_id) do nothing
+    ), au as (
+      insert into audit_log (actor, tenant_id, action, target, request_id, client_addr, outcome, status, details)
+      select a.actor, a.tenant_id, a.action, a.target, a.request_id, a.client_addr, a.outcome, a.status, a.details
+      from json_to_recordset(${`[${audits.join(',')}]`}::json) as a(${AUDIT_RECORD})
+      where a.pipeline_id in (select ins.id from ins)
     )
     select * from ins`.execute(db);
   return inserted;
+}
+
+const AUDIT_RECORD = sql.raw(
+  'pipeline_id uuid, actor text, tenant_id text, action text, target text, request_id text, client_addr text, outcome text, status integer, details jsonb',
+);
+
+/** An audit entry as one element of the statement's JSON parameter. */
+function auditJson(pipelineId: string | undefined, e: AuditEntry): string {
+  const { details, ...row } = auditRow(e);
+  return JSON.stringify({ pipeline_id: pipelineId, ...row }).replace(
+    /}$/,
+    `,"details":${details ?? 'null'}}`,
+  );
 }
 
 /** The same statement built value by value (rows whose columns differ, e.g. some left to defaults). */
@@ -269,7 +302,55 @@ async function insertRowsBuilt(db: Tx, ordered: readonly Prepared[]): Promise<Pi
         )
         .onConflict((oc) => oc.column('msg_id').doNothing()),
     )
+    .with('au', (qb) =>
+      qb
+        .insertInto('audit_log')
+        .columns([
+          'actor',
+          'tenant_id',
+          'action',
+          'target',
+          'request_id',
+          'client_addr',
+          'outcome',
+          'status',
+          'details',
+        ])
+        .expression((eb) =>
+          eb
+            .selectFrom(
+              sql<AuditRecord>`json_to_recordset(${`[${ordered.flatMap((p) => (p.audit ? [auditJson(p.values.id, p.audit)] : [])).join(',')}]`}::json)`.as<'a'>(
+                sql`a(${AUDIT_RECORD})`,
+              ),
+            )
+            .select([
+              'a.actor',
+              'a.tenant_id',
+              'a.action',
+              'a.target',
+              'a.request_id',
+              'a.client_addr',
+              'a.outcome',
+              'a.status',
+              'a.details',
+            ])
+            .where('a.pipeline_id', 'in', eb.selectFrom('ins').select('ins.id')),
+        ),
+    )
     .selectFrom('ins')
     .selectAll()
     .execute();
+}
+
+interface AuditRecord {
+  pipeline_id: string;
+  actor: string;
+  tenant_id: string | null;
+  action: string;
+  target: string | null;
+  request_id: string | null;
+  client_addr: string | null;
+  outcome: string;
+  status: number | null;
+  details: string | null;
 }

@@ -134,6 +134,8 @@ export interface AuditLogTable {
   request_id: string | null;
   client_addr: string | null;
   outcome: string;
+  /** The status the caller was answered with (HTTP; the NATS intake uses the same codes). */
+  status: number | null;
   details: Json<Record<string, unknown>> | null;
 }
 

@@ -1,5 +1,6 @@
 import type { PipelineStatus, Subjects } from '@po/contracts';
 import { canTransition, isTerminal } from '@po/contracts';
+import { type AuditEntry, recordAudit } from './audit.ts';
 import { finished, queued, statusChanged } from './envelopes.ts';
 import { type OutboxMessage, outboxRows, traceHeadersFor } from './outbox.ts';
 import type { Pipeline } from './schema.ts';
@@ -23,6 +24,8 @@ export interface TransitionRequest {
    * reason. Default: the attempt takes the pipeline's new status and reason (Failed for a retry).
    */
   attemptOutcome?: { status: PipelineStatus; reason: string | null };
+  /** A caller's request (cancel, restart): its audit row is written with the change, or neither is. */
+  audit?: AuditEntry;
 }
 
 export type TransitionResult =
@@ -133,6 +136,7 @@ export function transition(db: Tx, subjects: Subjects, req: TransitionRequest): 
       .values(outboxRows(messages))
       .onConflict((oc) => oc.column('msg_id').doNothing())
       .execute();
+    if (req.audit) await recordAudit(trx, req.audit);
     return { ok: true, pipeline, from: cur.status };
   });
 }

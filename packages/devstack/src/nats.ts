@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,7 +60,14 @@ export async function startNats(opts: StartNatsOptions): Promise<NatsServer> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'po-nats-'));
   mkdirSync(join(dir, 'store'), { recursive: true });
   const confPath = join(dir, 'nats-server.conf');
-  copyFileSync(SERVER_CONF, confPath);
+  // The store directory in the file, not -sd: with -sd on the command line nats-server refuses every reload.
+  writeFileSync(
+    confPath,
+    readFileSync(SERVER_CONF, 'utf8').replace(
+      'store_dir: "/data"',
+      `store_dir: ${JSON.stringify(join(dir, 'store'))}`,
+    ),
+  );
   const passwords = new Map<string, string>();
   const passwordOf = (user: string) => {
     const pw = passwords.get(user) ?? secret();
@@ -84,11 +91,9 @@ export async function startNats(opts: StartNatsOptions): Promise<NatsServer> {
 
   let child: ChildProcess | undefined;
   const start = async () => {
-    const proc = spawn(
-      NATS_SERVER,
-      ['-c', confPath, '-a', '127.0.0.1', '-p', String(port), '-sd', join(dir, 'store')],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const proc = spawn(NATS_SERVER, ['-c', confPath, '-a', '127.0.0.1', '-p', String(port)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     child = proc;
     let stderr = '';
     proc.stderr?.on('data', (d: Buffer) => {

@@ -21,7 +21,7 @@ const TP = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 const policy: JobPolicy = {
   namespace: 'pipelines',
   ttlSecondsAfterFinished: 86_400,
-  imageAllowList: ['python:', 'ghcr.io/acme/'],
+  imageAllowList: ['python', 'ghcr.io/acme/*'],
   maxCpu: '2',
   maxMemory: '4Gi',
 };
@@ -204,6 +204,16 @@ describe('buildJob', () => {
     {
       name: 'image outside allow-list',
       input: { job: rendered({ image: 'evil.io/miner:1' }) },
+      msg: /allow-list/,
+    },
+    {
+      name: 'image whose name only starts like an allowed repository',
+      input: { job: rendered({ image: 'pythonevil:3.11' }) },
+      msg: /allow-list/,
+    },
+    {
+      name: 'image on a registry whose name only starts like an allowed one',
+      input: { job: rendered({ image: 'ghcr.io.evil.com/acme/x:1' }) },
       msg: /allow-list/,
     },
     {

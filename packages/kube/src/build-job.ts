@@ -2,6 +2,7 @@ import type { V1EnvVar, V1Job, V1ResourceRequirements } from '@kubernetes/client
 import {
   ANNOTATION_TRACEPARENT,
   CONTAINER_NAME,
+  imageAllowed,
   jobNameFor,
   LABEL_ATTEMPT,
   LABEL_MANAGED_BY,
@@ -17,7 +18,7 @@ export interface JobPolicy {
   namespace: string;
   /** Safety net only: longer than normal cleanup (logs are captured, then the Job is deleted). */
   ttlSecondsAfterFinished: number;
-  /** Image prefixes; empty allows every image. */
+  /** Allow-list rules (`imageAllowed` in @po/contracts: whole repositories or `ns/*`); empty allows every image. */
   imageAllowList: string[];
   maxCpu: string;
   maxMemory: string;
@@ -70,7 +71,7 @@ function resourcesFor(job: RenderedJob, policy: JobPolicy): V1ResourceRequiremen
 }
 
 function checkImage(image: string, allow: string[]): void {
-  if (allow.length > 0 && !allow.some((prefix) => image.startsWith(prefix))) {
+  if (!imageAllowed(image, allow)) {
     throw new PolicyViolation(`image '${image}' is not in the allow-list (${allow.join(', ')})`);
   }
 }

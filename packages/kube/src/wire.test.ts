@@ -23,7 +23,7 @@ const NS = 'pipelines';
 const policy: JobPolicy = {
   namespace: NS,
   ttlSecondsAfterFinished: 3600,
-  imageAllowList: ['python:'],
+  imageAllowList: ['python'],
   maxCpu: '2',
   maxMemory: '4Gi',
 };

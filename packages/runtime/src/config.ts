@@ -1,3 +1,4 @@
+import { isImageRule } from '@po/contracts';
 import { z } from 'zod';
 
 export class ConfigError extends Error {
@@ -71,4 +72,30 @@ export const opsPort = port;
 export const quotaEnv = {
   TENANT_MAX_RUNNING: z.coerce.number().int().min(0).default(20),
   TENANT_MAX_QUEUED: z.coerce.number().int().min(0).default(10_000),
+};
+
+/**
+ * What a Job may ask for, shared by the gateway (which refuses a pipeline or template outside it with
+ * a 400) and the job-runner (which checks again when it makes the Job).
+ * JOB_IMAGE_ALLOW_LIST: comma-separated rules, each a whole repository (`registry.io/team/etl`: any
+ * tag or digest of it), a repository with a tag or digest (`python:3.11-slim`: exactly that one), or a
+ * namespace (`registry.io/team/*`); empty allows every image. JOB_MAX_PARALLELISM and
+ * JOB_MAX_COMPLETIONS cap a template's `parallelism`/`completions` (default 1: one pod per Job).
+ */
+export const jobPolicyEnv = {
+  JOB_IMAGE_ALLOW_LIST: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .refine((rules) => rules.every(isImageRule), {
+      message:
+        'each rule must be an image repository (optionally :tag or @digest) or a namespace ending in /*',
+    }),
+  JOB_MAX_PARALLELISM: z.coerce.number().int().min(1).max(1000).default(1),
+  JOB_MAX_COMPLETIONS: z.coerce.number().int().min(1).max(1000).default(1),
 };

@@ -1,4 +1,4 @@
-export { ConfigError, commonEnv, kubeEnv, opsPort, parseConfig, quotaEnv } from './config.ts';
+export { ConfigError, commonEnv, jobPolicyEnv, kubeEnv, opsPort, parseConfig, quotaEnv } from './config.ts';
 export { Lifecycle, type Stop } from './lifecycle.ts';
 export {
   type Identity,

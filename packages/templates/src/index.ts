@@ -1,4 +1,5 @@
 export { builtinTemplates } from './builtins.ts';
+export { checkTemplatePolicy, DEFAULT_TEMPLATE_POLICY, type TemplatePolicy } from './policy.ts';
 export { type RenderContext, renderJob, TemplateError } from './render.ts';
 export { checkTemplateSafety } from './safety.ts';
 export type { JsonSchemaObject, JsonSchemaProperty, Template } from './template.ts';

@@ -15,7 +15,9 @@ const tpl = (over: Partial<Template> = {}): Template =>
       n: { type: 'integer' },
       x: { type: 'number' },
       flag: { type: 'boolean' },
-      id: { type: 'string', pattern: '^[a-z0-9-]{1,32}$' },
+      id: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,31}$' },
+      dashy: { type: 'string', pattern: '^[a-z0-9-]{1,32}$' },
+      dashEnum: { type: 'string', enum: ['ok', '-rf'] },
       loose: { type: 'string', pattern: '[a-z]+' },
       dotty: { type: 'string', pattern: '^.+$' },
     },
@@ -32,6 +34,16 @@ describe('checkTemplateSafety', () => {
     { name: 'enum in args', t: tpl({ args: ['--mode={{mode}}'] }), problem: null },
     { name: 'integer in args', t: tpl({ args: ['{{n}}', '{{x}}', '{{flag}}'] }), problem: null },
     { name: 'safe pattern in args', t: tpl({ args: ['--id={{id}}'] }), problem: null },
+    {
+      name: 'pattern admitting a leading - in args (option injection)',
+      t: tpl({ args: ['{{dashy}}'] }),
+      problem: /config\.dashy pattern .* a leading '-'/,
+    },
+    {
+      name: 'enum value with a leading - in args',
+      t: tpl({ args: ['{{dashEnum}}'] }),
+      problem: /enum value "-rf"/,
+    },
     { name: 'pipeline_id in args', t: tpl({ args: ['{{pipeline_id}}'] }), problem: null },
     { name: 'free string in env', t: tpl({ env: { FREE: '{{free}}' } }), problem: null },
     {
@@ -73,7 +85,22 @@ describe('checkTemplateSafety', () => {
     {
       name: 'schema that does not compile',
       t: tpl({ configSchema: { type: 'object', properties: { p: { type: 'string', pattern: '(' } } } }),
-      problem: /configSchema: invalid/,
+      problem: /configSchema\.properties\.p\.pattern: not supported by the linear-time \(RE2\) engine/,
+    },
+    {
+      name: 'a backreference (RE2 has none: the engine in use is RE2)',
+      t: tpl({
+        configSchema: { type: 'object', properties: { p: { type: 'string', pattern: '^(a+)\\1$' } } },
+      }),
+      problem:
+        /configSchema\.properties\.p\.pattern: not supported by the linear-time \(RE2\) engine: invalid escape sequence/,
+    },
+    {
+      name: 'a lookahead',
+      t: tpl({
+        configSchema: { type: 'object', properties: { p: { type: 'string', pattern: '^(?=a)a+$' } } },
+      }),
+      problem: /configSchema\.properties\.p\.pattern: not supported by the linear-time \(RE2\) engine/,
     },
   ];
   for (const c of cases) {
@@ -91,8 +118,11 @@ describe('checkTemplateSafety', () => {
 
 describe('isArgSafePattern', () => {
   const table: [string, boolean][] = [
-    ['^[a-z0-9-]+$', true],
-    ['^[A-Za-z0-9._/-]{1,255}$', true],
+    ['^[a-z0-9][a-z0-9-]*$', true],
+    ['^[A-Za-z0-9._/][A-Za-z0-9._/-]{0,254}$', true],
+    ['^a?b-c$', true],
+    ['^(?:x|y)-z$', true],
+    ['^(a|b)*c-$', true],
     ['^s3://[a-z0-9.-]+(/[A-Za-z0-9._-]+)*$', true],
     ['^\\d+$', true],
     ['^\\w+(?:\\.\\w+)?$', true],
@@ -114,6 +144,20 @@ describe('isArgSafePattern', () => {
     ['^[a-z\\n]+$', false],
     ['^(unclosed$', false],
     ['^[a-z]+;$', false],
+    // A value that may start with '-' would be read as an option (option injection).
+    ['^[a-z0-9-]+$', false],
+    ['^[A-Za-z0-9._/-]{1,255}$', false],
+    ['^-x$', false],
+    ['^\\-x$', false],
+    ['^[+--]x$', false],
+    ['^a?-$', false],
+    ['^a*-$', false],
+    ['^a{0,3}-$', false],
+    ['^(a|-)x$', false],
+    ['^(a|)-$', false],
+    ['^(?:a?)-$', false],
+    ['^(a)?-$', false],
+    ['^(?:(?:a|b?)c?)-$', false],
   ];
   for (const [pattern, safe] of table) {
     it(`${pattern} → ${safe}`, () => assert.equal(isArgSafePattern(pattern), safe));

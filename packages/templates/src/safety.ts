@@ -1,3 +1,4 @@
+import { compilePattern } from './pattern-engine.ts';
 import { isArgSafeLiteral, isArgSafePattern } from './pattern-safety.ts';
 import { placeholdersIn } from './placeholders.ts';
 import type { JsonSchemaProperty, Template } from './template.ts';
@@ -27,12 +28,14 @@ function argSafe(p: JsonSchemaProperty): string | null {
   if (p.type === 'integer' || p.type === 'number' || p.type === 'boolean') return null;
   if (p.enum !== undefined) {
     const bad = p.enum.find((v) => typeof v === 'string' && !isArgSafeLiteral(v));
-    return bad === undefined ? null : `enum value ${JSON.stringify(bad)} contains unsafe characters`;
+    return bad === undefined
+      ? null
+      : `enum value ${JSON.stringify(bad)} contains unsafe characters or starts with '-'`;
   }
   if (p.type === 'string' && p.pattern !== undefined) {
     return isArgSafePattern(p.pattern)
       ? null
-      : `pattern ${JSON.stringify(p.pattern)} is not anchored with ^…$ or admits quotes, ;, $, backticks, spaces or newlines`;
+      : `pattern ${JSON.stringify(p.pattern)} is not anchored with ^…$ or admits quotes, ;, $, backticks, spaces, newlines or a leading '-'`;
   }
   return 'must be constrained by enum, by an anchored safe pattern, or be integer/number/boolean';
 }
@@ -47,10 +50,22 @@ export function checkTemplateSafety(t: Template): string[] {
   const props = t.configSchema.properties;
   const known = (key: string) => key === 'pipeline_id' || Object.hasOwn(props, key);
 
-  try {
-    compileSchema(t.configSchema);
-  } catch (err) {
-    problems.push(`configSchema: invalid: ${(err as Error).message}`);
+  let patternsCompile = true;
+  for (const [key, p] of Object.entries(props)) {
+    if (p.pattern === undefined) continue;
+    try {
+      compilePattern(p.pattern);
+    } catch (err) {
+      patternsCompile = false;
+      problems.push(`configSchema.properties.${key}.pattern: ${(err as Error).message}`);
+    }
+  }
+  if (patternsCompile) {
+    try {
+      compileSchema(t.configSchema);
+    } catch (err) {
+      problems.push(`configSchema: invalid: ${(err as Error).message}`);
+    }
   }
   for (const r of t.configSchema.required ?? []) {
     if (!Object.hasOwn(props, r)) problems.push(`configSchema.required: '${r}' is not a declared property`);

@@ -1,9 +1,17 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { re2Engine } from './pattern-engine.ts';
 import type { JsonSchemaObject, Template } from './template.ts';
 
 export type ConfigResult = { ok: true; config: Record<string, unknown> } | { ok: false; message: string };
 
-const ajv = new Ajv({ useDefaults: true, removeAdditional: false, allErrors: true, strict: true });
+// Patterns are compiled by RE2 (linear-time matching), never by the backtracking RegExp engine.
+const ajv = new Ajv({
+  useDefaults: true,
+  removeAdditional: false,
+  allErrors: true,
+  strict: true,
+  code: { regExp: re2Engine },
+});
 
 // Templates loaded from the database are new objects each time, so cache by schema text (bounded).
 const cache = new Map<string, ValidateFunction>();

@@ -154,4 +154,43 @@ describe('NATS intake', () => {
       await full.close();
     }
   });
+
+  test('NATS create and cancel leave audit rows (with the change; refusals with their outcome)', async () => {
+    await nats.addTenants('audited');
+    const tenant = await nats.connect(nats.tenant('audited'));
+    let p: PipelineResponse;
+    try {
+      const ask = async (op: 'create' | 'cancel', body: unknown) =>
+        (
+          await tenant.request(h.deps.subjects.api(op, 'audited'), JSON.stringify(body), { timeout: 5000 })
+        ).json();
+      p = (await ask('create', { ...dataProcessing })) as PipelineResponse;
+      await ask('cancel', { id: p.id });
+      await ask('cancel', { id: p.id });
+      await jetstream(tenant).publish(h.deps.subjects.submit('audited'), JSON.stringify(dataProcessing), {
+        msgID: 'audited-1',
+      });
+    } finally {
+      await tenant.close();
+    }
+    const submitted = intakePipelineId('audited', 'audited-1');
+    const rows = await waitFor('four audit rows', async () => {
+      const r = await h.deps.db
+        .selectFrom('audit_log')
+        .select(['action', 'target', 'outcome', 'status', 'actor'])
+        .where('tenant_id', '=', 'audited')
+        .orderBy('id')
+        .execute();
+      return r.length >= 4 ? r : undefined;
+    });
+    assert.deepEqual(
+      rows.map((r) => [r.action, r.target, r.outcome, r.status]),
+      [
+        ['pipeline.create', p.id, 'ok', 201],
+        ['pipeline.cancel', p.id, 'ok', 200],
+        ['pipeline.cancel', null, 'InvalidState', 409],
+        ['pipeline.create', submitted, 'ok', 201],
+      ],
+    );
+  });
 });

@@ -14,7 +14,7 @@
  *   the HTTP body (a Pipeline, or `{"error","type"}`), with the HTTP status in the `Po-Status` header.
  *   Requests without a reply subject that cannot be served are dead-lettered.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import {
   type Msg,
@@ -31,7 +31,7 @@ import {
   streams,
   tenantToken,
 } from '@po/contracts';
-import type { Database } from '@po/db';
+import { type AuditEntry, type Database, recordAudit } from '@po/db';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -81,6 +81,33 @@ export function natsPrincipal(subject: string): Principal {
   return { tenantId: tenant, role: 'submitter', actor: `nats:${tenant}` };
 }
 
+/** The audit row of a NATS mutation (create, cancel): as over HTTP, with `via: nats` and the subject. */
+function natsAudit(
+  principal: Principal | undefined,
+  action: string,
+  target: string | null,
+  subject: string,
+  requestId: string | null,
+  answer: { status: number; outcome: string },
+): AuditEntry {
+  return {
+    actor: principal?.actor ?? 'anonymous',
+    tenantId: principal?.tenantId ?? null,
+    action,
+    target,
+    requestId,
+    clientAddr: null,
+    outcome: answer.outcome,
+    status: answer.status,
+    details: { via: 'nats', subject },
+  };
+}
+
+/** A refusal's audit row, on its own (nothing changed); a failure to write it is logged. */
+async function auditRefusal(d: IntakeDeps, entry: AuditEntry): Promise<void> {
+  await recordAudit(d.db, entry).catch((err: unknown) => d.logger.error({ err }, 'audit write failed'));
+}
+
 function without(raw: Record<string, unknown>, ...drop: string[]): Record<string, unknown> {
   const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) if (!drop.includes(k)) rest[k] = v;
@@ -99,19 +126,32 @@ export function startIntake(d: IntakeDeps): Stoppable {
     subjects: d.subjects,
     concurrency: d.concurrency ?? 16,
     handler: async (raw, meta) => {
+      const key = meta.headers['Nats-Msg-Id'] ?? null;
+      const subject = meta.subject;
+      let principal: Principal | undefined;
       try {
-        const principal = natsPrincipal(meta.subject);
-        const key = meta.headers['Nats-Msg-Id'];
+        principal = natsPrincipal(meta.subject);
         if (!key) throw errors.invalidConfig('Nats-Msg-Id: required (the idempotency key)');
         const req = d.service.parse(raw);
+        const id = intakePipelineId(principal.tenantId, key);
         const r = await d.service.create(principal, req, {
           idempotencyKey: key,
-          id: intakePipelineId(principal.tenantId, key),
+          id,
+          audit: natsAudit(principal, 'pipeline.create', id, subject, key, { status: 201, outcome: 'ok' }),
         });
         d.logger.debug({ pipelineId: r.pipeline.id, created: r.created }, 'submission accepted');
       } catch (err) {
         // A refusal will not change on redelivery: dead-letter it with the reason.
-        if (isApiError(err)) throw new Permanent(`${err.type}: ${err.message}`);
+        if (isApiError(err)) {
+          await auditRefusal(
+            d,
+            natsAudit(principal, 'pipeline.create', null, subject, key, {
+              status: err.status,
+              outcome: err.type,
+            }),
+          );
+          throw new Permanent(`${err.type}: ${err.message}`);
+        }
         throw err;
       }
     },
@@ -121,8 +161,10 @@ export function startIntake(d: IntakeDeps): Stoppable {
     op: ApiOperation,
     subject: string,
     raw: unknown,
+    who: { principal?: Principal },
   ): Promise<{ status: number; body: unknown }> => {
     const principal = natsPrincipal(subject);
+    who.principal = principal;
     const parsed = Envelope.safeParse(raw);
     if (!parsed.success) throw errors.invalidConfig('body: must be a JSON object');
     if (op === 'create') {
@@ -131,7 +173,15 @@ export function startIntake(d: IntakeDeps): Stoppable {
         throw errors.invalidConfig('idempotency_key: must be a string of 1-255 characters');
       }
       const req = d.service.parse(without(parsed.data, 'idempotency_key'));
-      const r = await d.service.create(principal, req, { idempotencyKey: key });
+      const id = randomUUID();
+      const r = await d.service.create(principal, req, {
+        idempotencyKey: key,
+        id,
+        audit: natsAudit(principal, 'pipeline.create', id, subject, null, {
+          status: 201,
+          outcome: 'ok',
+        }),
+      });
       return { status: r.created ? 201 : 200, body: toResponse(r.pipeline) };
     }
     const req = IdRequest.safeParse(parsed.data);
@@ -140,11 +190,16 @@ export function startIntake(d: IntakeDeps): Stoppable {
       const p = await d.service.get(principal, req.data.id);
       return { status: 200, body: toDetail(p, await listAttempts(d.db, p.id)) };
     }
-    return { status: 200, body: toResponse(await d.service.cancel(principal, req.data.id)) };
+    const audit = natsAudit(principal, 'pipeline.cancel', req.data.id, subject, null, {
+      status: 200,
+      outcome: 'ok',
+    });
+    return { status: 200, body: toResponse(await d.service.cancel(principal, req.data.id, audit)) };
   };
 
   const handle = async (op: ApiOperation, m: Msg) => {
     let result: { status: number; body: unknown };
+    const who: { principal?: Principal } = {};
     try {
       let raw: unknown;
       try {
@@ -152,11 +207,18 @@ export function startIntake(d: IntakeDeps): Stoppable {
       } catch {
         throw errors.invalidConfig('body: not JSON');
       }
-      result = await answer(op, m.subject, raw);
+      result = await answer(op, m.subject, raw, who);
     } catch (err) {
       const e = isApiError(err) ? err : new ApiError('Internal', 'Internal server error');
       if (!isApiError(err)) d.logger.error({ err, subject: m.subject }, 'request failed');
       result = { status: e.status, body: e.body() };
+      if (op !== 'get') {
+        const entry = natsAudit(who.principal, `pipeline.${op}`, null, m.subject, null, {
+          status: e.status,
+          outcome: e.type,
+        });
+        await auditRefusal(d, entry);
+      }
       if (!m.reply) {
         await deadLetterRequest(js, d.subjects, m, `${e.type}: ${e.message}`).catch((pubErr: unknown) => {
           d.logger.error({ err: pubErr, subject: m.subject }, 'dead-lettering a request failed');

@@ -205,7 +205,6 @@ describe('auth, tenancy, limits, pagination, audit', () => {
       authorization: 'Bearer bad',
       'x-request-id': 'req-audit-4',
     });
-    await h.deps.audit.flush();
     const rows = await h.deps.db
       .selectFrom('audit_log')
       .selectAll()

@@ -1,8 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Database } from '@po/db';
+import { type Database, recordAudit } from '@po/db';
 import type { Kysely } from 'kysely';
 import type { App } from '../env.ts';
 import { errors } from '../errors/api-error.ts';
+import { auditTrail } from '../middleware/audit/index.ts';
 import { createApiKey, type KeyResolver, requireRole } from '../middleware/auth/index.ts';
 import { isUuid } from '../store/pipelines.ts';
 import { errorResponses, IdParam, jsonContent } from './schemas.ts';
@@ -56,8 +57,18 @@ export function registerKeyRoutes(app: App, d: { db: Kysely<Database>; keys: Key
       if (tenantId !== p.tenantId && p.tenantId !== 'default') {
         throw errors.forbidden('keys may only be created for your own tenant');
       }
-      const k = await createApiKey(d.db, { tenantId, role: body.role, name: body.name });
-      c.set('audit', { action: 'key.create', target: k.id, details: { tenant: tenantId, role: body.role } });
+      const trail = auditTrail(c);
+      const k = await d.db.transaction().execute(async (trx) => {
+        const k = await createApiKey(trx, { tenantId, role: body.role, name: body.name });
+        c.set('audit', {
+          action: 'key.create',
+          target: k.id,
+          details: { tenant: tenantId, role: body.role },
+        });
+        await recordAudit(trx, trail.entry(201));
+        return k;
+      });
+      trail.committed();
       return c.json(k, 201);
     },
   );
@@ -105,14 +116,19 @@ export function registerKeyRoutes(app: App, d: { db: Kysely<Database>; keys: Key
       const { id } = c.req.valid('param');
       c.set('audit', { action: 'key.revoke', target: id });
       if (!isUuid(id)) throw errors.notFound('API key');
-      const r = await d.db
-        .updateTable('api_keys')
-        .set({ revoked_at: new Date() })
-        .where('id', '=', id)
-        .where('tenant_id', '=', p.tenantId)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 0) throw errors.notFound('API key');
+      const trail = auditTrail(c);
+      await d.db.transaction().execute(async (trx) => {
+        const r = await trx
+          .updateTable('api_keys')
+          .set({ revoked_at: new Date() })
+          .where('id', '=', id)
+          .where('tenant_id', '=', p.tenantId)
+          .where('revoked_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(r.numUpdatedRows) === 0) throw errors.notFound('API key');
+        await recordAudit(trx, trail.entry(204));
+      });
+      trail.committed();
       d.keys.invalidate();
       return c.body(null, 204);
     },

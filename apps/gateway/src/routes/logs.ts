@@ -1,25 +1,29 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { isTerminal } from '@po/contracts';
-import type { Database, Pipeline } from '@po/db';
+import type { Database } from '@po/db';
 import { streamSSE } from 'hono/streaming';
 import type { Kysely } from 'kysely';
 import type { App } from '../env.ts';
+import { errors } from '../errors/api-error.ts';
 import { requireRole } from '../middleware/auth/index.ts';
+import type { FollowerSlots, LogFeeds } from '../service/log-feed.ts';
 import type { PipelineService } from '../service/pipelines.ts';
-import { getTenantPipeline, type LogLineRow, listAttempts, readLogs } from '../store/pipelines.ts';
-import type { Clock } from '../types.ts';
+import { type LogLineRow, listAttempts, readLogs } from '../store/pipelines.ts';
+import { type FollowLimits, follow } from './follow.ts';
 import { errorResponses, IdParam, Logs } from './schemas.ts';
 
 export interface LogRoutesDeps {
   db: Kysely<Database>;
   service: PipelineService;
-  clock: Clock;
-  /** How often a follower polls for new lines. */
-  followPollMs: number;
-  /** After the pipeline ends, how long to wait for the log-collector's final capture. */
-  followFinalCaptureWaitMs: number;
+  /** The shared per-pipeline pollers that feed SSE followers. */
+  feeds: LogFeeds;
+  /** Open SSE followers per tenant (capped). */
+  followers: FollowerSlots;
+  limits: FollowLimits;
   maxLines: number;
 }
+
+/** How long a tenant at its follower cap is told to wait. */
+const FOLLOWERS_RETRY_AFTER_S = 5;
 
 /** The log-collector's marker line where the size cap cut the logs (`truncationMarker` in @po/db). */
 const MARKER = /^\[log truncated: size cap of \d+ bytes reached\]$/;
@@ -46,7 +50,7 @@ const route = createRoute({
         'text/event-stream': {
           schema: z.string().openapi({
             description:
-              'follow=true: `event: log` (data: a LogLine as JSON, id: its sequence), `event: status` (data: {status}), finally `event: end` (data: {status, truncated})',
+              'follow=true: `event: log` (data: a LogLine as JSON, id: its sequence), `event: status` (data: {status}), finally `event: end` (data: {status, truncated}); a `: heartbeat` comment while quiet; `event: idle` when nothing happened for the idle timeout, `event: error` when the reader fell too far behind (reconnect with Last-Event-ID). Followers are capped per tenant (429).',
           }),
         },
       },
@@ -75,69 +79,25 @@ export function registerLogRoutes(app: App, d: LogRoutesDeps): void {
     const since = q.since ? new Date(q.since) : undefined;
 
     if (q.follow) {
+      const release = d.followers.acquire(principal.tenantId);
+      if (!release)
+        throw errors.quota(
+          `log followers (at most ${d.followers.max} open per tenant)`,
+          FOLLOWERS_RETRY_AFTER_S,
+        );
       const lastEventId = c.req.header('last-event-id');
-      const resumeAfter = lastEventId && /^\d{1,19}$/.test(lastEventId) ? lastEventId : undefined;
+      const resumeAfter = lastEventId && /^\d{1,18}$/.test(lastEventId) ? lastEventId : undefined;
       return streamSSE(c, async (stream) => {
-        let aborted = false;
-        stream.onAbort(() => {
-          aborted = true;
-        });
-        let afterId = resumeAfter;
-        let first = resumeAfter === undefined;
-        let status = p.status;
-        let endedAt: number | undefined;
-        await stream.writeSSE({ event: 'status', data: JSON.stringify({ status }) });
-        while (!aborted) {
-          const rows = await readLogs(d.db, {
-            pipelineId: p.id,
+        try {
+          await follow(stream, d, toLine, {
+            pipeline: p,
             attempt: q.attempt,
             since,
-            afterId,
-            tail: first ? q.tail : undefined,
-            limit: d.maxLines,
+            tail: q.tail,
+            resumeAfter,
           });
-          first = false;
-          for (const r of rows) {
-            await stream.writeSSE({ event: 'log', id: r.id, data: JSON.stringify(toLine(r)) });
-            afterId = r.id;
-          }
-          if (rows.length >= d.maxLines) continue;
-          const cur: Pipeline | undefined = await getTenantPipeline(d.db, principal.tenantId, p.id);
-          if (!cur) break;
-          if (cur.status !== status) {
-            status = cur.status;
-            await stream.writeSSE({ event: 'status', data: JSON.stringify({ status }) });
-          }
-          if (isTerminal(cur.status)) {
-            const attempts = await listAttempts(d.db, cur.id);
-            const current = attempts.find((a) => a.attempt === cur.attempt);
-            endedAt ??= d.clock.now().getTime();
-            const settled =
-              current === undefined ||
-              current.logs_captured_at !== null ||
-              d.clock.now().getTime() - endedAt >= d.followFinalCaptureWaitMs;
-            if (settled) {
-              // One last read: lines stored together with the capture mark.
-              const tailRows = await readLogs(d.db, {
-                pipelineId: p.id,
-                attempt: q.attempt,
-                since,
-                afterId,
-                limit: d.maxLines,
-              });
-              for (const r of tailRows) {
-                await stream.writeSSE({ event: 'log', id: r.id, data: JSON.stringify(toLine(r)) });
-                afterId = r.id;
-              }
-              const truncated = attempts.some((a) => a.logs_truncated);
-              await stream.writeSSE({
-                event: 'end',
-                data: JSON.stringify({ status: cur.status, truncated }),
-              });
-              break;
-            }
-          }
-          await stream.sleep(d.followPollMs);
+        } finally {
+          release();
         }
       });
     }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import {
   BUILTIN_PIPELINE_TYPES,
@@ -10,6 +11,7 @@ import type { Database } from '@po/db';
 import type { Kysely } from 'kysely';
 import type { App } from '../env.ts';
 import { errors } from '../errors/api-error.ts';
+import { auditTrail } from '../middleware/audit/index.ts';
 import { requireRole } from '../middleware/auth/index.ts';
 import { checkConfigBounds } from '../service/bounds.ts';
 import type { PipelineService } from '../service/pipelines.ts';
@@ -131,9 +133,19 @@ export function registerPipelineRoutes(app: App, d: PipelineRoutesDeps): void {
     const bound = checkConfigBounds(body.config);
     if (bound) throw errors.invalidConfig(bound);
     const key = c.req.valid('header')['idempotency-key'];
-    c.set('audit', { action: 'pipeline.create', details: { template: templateNameOf(body.pipeline_type) } });
-    const r = await d.service.create(principal, body, { idempotencyKey: key });
-    c.set('audit', { action: 'pipeline.create', target: r.pipeline.id });
+    const id = randomUUID();
+    const template = templateNameOf(body.pipeline_type);
+    c.set('audit', { action: 'pipeline.create', target: id, details: { template } });
+    const trail = auditTrail(c);
+    const r = await d.service.create(principal, body, { idempotencyKey: key, id, audit: trail.entry(201) });
+    if (r.created) trail.committed();
+    // A replay answers the pipeline the key first created (its row says so; the middleware writes it).
+    else
+      c.set('audit', {
+        action: 'pipeline.create',
+        target: r.pipeline.id,
+        details: { template, replay: true },
+      });
     return c.json(toResponse(r.pipeline), r.created ? 201 : 200);
   });
 
@@ -175,14 +187,20 @@ export function registerPipelineRoutes(app: App, d: PipelineRoutesDeps): void {
     const principal = requireRole(c, 'submitter');
     const { id } = c.req.valid('param');
     c.set('audit', { action: 'pipeline.cancel', target: id });
-    return c.json(toResponse(await d.service.cancel(principal, id)), 200);
+    const trail = auditTrail(c);
+    const p = await d.service.cancel(principal, id, trail.entry(200));
+    trail.committed();
+    return c.json(toResponse(p), 200);
   });
 
   app.openapi(restart, async (c) => {
     const principal = requireRole(c, 'submitter');
     const { id } = c.req.valid('param');
     c.set('audit', { action: 'pipeline.restart', target: id });
-    return c.json(toResponse(await d.service.restart(principal, id)), 200);
+    const trail = auditTrail(c);
+    const p = await d.service.restart(principal, id, trail.entry(200));
+    trail.committed();
+    return c.json(toResponse(p), 200);
   });
 
   app.openapi(events, async (c) => {

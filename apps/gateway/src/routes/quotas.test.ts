@@ -96,7 +96,6 @@ describe('tenant quotas', () => {
     );
 
     await h.req('PUT', '/quotas/acme', { max_running: 3 }, { 'x-request-id': 'q-2' });
-    await h.deps.audit.flush();
     const rows = await h.deps.db
       .selectFrom('audit_log')
       .select(['request_id', 'action', 'target', 'outcome'])

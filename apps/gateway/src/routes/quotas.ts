@@ -1,8 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { type Database, getTenantQuota, setTenantQuota, tenantQuotaUsage } from '@po/db';
+import { type Database, getTenantQuota, recordAudit, setTenantQuota, tenantQuotaUsage } from '@po/db';
 import type { Kysely } from 'kysely';
 import type { App } from '../env.ts';
 import { errors } from '../errors/api-error.ts';
+import { auditTrail } from '../middleware/audit/index.ts';
 import { requireRole } from '../middleware/auth/index.ts';
 import type { QueueGuard } from '../service/queue-guard.ts';
 import { errorResponses, jsonContent } from './schemas.ts';
@@ -104,7 +105,12 @@ export function registerQuotaRoutes(
       c.set('audit', { action: 'quota.set', target: tenant, details: body });
       if (p.tenantId !== 'default')
         throw errors.forbidden("only the operator (tenant 'default') sets quotas");
-      await setTenantQuota(d.db, tenant, quota);
+      const trail = auditTrail(c);
+      await d.db.transaction().execute(async (trx) => {
+        await setTenantQuota(trx, tenant, quota);
+        await recordAudit(trx, trail.entry(200));
+      });
+      trail.committed();
       d.queueGuard.forget(tenant);
       return c.json(await view(tenant), 200);
     },

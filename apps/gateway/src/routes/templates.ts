@@ -1,8 +1,15 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { TemplateName } from '@po/contracts';
-import { checkTemplateSafety, type Template, TemplateSpec } from '@po/templates';
+import {
+  checkTemplatePolicy,
+  checkTemplateSafety,
+  type Template,
+  type TemplatePolicy,
+  TemplateSpec,
+} from '@po/templates';
 import type { App } from '../env.ts';
 import { ApiError, errors } from '../errors/api-error.ts';
+import { auditTrail } from '../middleware/audit/index.ts';
 import { requireRole } from '../middleware/auth/index.ts';
 import { describeIssues } from '../service/pipelines.ts';
 import type { ResolvedTemplate, TemplateCatalog } from '../store/templates.ts';
@@ -10,6 +17,8 @@ import { errorResponses, jsonContent, NameParam, TemplateView } from './schemas.
 
 export interface TemplateRoutesDeps {
   templates: TemplateCatalog;
+  /** Image allow-list and Job count caps a custom template must stay within. */
+  policy: TemplatePolicy;
 }
 
 export function toTemplateView(r: ResolvedTemplate) {
@@ -101,8 +110,13 @@ function concurrentlyChanged(name: string): ApiError {
   return new ApiError('InvalidState', `Template '${name}' was changed concurrently: retry`);
 }
 
-/** Parses and safety-checks a submitted template; InvalidConfig names what is wrong. */
-function parseTemplate(raw: Record<string, unknown>, name: string, version: number): Template {
+/** Parses, safety- and policy-checks a submitted template; InvalidConfig names what is wrong. */
+function parseTemplate(
+  raw: Record<string, unknown>,
+  name: string,
+  version: number,
+  policy: TemplatePolicy,
+): Template {
   if (raw.name !== undefined && raw.name !== name) {
     throw errors.invalidConfig(`name: must match the path ('${name}')`);
   }
@@ -110,6 +124,8 @@ function parseTemplate(raw: Record<string, unknown>, name: string, version: numb
   if (!r.success) throw errors.invalidConfig(describeIssues(r.error));
   const problems = checkTemplateSafety(r.data);
   if (problems.length > 0) throw errors.invalidConfig(`unsafe template: ${problems.join('; ')}`);
+  const outside = checkTemplatePolicy(r.data, policy);
+  if (outside.length > 0) throw errors.invalidConfig(`template outside policy: ${outside.join('; ')}`);
   return r.data;
 }
 
@@ -136,8 +152,10 @@ export function registerTemplateRoutes(app: App, d: TemplateRoutesDeps): void {
     const v = await d.templates.nextVersion(p.tenantId, name.data);
     if (v.exists)
       throw new ApiError('InvalidState', `Template '${name.data}' already exists: use PUT for a new version`);
-    const t = parseTemplate(raw, name.data, v.next);
-    if (!(await d.templates.save(p.tenantId, t))) throw concurrentlyChanged(name.data);
+    const t = parseTemplate(raw, name.data, v.next, d.policy);
+    const trail = auditTrail(c);
+    if (!(await d.templates.save(p.tenantId, t, trail.entry(201)))) throw concurrentlyChanged(name.data);
+    trail.committed();
     return c.json(toTemplateView({ template: t, builtin: false, tenantId: p.tenantId }), 201);
   });
 
@@ -148,8 +166,11 @@ export function registerTemplateRoutes(app: App, d: TemplateRoutesDeps): void {
     if (!TemplateName.safeParse(name).success) throw errors.invalidConfig('name: must be a DNS-1123 label');
     if (d.templates.isBuiltin(name)) throw builtinRefused(name);
     const v = await d.templates.nextVersion(p.tenantId, name);
-    const t = parseTemplate(c.req.valid('json'), name, v.next);
-    if (!(await d.templates.save(p.tenantId, t))) throw concurrentlyChanged(name);
+    const t = parseTemplate(c.req.valid('json'), name, v.next, d.policy);
+    const trail = auditTrail(c);
+    if (!(await d.templates.save(p.tenantId, t, trail.entry(v.exists ? 200 : 201))))
+      throw concurrentlyChanged(name);
+    trail.committed();
     return c.json(
       toTemplateView({ template: t, builtin: false, tenantId: p.tenantId }),
       v.exists ? 200 : 201,
@@ -161,7 +182,9 @@ export function registerTemplateRoutes(app: App, d: TemplateRoutesDeps): void {
     const { name } = c.req.valid('param');
     c.set('audit', { action: 'template.delete', target: name });
     if (d.templates.isBuiltin(name)) throw builtinRefused(name);
-    if (!(await d.templates.remove(p.tenantId, name))) throw errors.notFound('Template');
+    const trail = auditTrail(c);
+    if (!(await d.templates.remove(p.tenantId, name, trail.entry(204)))) throw errors.notFound('Template');
+    trail.committed();
     return c.body(null, 204);
   });
 }

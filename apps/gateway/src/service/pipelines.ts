@@ -3,12 +3,14 @@ import { context, type Link, propagation, ROOT_CONTEXT, trace } from '@opentelem
 import {
   CreatePipelineRequest,
   DEFAULT_TIMEOUT_SECONDS,
+  imageAllowed,
   isTerminal,
   PRIORITY_RANK,
   type Subjects,
   templateNameOf,
 } from '@po/contracts';
 import {
+  type AuditEntry,
   type Database,
   type InsertPipelineResult,
   insertPipelines,
@@ -16,7 +18,14 @@ import {
   type Pipeline,
   transition,
 } from '@po/db';
-import { renderJob, TemplateError, validateConfig } from '@po/templates';
+import {
+  checkTemplatePolicy,
+  DEFAULT_TEMPLATE_POLICY,
+  renderJob,
+  TemplateError,
+  type TemplatePolicy,
+  validateConfig,
+} from '@po/templates';
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import { ApiError, errors } from '../errors/api-error.ts';
@@ -41,6 +50,8 @@ export interface PipelineServiceDeps {
   batch?: Pick<BatcherOptions<unknown, unknown>, 'maxBatch' | 'maxInFlight' | 'lingerMs'>;
   /** Refuses creates of a tenant whose queue is at its max_queued. */
   queueGuard: QueueGuard;
+  /** Image allow-list and Job count caps; a pipeline whose template is outside it is refused (400). */
+  policy?: TemplatePolicy;
 }
 
 export interface CreateResult {
@@ -85,6 +96,8 @@ const tracer = trace.getTracer('gateway');
 
 interface PendingInsert {
   row: NewPipeline;
+  /** The request's audit row, written in the insert's statement. */
+  audit: AuditEntry | undefined;
   /** The request's span, linked from the batch's span. */
   caller: Link | undefined;
 }
@@ -92,10 +105,18 @@ interface PendingInsert {
 /** How long a client refused for a full queue is told to wait (the queue drains as pipelines run). */
 const QUEUE_FULL_RETRY_AFTER_S = 5;
 
+function queueFull(limit: number): ApiError {
+  return errors.quota(`queued pipelines (at most ${limit} waiting per tenant)`, QUEUE_FULL_RETRY_AFTER_S);
+}
+
 /** The operations shared by HTTP and NATS; every refusal is an ApiError. */
 export class PipelineService {
   readonly #d: PipelineServiceDeps;
   readonly #inserts: Batcher<PendingInsert, InsertPipelineResult>;
+
+  get policy(): TemplatePolicy {
+    return this.#d.policy ?? DEFAULT_TEMPLATE_POLICY;
+  }
 
   constructor(deps: PipelineServiceDeps) {
     this.#d = deps;
@@ -119,6 +140,7 @@ export class PipelineService {
               this.#d.db,
               this.#d.subjects,
               items.map((i) => i.row),
+              items.map((i) => i.audit),
             );
           } finally {
             span.end();
@@ -140,7 +162,7 @@ export class PipelineService {
   async create(
     principal: Principal,
     req: CreatePipelineRequest,
-    opts: { idempotencyKey?: string | undefined; id?: string | undefined } = {},
+    opts: { idempotencyKey?: string | undefined; id?: string | undefined; audit?: AuditEntry } = {},
   ): Promise<CreateResult> {
     const name = templateNameOf(req.pipeline_type);
     const resolved = await this.#d.templates.resolve(principal.tenantId, name);
@@ -149,6 +171,9 @@ export class PipelineService {
       throw errors.invalidConfig(`pipeline_type: unknown template '${name}'`);
     }
     const t = resolved.template;
+    // The policy may have tightened since a custom template was registered: refuse now, not at Job creation.
+    const outside = checkTemplatePolicy(t, this.policy);
+    if (outside.length > 0) throw errors.invalidConfig(`template '${t.name}': ${outside.join('; ')}`);
     const valid = validateConfig(t, req.config);
     if (!valid.ok) throw errors.invalidConfig(valid.message);
     const id = opts.id ?? randomUUID();
@@ -161,9 +186,8 @@ export class PipelineService {
     }
     const full = await this.#d.queueGuard.full(principal.tenantId);
     // A replay of an idempotent request that was accepted still gets its pipeline.
-    if (full !== null && !(await this.#isReplay(principal.tenantId, opts.idempotencyKey))) {
-      throw errors.quota(`queued pipelines (at most ${full} waiting per tenant)`, QUEUE_FULL_RETRY_AFTER_S);
-    }
+    if (full !== null && !(await this.#isReplay(principal.tenantId, opts.idempotencyKey)))
+      throw queueFull(full);
     const hash = opts.idempotencyKey !== undefined ? requestHash(req) : null;
     const now = this.#d.clock.now();
     const caller = trace.getSpanContext(context.active());
@@ -188,7 +212,11 @@ export class PipelineService {
       updated_at: now,
       queued_at: now,
     };
-    const result = await this.#inserts.submit({ row, caller: caller ? { context: caller } : undefined });
+    const result = await this.#inserts.submit({
+      row,
+      audit: opts.audit,
+      caller: caller ? { context: caller } : undefined,
+    });
     if (result.created) {
       this.#d.queueGuard.added(principal.tenantId);
       return { created: true, pipeline: result.pipeline };
@@ -217,7 +245,7 @@ export class PipelineService {
   }
 
   /** Queued or Running -> Cancelled; the db layer emits the finished message that cleans up. */
-  async cancel(principal: Principal, id: string): Promise<Pipeline> {
+  async cancel(principal: Principal, id: string, audit?: AuditEntry): Promise<Pipeline> {
     const p = await this.get(principal, id);
     if (isTerminal(p.status)) throw errors.invalidState(p.status);
     const r = await transition(this.#d.db, this.#d.subjects, {
@@ -225,23 +253,33 @@ export class PipelineService {
       tenantId: principal.tenantId,
       to: 'Cancelled',
       reason: `cancelled by ${principal.actor}`,
+      ...(audit ? { audit } : {}),
     });
     if (r.ok) return r.pipeline;
     if (!r.current) throw errors.notFound();
     throw errors.invalidState(r.current.status);
   }
 
-  /** A terminal pipeline -> Queued as a new attempt with the same config. */
-  async restart(principal: Principal, id: string): Promise<Pipeline> {
+  /** A terminal pipeline -> Queued as a new attempt with the same config (within max_queued, like a create). */
+  async restart(principal: Principal, id: string, audit?: AuditEntry): Promise<Pipeline> {
     const p = await this.get(principal, id);
     if (!isTerminal(p.status)) throw errors.invalidState(p.status);
+    const image = (p.job as { image?: unknown } | null)?.image;
+    if (typeof image === 'string' && !imageAllowed(image, this.policy.imageAllowList))
+      throw errors.invalidConfig(`image: '${image}' is not in the image allow-list`);
+    const full = await this.#d.queueGuard.full(principal.tenantId);
+    if (full !== null) throw queueFull(full);
     const r = await transition(this.#d.db, this.#d.subjects, {
       pipelineId: p.id,
       tenantId: principal.tenantId,
       to: 'Queued',
       reason: `restarted by ${principal.actor}`,
+      ...(audit ? { audit } : {}),
     });
-    if (r.ok) return r.pipeline;
+    if (r.ok) {
+      this.#d.queueGuard.added(principal.tenantId);
+      return r.pipeline;
+    }
     if (!r.current) throw errors.notFound();
     throw errors.invalidState(r.current.status);
   }

@@ -1,4 +1,4 @@
-import type { Database } from '@po/db';
+import { type AuditEntry, type Database, recordAudit } from '@po/db';
 import { type Template, TemplateSpec } from '@po/templates';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../types.ts';
@@ -102,27 +102,37 @@ export class TemplateCatalog {
    * Stores version `t.version`; false when that version exists already (a concurrent registration
    * of the same name took it between nextVersion() and here).
    */
-  async save(tenantId: string, t: Template): Promise<boolean> {
-    const r = await this.#db
-      .insertInto('templates')
-      .values({ name: t.name, version: t.version, spec: JSON.stringify(t), tenant_id: tenantId })
-      .onConflict((oc) => oc.doNothing())
-      .returning('version')
-      .executeTakeFirst();
+  async save(tenantId: string, t: Template, audit?: AuditEntry): Promise<boolean> {
+    const saved = await this.#db.transaction().execute(async (trx) => {
+      const r = await trx
+        .insertInto('templates')
+        .values({ name: t.name, version: t.version, spec: JSON.stringify(t), tenant_id: tenantId })
+        .onConflict((oc) => oc.doNothing())
+        .returning('version')
+        .executeTakeFirst();
+      if (r !== undefined && audit) await recordAudit(trx, audit);
+      return r !== undefined;
+    });
     this.#cache.delete(`${tenantId}\u0000${t.name}`);
-    return r !== undefined;
+    return saved;
   }
 
-  async remove(tenantId: string, name: string): Promise<boolean> {
-    const r = await this.#db
-      .updateTable('templates')
-      .set({ deleted_at: this.#clock.now() })
-      .where('name', '=', name)
-      .where('tenant_id', '=', tenantId)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
+  /** Retires a custom template (with `audit`'s row in the same transaction); false when there is none. */
+  async remove(tenantId: string, name: string, audit?: AuditEntry): Promise<boolean> {
+    const removed = await this.#db.transaction().execute(async (trx) => {
+      const r = await trx
+        .updateTable('templates')
+        .set({ deleted_at: this.#clock.now() })
+        .where('name', '=', name)
+        .where('tenant_id', '=', tenantId)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      const done = Number(r.numUpdatedRows) > 0;
+      if (done && audit) await recordAudit(trx, audit);
+      return done;
+    });
     this.#cache.delete(`${tenantId}\u0000${name}`);
-    return Number(r.numUpdatedRows) > 0;
+    return removed;
   }
 
   #fromRow(row: { spec: Record<string, unknown>; version: number; tenant_id: string | null }) {

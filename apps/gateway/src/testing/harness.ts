@@ -1,12 +1,13 @@
 /** Test support: a gateway app over a private, migrated database and a random subject prefix. */
 import { randomBytes } from 'node:crypto';
 import { subjects as subjectsFor } from '@po/contracts';
+import type { Database } from '@po/db';
 import { createTestDatabase } from '@po/db/testing';
-import { builtinTemplates } from '@po/templates';
+import { builtinTemplates, type TemplatePolicy } from '@po/templates';
+import type { Kysely } from 'kysely';
 import { Registry } from 'prom-client';
 import { type AppDeps, createApp, type Limits } from '../app.ts';
 import type { App } from '../env.ts';
-import { AuditSink } from '../middleware/audit/index.ts';
 import { createApiKey, dbKeyResolver } from '../middleware/auth/index.ts';
 import { PipelineService } from '../service/pipelines.ts';
 import { QueueGuard } from '../service/queue-guard.ts';
@@ -49,13 +50,15 @@ export async function createHarness(
     clock?: Clock;
     checks?: AppDeps['checks'];
     quotas?: Partial<AppDeps['quotas']>;
+    policy?: TemplatePolicy;
+    /** The app's (not the test's) database handle, e.g. with a counting plugin. */
+    appDb?: (db: Kysely<Database>) => Kysely<Database>;
   } = {},
 ): Promise<Harness> {
   const tdb = await createTestDatabase();
   const clock = opts.clock ?? { now: () => new Date() };
   const devKey = `dev_${randomBytes(8).toString('hex')}`;
   const keys = dbKeyResolver({ db: tdb.db, clock, devKey, cacheMs: 0 });
-  const audit = new AuditSink(tdb.db, silentLogger);
   const subjects = subjectsFor(randomPrefix());
   const templates = new TemplateCatalog(tdb.db, builtinTemplates(), clock, 0);
   const quotas = { maxRunning: 5, maxQueued: 1_000, ...opts.quotas };
@@ -68,6 +71,7 @@ export async function createHarness(
     namespace: 'pipelines',
     clock,
     queueGuard,
+    ...(opts.policy ? { policy: opts.policy } : {}),
   });
   const deps: AppDeps = {
     db: tdb.db,
@@ -79,16 +83,15 @@ export async function createHarness(
     clock,
     logger: silentLogger,
     keys,
-    audit,
     registry: new Registry(),
     checks: opts.checks ?? {
       postgres: async () => void (await tdb.db.selectFrom('pipelines').select('id').limit(1).execute()),
     },
     namespace: 'pipelines',
     limits: { followPollMs: 20, followFinalCaptureWaitMs: 2_000, ...opts.limits },
-    trustProxy: true,
+    trustedProxyHops: 1,
   };
-  const app = createApp(deps);
+  const app = createApp(opts.appDb ? { ...deps, db: opts.appDb(tdb.db) } : deps);
   return {
     app,
     deps,
@@ -109,7 +112,6 @@ export async function createHarness(
     key: async (tenantId, role) =>
       (await createApiKey(tdb.db, { tenantId, role, name: `${tenantId}-${role}` })).key,
     close: async () => {
-      await audit.flush();
       await tdb.close();
     },
   };
