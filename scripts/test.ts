@@ -44,17 +44,26 @@ const files: string[] = [];
 for (const p of patterns)
   for await (const f of glob(p, { exclude: (f) => f.includes('node_modules') })) files.push(f);
 files.sort();
+// Suites that load the whole machine (two replicas of everything) run alone, after the rest.
+const alone = files.filter((f) => f.startsWith('e2e/chaos/'));
+const together = files.filter((f) => !alone.includes(f));
 process.stdout.write(`\n▶ ${files.length} test files\n`);
 
-const stream = run({ files, concurrency: 3, timeout: 10 * 60_000 });
-stream.on('test:pass', (t) => {
-  if (t.details.type !== 'suite') passed++;
-});
-stream.on('test:fail', (t) => {
-  if (t.details.type !== 'suite') failed++;
-});
-stream.compose(new spec()).pipe(process.stdout);
-await new Promise<void>((resolve) => stream.once('end', () => resolve()));
+async function runFiles(batch: string[], concurrency: number): Promise<void> {
+  if (batch.length === 0) return;
+  const stream = run({ files: batch, concurrency, timeout: 10 * 60_000 });
+  stream.on('test:pass', (t) => {
+    if (t.details.type !== 'suite') passed++;
+  });
+  stream.on('test:fail', (t) => {
+    if (t.details.type !== 'suite') failed++;
+  });
+  stream.compose(new spec()).pipe(process.stdout, { end: false });
+  await new Promise<void>((resolve) => stream.once('end', () => resolve()));
+}
+
+await runFiles(together, 3);
+await runFiles(alone, 1);
 // Let the reporter flush before the summary line, which must be the last one.
 await new Promise((r) => setImmediate(r));
 process.stdout.write(`\n${passed} passed, ${failed} failed\n`);

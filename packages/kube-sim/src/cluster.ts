@@ -82,6 +82,11 @@ export function matchesEntry(
 
 export class Cluster {
   readonly store: Store;
+  /**
+   * When set, every successful create is counted here by `resource/namespace/name` (tests that
+   * assert "exactly one Job was ever created"); off by default, it grows with every object.
+   */
+  creations: Map<string, number> | undefined;
   /** Called after a pod is marked for graceful deletion (the kubelet finishes it). */
   onPodTerminating: (pod: Pod) => void = () => {};
 
@@ -211,7 +216,12 @@ export class Cluster {
       throw alreadyExists(info.resource, info.group, meta.name);
     }
     if (dryRun) return obj;
-    return this.store.create(info.resource, obj);
+    const created = this.store.create(info.resource, obj);
+    if (this.creations) {
+      const key = `${info.resource}/${meta.namespace ?? ''}/${meta.name}`;
+      this.creations.set(key, (this.creations.get(key) ?? 0) + 1);
+    }
+    return created;
   }
 
   private admitCreate(info: ResourceInfo, obj: KubeObject, uid: string) {

@@ -9,11 +9,12 @@ import { Faults } from './faults.ts';
 import { GarbageCollector } from './gc.ts';
 import { JobController } from './job-controller.ts';
 import { kubeconfigYaml } from './kubeconfig.ts';
-import { Kubelet } from './kubelet.ts';
+import { type FastOptions, Kubelet } from './kubelet.ts';
 import { LogStore } from './logs.ts';
 import { NAMESPACES } from './resources.ts';
 import { SimServer } from './server.ts';
 import { Store } from './store.ts';
+import type { Container, Pod } from './types.ts';
 import type { ActiveWatch } from './watch.ts';
 
 export type { FaultRule, Faults, WatchCut } from './faults.ts';
@@ -50,6 +51,10 @@ export interface KubeSimOptions {
    * minutes. Default 10000 ms, as in Kubernetes; tests that restart containers pass a few ms.
    */
   restartBackoffMs?: number;
+  /** In process mode, run the containers this returns options for in fast mode (tests mixing both). */
+  fastFor?: (pod: Pod, container: Container) => FastOptions | undefined;
+  /** Count every successful create by `resource/namespace/name` (see KubeSim.creations). */
+  recordCreations?: boolean;
 }
 
 export interface KubeSim {
@@ -60,6 +65,8 @@ export interface KubeSim {
   kubeconfigPath?: string;
   /** fault injection controller */
   faults: Faults;
+  /** Successful creates by `resource/namespace/name`, when started with recordCreations. */
+  creations: ReadonlyMap<string, number>;
   /** drop every connection, keep state, listen again on the same port */
   restart(): Promise<void>;
   /** kill pod processes, close server */
@@ -69,6 +76,8 @@ export interface KubeSim {
 export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> {
   const store = new Store(opts.watchHistory ?? 1_000);
   const cluster = new Cluster(store);
+  const creations = new Map<string, number>();
+  if (opts.recordCreations) cluster.creations = creations;
   const logs = new LogStore();
   const events = new EventRecorder(store, opts.maxEvents ?? 10_000);
   if (opts.maxEvents === 0) events.enabled = false;
@@ -92,6 +101,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
   const kubelet = new Kubelet(cluster, logs, events, {
     mode: opts.mode ?? 'process',
     fast: opts.fast ?? {},
+    fastFor: opts.fastFor,
     workDir: opts.workDir ?? tmpdir(),
     ...(opts.restartBackoffMs === undefined ? {} : { restartBackoffMs: opts.restartBackoffMs }),
   });
@@ -119,6 +129,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     url,
     kubeconfig,
     faults,
+    creations,
     restart: () => server.restart(),
     async stop() {
       if (stopped) return;

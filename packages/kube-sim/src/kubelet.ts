@@ -28,6 +28,8 @@ export interface FastOptions {
 export interface KubeletOptions {
   mode: 'process' | 'fast';
   fast: FastOptions;
+  /** In process mode, run the containers this returns options for in fast mode instead (tests mixing both). */
+  fastFor?: ((pod: Pod, container: Container) => FastOptions | undefined) | undefined;
   workDir: string;
   /** first crash-loop back-off delay (kubelet: 10 s), doubling per restart */
   restartBackoffMs?: number;
@@ -348,7 +350,8 @@ export class Kubelet {
     cr.proc = undefined;
     delete cr.startedAt;
     const log = this.logs.open(run.uid, c.name, containerID);
-    if (this.opts.mode === 'fast') return this.startFast(run, pod, c, containerID);
+    const fast = this.opts.mode === 'fast' ? this.opts.fast : this.opts.fastFor?.(pod, c);
+    if (fast) return this.startFast(run, pod, c, containerID, fast);
 
     const base: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
@@ -426,7 +429,7 @@ export class Kubelet {
   }
 
   /** Fast mode: no process. Init containers complete at once (exit 0, no output). */
-  private startFast(run: PodRun, pod: Pod, c: Container, containerID: string) {
+  private startFast(run: PodRun, pod: Pod, c: Container, containerID: string, fast: FastOptions) {
     const cr = run.containers.get(c.name);
     if (!cr) return;
     const a = pod.metadata.annotations ?? {};
@@ -434,9 +437,9 @@ export class Kubelet {
       const n = v === undefined ? Number.NaN : Number(v);
       return Number.isFinite(n) ? n : d;
     };
-    const durationMs = cr.init ? 0 : num(a['kube-sim.io/fast-duration-ms'], this.opts.fast.durationMs ?? 100);
-    const exitCode = cr.init ? 0 : num(a['kube-sim.io/fast-exit-code'], this.opts.fast.exitCode ?? 0);
-    const text = cr.init ? '' : (a['kube-sim.io/fast-log'] ?? this.opts.fast.log ?? '');
+    const durationMs = cr.init ? 0 : num(a['kube-sim.io/fast-duration-ms'], fast.durationMs ?? 100);
+    const exitCode = cr.init ? 0 : num(a['kube-sim.io/fast-exit-code'], fast.exitCode ?? 0);
+    const text = cr.init ? '' : (a['kube-sim.io/fast-log'] ?? fast.log ?? '');
     this.markRunning(run, c.name, containerID);
     const log = this.logs.open(run.uid, c.name, containerID);
     if (text) log.write(text.endsWith('\n') ? text : `${text}\n`);
