@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { SERVICES } from '@po/devstack';
 import pg from 'pg';
 import { NAMESPACE, type Stack, startStack, waitFor } from './fixture.ts';
 import type { PrivateNats } from './nats-server.ts';
@@ -127,4 +128,14 @@ test('Postgres dropping every service connection does not lose a pipeline', asyn
   });
   assert.ok(p);
   await succeededOnce(p);
+});
+
+test('with NATS gone, every service still stops cleanly on SIGTERM (no drain waits for a reconnect)', async () => {
+  await nats.stop();
+  try {
+    for (const name of SERVICES)
+      assert.equal(await stack.system.kill(name, 'SIGTERM'), 0, `${name} exit code after SIGTERM`);
+  } finally {
+    await nats.start();
+  }
 });

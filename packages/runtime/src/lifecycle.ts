@@ -20,6 +20,11 @@ export class Lifecycle {
   }
 
   add(name: string, stop: Stop): void {
+    if (this.#stopping) {
+      // Started while stopping (a signal came during start-up): stop it at once.
+      void stop().catch((err: unknown) => this.#logger.error({ err, component: name }, 'stop failed'));
+      return;
+    }
     this.#stops.push({ name, stop });
   }
 
@@ -37,8 +42,16 @@ export class Lifecycle {
     return this.#stopping;
   }
 
-  /** Wire signals (and, with stopWithParent, the end of stdin) to stop(); resolves when stopped. */
+  #stopped: Promise<void> | undefined;
+
+  /**
+   * Wire signals (and, with stopWithParent, the end of stdin) to stop(); resolves when stopped.
+   * Call it as soon as the lifecycle exists: a signal during start-up (a connection that never
+   * comes, a supervisor gone) must stop what has started so far, not be ignored. Calling it again
+   * returns the same promise.
+   */
   handleSignals(opts: { deadlineMs?: number } = {}): Promise<void> {
+    if (this.#stopped) return this.#stopped;
     const stopped = new Promise<void>((resolve) => {
       const onSignal = (signal: NodeJS.Signals | 'parent gone') => {
         if (this.#stopping) {
@@ -62,6 +75,7 @@ export class Lifecycle {
       }
     });
     // An open stdin would keep the process alive after everything else has stopped.
-    return this.#stopWithParent ? stopped.finally(() => process.stdin.destroy()) : stopped;
+    this.#stopped = this.#stopWithParent ? stopped.finally(() => process.stdin.destroy()) : stopped;
+    return this.#stopped;
   }
 }

@@ -84,6 +84,8 @@ export async function bootService(
   const logger = createLogger({ service: name, level: config.LOG_LEVEL });
   const metrics = createMetrics({ service: name });
   const lifecycle = new Lifecycle(logger, { stopWithParent: config.STOP_WITH_PARENT ?? false });
+  // From the first moment: a signal or a gone supervisor during start-up stops what has started.
+  void lifecycle.handleSignals();
 
   const database = createDb({
     connectionString: config.DATABASE_URL,
@@ -105,7 +107,7 @@ export async function bootService(
     await lifecycle.stop();
     throw err;
   }
-  lifecycle.add('nats', () => nc.drain());
+  lifecycle.add('nats', () => drainOrClose(nc, NATS_DRAIN_MS));
   const busMetrics = busMetricsFor(metrics);
   const relay = startOutboxRelay({
     metrics: busMetrics,
@@ -163,4 +165,26 @@ export async function bootService(
       lifecycle.add(`consumer ${o.consumer}`, consumer.stop);
     },
   };
+}
+
+/** How long a stopping service lets NATS flush what it has before closing the connection anyway. */
+const NATS_DRAIN_MS = 5_000;
+
+/**
+ * Drains the connection (finish in-flight work, flush), but never waits for a server that is gone:
+ * a drain while disconnected would wait for the reconnect forever.
+ */
+async function drainOrClose(nc: NatsConnection, ms: number): Promise<void> {
+  if (nc.isClosed()) return;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
+  });
+  const drained = nc.drain().then(
+    () => 'drained' as const,
+    () => 'failed' as const,
+  );
+  const outcome = await Promise.race([drained, late]);
+  clearTimeout(timer);
+  if (outcome !== 'drained' && !nc.isClosed()) await nc.close();
 }
