@@ -50,6 +50,17 @@ export interface KubeSimOptions {
    * minutes. Default 10000 ms, as in Kubernetes; tests that restart containers pass a few ms.
    */
   restartBackoffMs?: number;
+  /**
+   * The kubelet's containerLogMaxSize in bytes (default 10 MiB): a container's log file is rotated
+   * once it would grow past it, and only the current file is served (and kept in memory).
+   */
+  containerLogMaxSize?: number;
+  /**
+   * The uid a container runs as when its securityContext says runAsNonRoot and names no
+   * runAsUser (default 65532). Containers run as their securityContext's user when kube-sim runs
+   * as root; otherwise as kube-sim's own user.
+   */
+  nonRootUid?: number;
 }
 
 export interface KubeSim {
@@ -69,7 +80,7 @@ export interface KubeSim {
 export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> {
   const store = new Store(opts.watchHistory ?? 1_000);
   const cluster = new Cluster(store);
-  const logs = new LogStore();
+  const logs = new LogStore(opts.containerLogMaxSize);
   const events = new EventRecorder(store, opts.maxEvents ?? 10_000);
   if (opts.maxEvents === 0) events.enabled = false;
   const watches = new Set<ActiveWatch>();
@@ -94,6 +105,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     fast: opts.fast ?? {},
     workDir: opts.workDir ?? tmpdir(),
     ...(opts.restartBackoffMs === undefined ? {} : { restartBackoffMs: opts.restartBackoffMs }),
+    ...(opts.nonRootUid === undefined ? {} : { nonRootUid: opts.nonRootUid }),
   });
   store.startSweeper();
   gc.start();
