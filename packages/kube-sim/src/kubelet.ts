@@ -4,7 +4,7 @@
 // (with the kubelet's crash-loop back-off), and carries out graceful deletion (SIGTERM, then
 // SIGKILL after the grace period).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import type { Cluster } from './cluster.ts';
@@ -111,6 +111,11 @@ export function goDuration(ms: number): string {
   if (h > 0) return `${h}h${m}m${sec}`;
   if (m > 0) return `${m}m${sec}`;
   return sec;
+}
+
+/** Whether a command name exists in one of the PATH directories. */
+function onPath(cmd: string, path: string | undefined): boolean {
+  return (path ?? '').split(':').some((dir) => dir !== '' && existsSync(join(dir, cmd)));
 }
 
 /** Running a process as another user takes root. */
@@ -391,7 +396,7 @@ export class Kubelet {
         ...(canSwitchUser() ? { uid: runAs.uid, gid: runAs.gid } : {}),
       });
     } catch (e) {
-      this.startError(run, c, cmd, e, containerID);
+      this.startError(run, c, cmd, e, containerID, env);
       return;
     }
     cr.proc = proc;
@@ -402,7 +407,7 @@ export class Kubelet {
     proc.once('spawn', () => this.markRunning(run, c.name, containerID));
     proc.once('error', (e) => {
       if (cr.exited || cr.containerID !== containerID) return;
-      if (!cr.startedAt) this.startError(run, c, cmd, e, containerID);
+      if (!cr.startedAt) this.startError(run, c, cmd, e, containerID, env);
     });
     proc.once('exit', (code, signal) => {
       // stdio may still hold buffered output: wait for it briefly (a grandchild could keep it open).
@@ -444,8 +449,18 @@ export class Kubelet {
     if (pod) this.events.record(pod, 'Warning', 'Failed', `Error: ${message}`, SOURCE, fieldPath(cr));
   }
 
-  private startError(run: PodRun, c: Container, cmd: string, e: unknown, containerID: string) {
-    const code = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : '';
+  private startError(
+    run: PodRun,
+    c: Container,
+    cmd: string,
+    e: unknown,
+    containerID: string,
+    env: Record<string, string>,
+  ) {
+    let code = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : '';
+    // execvp reports EACCES when a PATH entry is not searchable by the container's user, even if
+    // the command is in none of them: runc says "not found" then.
+    if (code === 'EACCES' && !cmd.includes('/') && !onPath(cmd, env.PATH)) code = 'ENOENT';
     const why =
       code === 'ENOENT'
         ? `exec: "${cmd}": executable file not found in $PATH`
