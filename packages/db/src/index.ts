@@ -9,7 +9,15 @@ export {
 } from './attempts.ts';
 export { type AuditEntry, auditRow, auditText, recordAudit } from './audit.ts';
 export { createDb, type DbHandle, type DbOptions } from './client.ts';
-export { type AppendLogs, type AppendLogsResult, appendLogs, truncationMarker } from './logs.ts';
+export {
+  type AppendLogs,
+  type AppendLogsResult,
+  appendLogs,
+  type StoreCapture,
+  storableText,
+  storeCapture,
+  truncationMarker,
+} from './logs.ts';
 export { migrateToLatest } from './migrate.ts';
 export { activeTraceHeaders, enqueue } from './outbox.ts';
 export { getPipeline, type InsertPipelineResult, insertPipeline, insertPipelines } from './pipelines.ts';
