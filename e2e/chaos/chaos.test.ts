@@ -133,6 +133,26 @@ async function row(id: string): Promise<Row> {
   return found;
 }
 
+/** A pipeline's event history in one line, for a problem's message. */
+async function historyOf(id: string): Promise<string> {
+  const events = await world.db.query<{
+    attempt: number;
+    kind: string;
+    from_status: string | null;
+    to_status: string | null;
+    reason: string | null;
+  }>(
+    'select attempt, kind, from_status, to_status, reason from pipeline_events where pipeline_id = $1 order by id',
+    [id],
+  );
+  return events.rows
+    .map(
+      (e) =>
+        `#${e.attempt} ${e.kind}${e.to_status ? ` ${e.from_status}->${e.to_status}` : ''}${e.reason ? ` (${e.reason})` : ''}`,
+    )
+    .join(' | ');
+}
+
 const terminal = (s: PipelineStatus) => s !== 'Queued' && s !== 'Running';
 
 /** What the scenario does to its pipeline after submitting it. */
@@ -267,7 +287,7 @@ test(`chaos: ${PIPELINES} pipelines, two replicas of everything, faults at rando
       const reason = (await world.db.query('select reason from pipelines where id = $1', [p.id])).rows[0]
         ?.reason;
       problems.push(
-        `${where}: ${r.status} after ${r.attempt} attempt(s) (${reason}); expected ${expected.status} after ${expected.attempts}`,
+        `${where}: ${r.status} after ${r.attempt} attempt(s) (${reason}); expected ${expected.status} after ${expected.attempts}; events: ${await historyOf(p.id)}`,
       );
     }
     attempts += r.attempt;

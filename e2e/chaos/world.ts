@@ -137,11 +137,17 @@ export async function startWorld(replicas: number): Promise<World> {
         serial.set(key, run);
         return run;
       }
-      case 'nats-restart':
-        await nats.stop();
-        await delay(f.downMs);
-        await nats.start();
-        return;
+      case 'nats-restart': {
+        // One outage at a time: overlapping restarts queue, as the kills of one replica do.
+        const run = (serial.get('nats') ?? Promise.resolve()).then(async () => {
+          if (stopping) return;
+          await nats.stop();
+          await delay(f.downMs);
+          await nats.start();
+        });
+        serial.set('nats', run);
+        return run;
+      }
       case 'pg-terminate':
         await db.query(
           'select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',

@@ -91,6 +91,8 @@ export async function startNats(opts: StartNatsOptions): Promise<NatsServer> {
 
   let child: ChildProcess | undefined;
   const start = async () => {
+    // Already running: a second server would lose the port to it, and `child` would name the loser.
+    if (child && child.exitCode === null && child.signalCode === null) return;
     const proc = spawn(NATS_SERVER, ['-c', confPath, '-a', '127.0.0.1', '-p', String(port)], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
