@@ -56,6 +56,7 @@ async function queue(n: number): Promise<string[]> {
       tdb.subjects,
       newPipelineRow({ queued_at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)) }),
     );
+    assert.ok(r.created);
     ids.push(r.pipeline.id);
   }
   return ids;
