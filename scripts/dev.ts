@@ -2,14 +2,15 @@
  * Brings the whole system up on embedded defaults: migrates Postgres, starts its own nats-server
  * (infra/nats configuration: every service with its own NATS user, a NATS user for tenant
  * "default"), provisions the JetStream streams, starts kube-sim and the five services, and prints how
- * to use it. Ctrl-C stops it all. Every default can be overridden with the same variables the
- * services read.
+ * to use it. A service that dies is restarted with backoff, as a Deployment would; SIGINT/SIGTERM
+ * stops it all. Every default can be overridden with the same variables the services read;
+ * DEV_REPLICAS runs that many of each.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { provision } from '@po/bus';
 import { subjects } from '@po/contracts';
-import { prepareDatabase, startNats, startSystem } from '@po/devstack';
+import { prepareDatabase, SERVICES, startNats, startSystem } from '@po/devstack';
 import { startKubeSim } from '@po/kube-sim';
 
 const env = process.env;
@@ -20,6 +21,11 @@ const busPrefix = env.BUS_PREFIX ?? 'po';
 const namespace = env.K8S_NAMESPACE ?? 'pipelines';
 const gatewayPort = Number(env.PORT ?? 8080);
 const kubeSimPort = Number(env.KUBE_SIM_PORT ?? 6443);
+const replicas = Number(env.DEV_REPLICAS ?? 1);
+if (!Number.isInteger(replicas) || replicas < 1 || replicas > 10) {
+  console.error('DEV_REPLICAS: must be an integer from 1 to 10');
+  process.exit(2);
+}
 
 mkdirSync('.dev/logs', { recursive: true });
 const keyFile = '.dev/api-key';
@@ -57,6 +63,9 @@ const system = await startSystem({
   devApiKey,
   gatewayPort,
   output: { dir: '.dev/logs' },
+  replicas: Object.fromEntries(SERVICES.map((name) => [name, replicas])),
+  supervise: true,
+  log: (line) => console.error(`${new Date().toISOString()} ${line}`),
   ...(env.OTEL_EXPORTER_OTLP_ENDPOINT
     ? { env: { OTEL_EXPORTER_OTLP_ENDPOINT: env.OTEL_EXPORTER_OTLP_ENDPOINT } }
     : {}),
@@ -67,7 +76,7 @@ console.log(`
 Pipeline Operator is up.
   gateway   ${url}   (docs: ${url}/docs)
   api key   ${devApiKey}   (dev mode: admin of tenant "default")
-  logs      .dev/logs/<service>.log
+  logs      .dev/logs/<service>.log (a service that dies is restarted; this terminal says so)
   nats      ${natsUrl}   tenant "default": user ${nats.tenant('default').user}, password ${nats.tenant('default').password},
             inbox prefix ${nats.tenant('default').inboxPrefix}; submit on ${subjects(busPrefix).submit('default')}
 
@@ -93,8 +102,3 @@ const stop = async () => {
 };
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
-for (const svc of system.services.values()) {
-  svc.process.on('exit', (code) => {
-    if (!stopping) console.error(`${svc.name} exited (code ${code}); see .dev/logs/${svc.name}.log`);
-  });
-}
