@@ -242,9 +242,9 @@ test('two schedulers admit no more than the quota; a finished pipeline frees its
   for (const p of ps) await assertOnce(p.id, 1, ['first line', 'second line']);
   const overQuota = await db.query(
     `with deltas as (
-       select created_at as at, 1 as d from pipeline_events where kind = 'admitted'
+       select at, 1 as d from pipeline_events where kind = 'admitted'
        union all
-       select created_at, -1 from pipeline_events
+       select at, -1 from pipeline_events
         where kind = 'transition' and to_status in ('Succeeded', 'Failed', 'Timeout', 'Cancelled')
           and (from_status = 'Running' or from_status = 'Queued')
      )
