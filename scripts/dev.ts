@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { provision } from '@po/bus';
 import { subjects } from '@po/contracts';
 import { prepareDatabase, SERVICES, startNats, startSystem } from '@po/devstack';
@@ -38,7 +39,7 @@ mkdirSync('.dev/nats', { recursive: true });
 const nats = await startNats({
   prefix: busPrefix,
   tenants: ['default'],
-  dir: '.dev/nats',
+  dir: resolve('.dev/nats'),
   ...(natsPort ? { port: natsPort } : {}),
 });
 const natsUrl = nats.url;
@@ -47,10 +48,11 @@ const nc = await nats.connect(nats.service('provisioner'), 'dev-provisioner');
 await provision(nc, busPrefix);
 await nc.close();
 
-const kubeconfigPath = '.dev/kubeconfig';
+// Absolute: the services run in the repository's root, whatever this command's directory.
+const kubeconfigPath = resolve('.dev/kubeconfig');
 const sim = await startKubeSim({ port: kubeSimPort, kubeconfigPath, namespaces: ['default', namespace] });
 console.log(
-  `kube-sim listening on ${sim.url} (kubectl --kubeconfig ${kubeconfigPath} get jobs -n ${namespace})`,
+  `kube-sim listening on ${sim.url} (kubectl --kubeconfig .dev/kubeconfig get jobs -n ${namespace})`,
 );
 
 const system = await startSystem({
@@ -62,7 +64,7 @@ const system = await startSystem({
   namespace,
   devApiKey,
   gatewayPort,
-  output: { dir: '.dev/logs' },
+  output: { dir: resolve('.dev/logs') },
   replicas: Object.fromEntries(SERVICES.map((name) => [name, replicas])),
   supervise: true,
   log: (line) => console.error(`${new Date().toISOString()} ${line}`),
