@@ -28,6 +28,15 @@ if (!Number.isInteger(replicas) || replicas < 1 || replicas > 10) {
   process.exit(2);
 }
 
+// A signal while starting is honoured once everything is up (then stopped in order), so nothing
+// half-started is left behind.
+let onSignal = () => {
+  stopRequested = true;
+};
+let stopRequested = false;
+process.on('SIGINT', () => onSignal());
+process.on('SIGTERM', () => onSignal());
+
 mkdirSync('.dev/logs', { recursive: true });
 const keyFile = '.dev/api-key';
 if (!existsSync(keyFile)) writeFileSync(keyFile, `dev-${randomBytes(16).toString('hex')}\n`, { mode: 0o600 });
@@ -102,5 +111,5 @@ const stop = async () => {
   await nats.stop();
   process.exit(0);
 };
-process.on('SIGINT', () => void stop());
-process.on('SIGTERM', () => void stop());
+onSignal = () => void stop();
+if (stopRequested) void stop();
