@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type V1Job, Watch } from '@kubernetes/client-node';
 import { SERVICES } from '@po/devstack';
 import pg from 'pg';
-import { NAMESPACE, type Stack, startStack, waitFor } from './fixture.ts';
+import { type Stack, startStack, waitFor } from './fixture.ts';
+import { type JobCreations, watchJobCreations } from './job-creations.ts';
 import {
   type Created,
   jobGone,
@@ -27,10 +27,8 @@ import {
 const MAX_RUNNING = 2;
 let stack: Stack;
 let db: pg.Client;
-/** Every Job creation seen, by name: ADDED once per creation. */
-const created = new Map<string, number>();
-let abortWatch: (() => void) | undefined;
-let watchError: unknown;
+/** Every Job created, by name, on a watch opened before the first submit. */
+let creations: JobCreations | undefined;
 
 before(async () => {
   const base = await startStack({
@@ -56,23 +54,11 @@ before(async () => {
   };
   db = new pg.Client({ connectionString: stack.databaseUrl });
   await db.connect();
-  const ctl = await new Watch(stack.kc).watch(
-    `/apis/batch/v1/namespaces/${NAMESPACE}/jobs`,
-    {},
-    (type, job: V1Job) => {
-      const name = job.metadata?.name ?? '';
-      if (type === 'ADDED') created.set(name, (created.get(name) ?? 0) + 1);
-    },
-    (err) => {
-      // The count is only a proof while the watch is open: a closed watch fails the test.
-      watchError = err ?? new Error('the Job watch closed');
-    },
-  );
-  abortWatch = () => ctl.abort();
+  creations = await watchJobCreations(stack.kc);
   await registerGatedTemplate(stack);
 });
 after(async () => {
-  abortWatch?.();
+  creations?.stop();
   await db?.end();
   await stack?.stop();
 });
@@ -103,13 +89,12 @@ test('two replicas of each service run, and exactly one watcher is the leader', 
 
 /** What one replica of everything would have left for this pipeline, checked from the database and the watch. */
 async function assertOnce(id: string, attempts: number, wantLines: string[]): Promise<void> {
-  assert.equal(watchError, undefined, 'the Job watch stayed open');
   for (let a = 1; a <= attempts; a++) {
     const job = `pipeline-${id}-${a}`;
     await jobGone(stack, job);
-    assert.equal(created.get(job), 1, `${job} created exactly once`);
+    assert.equal(creations?.count(job), 1, `${job} created exactly once`);
   }
-  assert.equal(created.get(`pipeline-${id}-${attempts + 1}`), undefined, 'no further attempt');
+  assert.equal(creations?.count(`pipeline-${id}-${attempts + 1}`), 0, 'no further attempt');
   const rows = await db.query<{ attempt: number }>(
     'select attempt from pipeline_attempts where pipeline_id = $1 order by attempt',
     [id],
