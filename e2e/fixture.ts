@@ -4,7 +4,7 @@
  * separate processes, all torn down afterwards.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
@@ -60,6 +60,8 @@ export interface StackOptions {
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const id = randomBytes(4).toString('hex');
   const dir = mkdtempSync(join(tmpdir(), `po-e2e-${id}-`));
+  // Workloads run as their non-root user: this is the directory they are given (inputs, outputs, gates).
+  chmodSync(dir, 0o1777);
   const databaseUrl = `postgres://root@127.0.0.1:5432/po_e2e_${id}`;
   const busPrefix = `t${id}`;
   const apiKey = `key-${randomBytes(12).toString('hex')}`;

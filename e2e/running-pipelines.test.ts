@@ -7,7 +7,15 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { NAMESPACE, type Stack, startStack, waitFor } from './fixture.ts';
-import { jobGone, registerGatedTemplate, statusOf, storedLines, submitGated } from './pipelines.ts';
+import {
+  jobGone,
+  registerGatedTemplate,
+  settled,
+  statusOf,
+  storedLines,
+  submit,
+  submitGated,
+} from './pipelines.ts';
 import { readSse } from './sse.ts';
 
 let stack: Stack;
@@ -69,6 +77,88 @@ test('cancelling a running pipeline stores its partial logs, then deletes the Jo
   const body = (await again.json()) as { error: string; type: string };
   assert.equal(body.type, 'InvalidState');
   assert.match(body.error, /Cancelled/);
+});
+
+test('cancelling a running pipeline whose logs cannot be read stops it within seconds and records the missing logs', async () => {
+  const gate = join(stack.dir, 'gate-cancel-unreadable');
+  const p = await submitGated(stack, gate);
+  await waitFor('the first line to be stored live', async () =>
+    (await storedLines(stack, p.id)).includes('first line') ? true : undefined,
+  );
+  const podName = await waitFor('the pod', async () => {
+    const pods = await stack.core.listNamespacedPod({
+      namespace: NAMESPACE,
+      labelSelector: `batch.kubernetes.io/job-name=${p.job_name}`,
+    });
+    return pods.items[0]?.metadata?.name;
+  });
+  // From now on every read of this pod's log fails.
+  const unreadable = stack.sim.faults.error(500, { path: `/pods/${podName}/log` });
+  try {
+    const started = Date.now();
+    const res = await stack.api(`/pipelines/${p.id}/cancel`, { method: 'POST' });
+    assert.equal(res.status, 200, await res.clone().text());
+    await jobGone(stack, p.job_name);
+    const took = Date.now() - started;
+    assert.ok(took < 10_000, `Job and pod gone ${took} ms after the cancel`);
+  } finally {
+    unreadable();
+  }
+  assert.equal((await statusOf(stack, p.id)).status, 'Cancelled');
+  assert.deepEqual(await storedLines(stack, p.id), ['first line'], 'what the live tail captured is kept');
+  const events = (await (await stack.api(`/pipelines/${p.id}/events`)).json()) as {
+    kind: string;
+    reason: string | null;
+  }[];
+  const captured = events.filter((e) => e.kind === 'logs_captured');
+  assert.equal(captured.length, 1);
+  assert.match(captured[0]?.reason ?? '', /^logs incomplete: .*500 InternalError/);
+  const kinds = events.map((e) => e.kind);
+  assert.ok(kinds.indexOf('logs_captured') < kinds.indexOf('job_deleted'), kinds.join(','));
+});
+
+test('a workload printing NUL bytes and invalid UTF-8: every line stored, the Job deleted', async () => {
+  const res = await stack.api('/templates', {
+    method: 'POST',
+    body: JSON.stringify({
+      name: 'hostile-output',
+      description: 'prints NUL bytes and invalid UTF-8 among ordinary lines',
+      image: 'python:3.11-slim',
+      command: ['python3', '-c'],
+      args: [
+        'import sys\nw = sys.stdout.buffer.write\nw(b"before\\n")\nw(b"nul\\x00here\\n")\nw(b"bad \\xff\\xfe utf8\\n")\nw(b"after\\n")\n',
+      ],
+      env: {},
+      resources: { cpu_request: '50m', memory_request: '64Mi', cpu_limit: '500m', memory_limit: '256Mi' },
+      configSchema: { type: 'object', properties: {}, additionalProperties: false },
+      backoffLimit: 0,
+      defaultTimeoutSeconds: 60,
+    }),
+  });
+  assert.equal(res.status, 201, await res.text());
+  const p = await submit(stack, {
+    pipeline_type: { Custom: { template: 'hostile-output' } },
+    config: {},
+    priority: 'Normal',
+  });
+  const done = await settled(stack, p.id);
+  assert.equal(done.status, 'Succeeded', `reason: ${done.reason}`);
+  await jobGone(stack, p.job_name);
+  assert.deepEqual(await storedLines(stack, p.id), [
+    'before',
+    'nul\uFFFDhere',
+    'bad \uFFFD\uFFFD utf8',
+    'after',
+  ]);
+});
+
+test('a config value holding U+2028 runs to Succeeded (the Job reaches the watcher intact)', async () => {
+  const gate = join(stack.dir, 'gate\u2028line-sep');
+  writeFileSync(gate, '');
+  const p = await submitGated(stack, gate);
+  const done = await settled(stack, p.id);
+  assert.equal(done.status, 'Succeeded', `reason: ${done.reason}`);
+  assert.deepEqual(await storedLines(stack, p.id), ['first line', 'second line']);
 });
 
 test('a pipeline that outlives timeout_seconds ends Timeout, with the logs it printed', async () => {

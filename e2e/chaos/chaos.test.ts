@@ -55,7 +55,7 @@ before(async () => {
       configSchema: {
         type: 'object',
         properties: {
-          mode: { type: 'string', enum: ['fast', 'process'] },
+          mode: { type: 'string', enum: ['fast', 'process', 'evict'] },
           duration_ms: { type: 'string', pattern: '^[0-9]{1,7}$', maxLength: 7 },
           exit_code: { type: 'string', pattern: '^[0-9]{1,3}$', maxLength: 3 },
         },
@@ -108,7 +108,7 @@ async function submit(p: PlannedPipeline): Promise<Tracked> {
       body: JSON.stringify({
         pipeline_type: { Custom: { template: 'chaos' } },
         config: {
-          mode: p.scenario === 'succeed-process' ? 'process' : 'fast',
+          mode: p.scenario === 'succeed-process' ? 'process' : p.scenario === 'evict' ? 'evict' : 'fast',
           duration_ms: String(p.durationMs),
           exit_code: p.scenario === 'fail' ? '3' : '0',
         },
@@ -156,6 +156,7 @@ async function drive(p: Tracked): Promise<void> {
         120_000,
         100,
       );
+      // Its pod runs until evicted (see world.ts): the eviction always meets a running pod.
       await kube(() =>
         world.core.createNamespacedPodEviction({
           name: pod,

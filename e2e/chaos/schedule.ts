@@ -134,8 +134,8 @@ function durationFor(s: Scenario, int: (from: number, to: number) => number): nu
     case 'succeed-process':
       return int(2_000, 5_000);
     case 'evict':
-      // Long enough to be seen Running and evicted; the replacement pod runs as long again.
-      return int(3_000, 5_000);
+      // The replacement pod's run: the first one runs until the test evicts it.
+      return int(50, 1_500);
     case 'timeout':
     case 'cancel':
       // Never ends by itself within the run.

@@ -47,6 +47,8 @@ export async function startWorld(replicas: number): Promise<World> {
   const busPrefix = `c${id}`;
   const apiKey = `key-${randomBytes(12).toString('hex')}`;
   await prepareDatabase(databaseUrl);
+  /** Jobs of the evict scenario whose first pod has started. */
+  const evictionTargets = new Set<string>();
   const nats = await startPrivateNats(busPrefix);
   const nc = await nats.connect(nats.service('provisioner'), 'chaos-provisioner');
   await provision(nc, busPrefix, { ackWaitMs: 5_000 });
@@ -57,11 +59,16 @@ export async function startWorld(replicas: number): Promise<World> {
     workDir: dir,
     recordCreations: true,
     podBackoffMs: 100,
-    fastFor: (_pod, c) => {
+    fastFor: (pod, c) => {
       const env = new Map((c.env ?? []).map((e) => [e.name, e.value]));
-      if (env.get('CHAOS_MODE') !== 'fast') return undefined;
+      const mode = env.get('CHAOS_MODE');
+      if (mode !== 'fast' && mode !== 'evict') return undefined;
+      // An evict scenario's first pod runs until the test evicts it; its replacement runs as set.
+      const job = pod.metadata.labels?.['batch.kubernetes.io/job-name'] ?? '';
+      const first = mode === 'evict' && !evictionTargets.has(job);
+      if (first) evictionTargets.add(job);
       return {
-        durationMs: Number(env.get('CHAOS_DURATION_MS')),
+        durationMs: first ? 600_000 : Number(env.get('CHAOS_DURATION_MS')),
         exitCode: Number(env.get('CHAOS_EXIT_CODE')),
         log: 'chaos run',
       };

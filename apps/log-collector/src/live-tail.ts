@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { LABEL_ATTEMPT, LABEL_PIPELINE_ID } from '@po/contracts';
-import type { LogFollow, LogLine } from '@po/kube';
+import { classifyKubeError, isNotFound, type LogFollow, type LogLine } from '@po/kube';
 import type { Logger } from '@po/telemetry';
 
 export interface LiveTailOptions {
@@ -16,18 +16,30 @@ export interface LiveTailOptions {
   }): Promise<void>;
   flushMs?: number;
   flushLines?: number;
+  /** Pause before attaching again (container not started yet, or a stream that ended early). */
+  retryMs?: number;
+  /** Consecutive failed attaches (other than "not started yet") after which a tail gives up. */
+  maxFailures?: number;
 }
 
 interface Tail {
-  follow: LogFollow;
+  pipelineId: string;
+  attempt: number;
+  /** the newest version of the pod seen (null once it is deleted) */
+  pod: V1Pod | null;
+  follow?: LogFollow;
   done: Promise<void>;
+  /** cuts a pause short: the pod changed */
+  wake?: () => void;
 }
 
 /**
- * Streams running pods' logs into storage while they run, so `GET /pipelines/:id/logs?follow=true`
- * can show lines as they are printed. It only makes logs visible early: the final capture after the
- * attempt ends reads the whole log again and fills in whatever this missed (offsets make the two
- * overlap safely), so a restart or a dropped stream here loses nothing.
+ * Streams pods' logs into storage from the moment a pod is seen — before its container has started
+ * (the attach is retried until it has), not only once it is observed running: a pod ended from
+ * outside (deadline, cancel, eviction) is removed once its containers exit, and what was not read
+ * by then is lost. The final capture after the attempt ends reads the whole log again where it
+ * still can and waits for this tail where the pod is gone (settle); offsets make the two overlap
+ * safely, and every replica's tail stores idempotently.
  */
 export class LiveTail {
   readonly #o: LiveTailOptions;
@@ -44,14 +56,93 @@ export class LiveTail {
     const pipelineId = pod.metadata?.labels?.[LABEL_PIPELINE_ID];
     const attempt = Number(pod.metadata?.labels?.[LABEL_ATTEMPT]);
     if (this.#stopped || !name || !namespace || !pipelineId || !Number.isInteger(attempt)) return;
-    if (this.#tails.has(name) || !pod.status?.containerStatuses?.[0]?.state?.running) return;
-    const follow = this.#o.follow(namespace, name);
-    const done = this.#pump(follow, { pipelineId, attempt, podName: name })
+    const existing = this.#tails.get(name);
+    if (existing) {
+      existing.pod = pod;
+      existing.wake?.();
+      return;
+    }
+    const tail: Tail = { pipelineId, attempt, pod, done: Promise.resolve() };
+    tail.done = this.#run(namespace, name, tail)
       .catch((err) =>
-        this.#o.logger.debug({ err, pod: name }, 'live tail ended early; final capture will complete it'),
+        this.#o.logger.warn({ err, pod: name }, 'live tail failed; final capture will complete it'),
       )
       .finally(() => this.#tails.delete(name));
-    this.#tails.set(name, { follow, done });
+    this.#tails.set(name, tail);
+  }
+
+  podDeleted(pod: V1Pod): void {
+    const tail = this.#tails.get(pod.metadata?.name ?? '');
+    if (!tail) return;
+    tail.pod = null;
+    tail.wake?.();
+  }
+
+  /**
+   * Waits (at most `timeoutMs`) until this process's tails of an attempt's pods have ended and
+   * stored what they read, except the pods named in `running` (still running: their tail ends
+   * only when they do).
+   */
+  async settle(pipelineId: string, attempt: number, running: ReadonlySet<string>, timeoutMs: number) {
+    const waits = [...this.#tails]
+      .filter(([name, t]) => t.pipelineId === pipelineId && t.attempt === attempt && !running.has(name))
+      .map(([, t]) => t.done);
+    if (waits.length === 0 || timeoutMs <= 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((r) => {
+      timer = setTimeout(r, timeoutMs);
+    });
+    await Promise.race([Promise.allSettled(waits), timeout]);
+    clearTimeout(timer);
+  }
+
+  /** Attach, pump until the stream ends, and attach again until the container has ended for good. */
+  async #run(namespace: string, name: string, tail: Tail): Promise<void> {
+    const key = { pipelineId: tail.pipelineId, attempt: tail.attempt, podName: name };
+    const maxFailures = this.#o.maxFailures ?? 20;
+    const retryMs = this.#o.retryMs ?? 250;
+    let failures = 0;
+    let waited = 0;
+    while (!this.#stopped) {
+      let pauseMs = retryMs;
+      const follow = this.#o.follow(namespace, name);
+      tail.follow = follow;
+      try {
+        await this.#pump(follow, key);
+        // Ended: the container exited, the pod went, or the stream was cut early (attach again).
+        if (tail.pod === null || ended(tail.pod) || this.#stopped) return;
+        failures = 0;
+        waited = 0;
+      } catch (err) {
+        if (isNotFound(err)) return;
+        const c = classifyKubeError(err);
+        const waiting = /waiting to start/i.test(c.reason);
+        if (!waiting && ++failures >= maxFailures) {
+          this.#o.logger.warn({ pod: name, reason: c.reason, failures }, 'live tail gave up attaching');
+          return;
+        }
+        if (waiting) {
+          // A pod that stays unstarted is asked less and less often; a change to it wakes the tail.
+          pauseMs = Math.min(retryMs * 2 ** waited, 20 * retryMs);
+          waited++;
+        } else {
+          this.#o.logger.debug({ pod: name, reason: c.reason }, 'live tail attach failed; retrying');
+        }
+      }
+      await this.#pause(tail, pauseMs);
+    }
+  }
+
+  #pause(tail: Tail, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        tail.wake = undefined;
+        resolve();
+      }
+      tail.wake = done;
+    });
   }
 
   async #pump(
@@ -60,6 +151,7 @@ export class LiveTail {
   ): Promise<void> {
     const flushMs = this.#o.flushMs ?? 250;
     const flushLines = this.#o.flushLines ?? 500;
+    // Every attach reads the log from its first line: stores at offset 0 on skip what is stored.
     let offset = 0;
     let batch: LogLine[] = [];
     let last = Date.now();
@@ -93,7 +185,21 @@ export class LiveTail {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const t of this.#tails.values()) t.follow.abort();
+    for (const t of this.#tails.values()) {
+      t.follow?.abort();
+      t.wake?.();
+    }
     await Promise.allSettled([...this.#tails.values()].map((t) => t.done));
   }
+}
+
+/** The pod's main container has exited for good (restartPolicy Never), or the pod is being deleted and its containers are done. */
+function ended(pod: V1Pod): boolean {
+  const statuses = pod.status?.containerStatuses ?? [];
+  const phase = pod.status?.phase;
+  return (
+    phase === 'Succeeded' ||
+    phase === 'Failed' ||
+    (statuses.length > 0 && statuses.every((s) => s.state?.terminated))
+  );
 }

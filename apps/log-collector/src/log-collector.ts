@@ -1,10 +1,21 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { RetryLater } from '@po/bus';
 import type { PipelineFinished, Subjects } from '@po/contracts';
-import { appendLogs, type Database, markLogsCaptured } from '@po/db';
-import { classifyKubeError } from '@po/kube';
+import { type Database, markLogsCaptured, storeCapture } from '@po/db';
+import { classifyKubeError, isNotFound, type LogLine } from '@po/kube';
 import type { Logger, Metrics } from '@po/telemetry';
 import type { Kysely } from 'kysely';
+
+export interface CaptureBudget {
+  /** From the attempt's end: how long reading its logs may take before the Job is deleted without them. */
+  budgetMs: number;
+  /** The same for a cancelled attempt, whose workload is still running and must stop within seconds. */
+  cancelBudgetMs: number;
+  /** Deliveries at most, whatever the time left. */
+  maxTries: number;
+  /** At most this long for this process's live tail of an ended pod to store its last lines. */
+  settleMs: number;
+}
 
 export interface LogCollectorOptions {
   db: Kysely<Database>;
@@ -12,29 +23,49 @@ export interface LogCollectorOptions {
   logger: Logger;
   metrics: Metrics;
   capBytes: number;
-  maxTries: number;
+  budget: CaptureBudget;
   listPods(namespace: string, jobName: string): Promise<V1Pod[]>;
-  readLog(namespace: string, pod: string): Promise<{ ts: Date | null; line: string }[]>;
+  readLog(namespace: string, pod: string): Promise<LogLine[]>;
+  /** Waits for the live tails of the attempt's pods that are not running (LiveTail.settle). */
+  settleTails(
+    pipelineId: string,
+    attempt: number,
+    running: ReadonlySet<string>,
+    timeoutMs: number,
+  ): Promise<void>;
+  now?: () => number;
+}
+
+interface ReadResult {
+  pods: { podName: string; lines: LogLine[] }[];
+  failures: { pod: string; reason: string; delayMs: number }[];
 }
 
 /**
  * Stores an ended attempt's pod logs, then (in the same transaction) asks for its Job to be
- * deleted — invariant 5. A redelivery after a crash either finds the capture committed (and only
- * re-asks for the delete, deduplicated) or finds nothing stored and starts over: no duplicate lines.
+ * deleted — invariant 5. The capture is claimed once per attempt (two replicas or a redelivery
+ * store nothing twice), and it has a budget counted from the attempt's end: every failed read is
+ * logged with its reason and retried while the budget lasts; then what could be read is stored,
+ * the capture is recorded as incomplete with the reasons, and the Job is deleted anyway. A
+ * cancelled attempt gets a budget of seconds, so its workload stops whether or not its logs can
+ * be read (its live tail has stored what it printed so far).
  */
 export class LogCollector {
   readonly #o: LogCollectorOptions;
   readonly #captured;
+  readonly #failedReads;
 
   constructor(opts: LogCollectorOptions) {
     this.#o = opts;
     this.#captured = opts.metrics.counter('log_captures_total', 'Attempt log captures by outcome', [
       'outcome',
     ]);
+    this.#failedReads = opts.metrics.counter('log_read_failures_total', 'Failed pod log reads', []);
   }
 
   async capture(msg: PipelineFinished, deliveryCount: number): Promise<void> {
-    const { db, subjects, logger } = this.#o;
+    const { db, subjects, logger, budget } = this.#o;
+    const now = this.#o.now ?? Date.now;
     const { jobName, namespace } = msg.data;
     const log = logger.child({ pipelineId: msg.pipelineId, attempt: msg.attempt, job: jobName });
     const done = await db
@@ -50,63 +81,98 @@ export class LogCollector {
       return;
     }
 
-    let logs: { pod: string; lines: { ts: Date | null; line: string }[] }[];
-    try {
-      const pods = await this.#o.listPods(namespace, jobName);
-      pods.sort((a, b) =>
-        String(a.metadata?.creationTimestamp).localeCompare(String(b.metadata?.creationTimestamp)),
+    const endedAt = Date.parse(msg.occurredAt);
+    const deadline = endedAt + (msg.data.status === 'Cancelled' ? budget.cancelBudgetMs : budget.budgetMs);
+    const read = await this.#read(msg, Math.min(budget.settleMs, deadline - now()));
+    for (const f of read.failures) {
+      this.#failedReads.inc();
+      log.warn({ pod: f.pod, reason: f.reason, try: deliveryCount }, 'reading logs failed');
+    }
+    const left = deadline - now();
+    if (read.failures.length > 0 && left > 0 && deliveryCount < budget.maxTries) {
+      this.#captured.inc({ outcome: 'retry' });
+      const delay = Math.max(...read.failures.map((f) => f.delayMs), 250 * 2 ** (deliveryCount - 1));
+      throw new RetryLater(
+        `reading logs: ${read.failures.map((f) => f.reason).join('; ')}`,
+        Math.max(50, Math.min(delay, left)),
       );
-      logs = [];
-      for (const pod of pods) {
-        const name = pod.metadata?.name;
-        if (!name || !hasStarted(pod)) continue;
-        logs.push({ pod: name, lines: await this.#o.readLog(namespace, name) });
-      }
-    } catch (err) {
-      const c = classifyKubeError(err);
-      if (deliveryCount < this.#o.maxTries) {
-        this.#captured.inc({ outcome: 'retry' });
-        throw new RetryLater(
-          `reading logs: ${c.reason}`,
-          c.kind === 'retry' ? c.delayMs : 1000 * 2 ** deliveryCount,
-        );
-      }
-      log.warn({ reason: c.reason }, 'giving up on logs; deleting the Job anyway');
-      this.#captured.inc({ outcome: 'gave_up' });
-      await markLogsCaptured(db, subjects, {
-        ...base,
-        reason: `logs unavailable after ${deliveryCount} tries: ${c.reason}`,
-      });
-      return;
     }
 
-    const truncated = await db.transaction().execute(async (trx) => {
-      let cut = false;
-      for (const { pod, lines } of logs) {
-        const r = await appendLogs(trx, {
-          pipelineId: msg.pipelineId,
-          attempt: msg.attempt,
-          podName: pod,
-          lines,
-          // The whole log from its first line: whatever the live tail already stored is skipped.
-          offset: 0,
-          capBytes: this.#o.capBytes,
-        });
-        cut ||= r.truncated;
-      }
-      await markLogsCaptured(trx, subjects, {
-        ...base,
-        reason: cut ? 'logs stored (truncated)' : 'logs stored',
-      });
-      return cut;
+    const incomplete =
+      read.failures.length > 0
+        ? `logs incomplete: ${read.failures.map((f) => `${f.pod}: ${f.reason}`).join('; ')} (gave up after ${deliveryCount} ${deliveryCount === 1 ? 'try' : 'tries'}, ${((now() - endedAt) / 1000).toFixed(1)} s after the attempt ended)`
+        : null;
+    const r = await storeCapture(db, subjects, {
+      ...base,
+      pods: read.pods,
+      capBytes: this.#o.capBytes,
+      reason: (truncated) => incomplete ?? (truncated ? 'logs stored (truncated)' : 'logs stored'),
     });
-    this.#captured.inc({ outcome: truncated ? 'truncated' : 'stored' });
-    log.info({ pods: logs.length, lines: logs.reduce((n, l) => n + l.lines.length, 0) }, 'logs stored');
+    if (!r.stored) {
+      log.info('logs already captured by another collector');
+      this.#captured.inc({ outcome: 'duplicate' });
+      return;
+    }
+    if (incomplete) {
+      log.warn({ reason: incomplete }, 'logs incomplete; deleting the Job anyway');
+      this.#captured.inc({ outcome: 'incomplete' });
+      return;
+    }
+    this.#captured.inc({ outcome: r.truncated ? 'truncated' : 'stored' });
+    log.info(
+      { pods: read.pods.length, lines: read.pods.reduce((n, l) => n + l.lines.length, 0) },
+      'logs stored',
+    );
   }
+
+  /** Each started pod's whole log; a pod already gone has left what its live tail stored. */
+  async #read(msg: PipelineFinished, settleMs: number): Promise<ReadResult> {
+    const { namespace, jobName } = msg.data;
+    const out: ReadResult = { pods: [], failures: [] };
+    let pods: V1Pod[];
+    try {
+      pods = await this.#o.listPods(namespace, jobName);
+    } catch (err) {
+      const c = classifyKubeError(err);
+      out.failures.push({ pod: `pods of ${jobName}`, reason: c.reason, delayMs: delayOf(c) });
+      return out;
+    }
+    pods.sort((a, b) =>
+      String(a.metadata?.creationTimestamp).localeCompare(String(b.metadata?.creationTimestamp)),
+    );
+    const running = new Set(pods.filter((p) => !hasEnded(p)).map((p) => p.metadata?.name ?? ''));
+    await this.#o.settleTails(msg.pipelineId, msg.attempt, running, settleMs);
+    for (const pod of pods) {
+      const name = pod.metadata?.name;
+      if (!name || !hasStarted(pod)) continue;
+      try {
+        out.pods.push({ podName: name, lines: await this.#o.readLog(namespace, name) });
+      } catch (err) {
+        if (isNotFound(err)) continue;
+        const c = classifyKubeError(err);
+        out.failures.push({ pod: name, reason: c.reason, delayMs: delayOf(c) });
+      }
+    }
+    return out;
+  }
+}
+
+function delayOf(c: ReturnType<typeof classifyKubeError>): number {
+  return c.kind === 'retry' ? c.delayMs : 1000;
 }
 
 /** A pod whose container never started has no log to read (the API answers 400). */
 function hasStarted(pod: V1Pod): boolean {
   const s = pod.status?.containerStatuses?.[0]?.state;
   return Boolean(s?.running || s?.terminated);
+}
+
+function hasEnded(pod: V1Pod): boolean {
+  const phase = pod.status?.phase;
+  return (
+    phase === 'Succeeded' ||
+    phase === 'Failed' ||
+    Boolean(pod.metadata?.deletionTimestamp) ||
+    Boolean(pod.status?.containerStatuses?.[0]?.state?.terminated)
+  );
 }

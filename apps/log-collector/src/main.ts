@@ -10,7 +10,13 @@ const config = parseConfig(
     /** Per pipeline, summed over attempts; beyond it a truncation marker is stored. */
     LOG_CAP_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
     /** Deliveries to try reading logs before the Job is deleted without them (the reason is recorded). */
-    LOG_CAPTURE_MAX_TRIES: z.coerce.number().int().min(1).max(50).default(5),
+    LOG_CAPTURE_MAX_TRIES: z.coerce.number().int().min(1).max(50).default(8),
+    /** From an attempt's end: time to read its logs before its Job is deleted without them (recorded). */
+    LOG_CAPTURE_BUDGET_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+    /** The same for a cancelled attempt: its workload is still running and must stop within seconds. */
+    LOG_CANCEL_CAPTURE_BUDGET_SECONDS: z.coerce.number().min(0).max(60).default(2),
+    /** At most this long for the live tail of an ended pod to store its last lines before the capture. */
+    LOG_TAIL_SETTLE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
     LOG_COLLECTOR_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   }),
   process.env,

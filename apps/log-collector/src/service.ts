@@ -12,6 +12,9 @@ export interface LogCollectorConfig extends ServiceConfig {
   K8S_NAMESPACE: string;
   LOG_CAP_BYTES: number;
   LOG_CAPTURE_MAX_TRIES: number;
+  LOG_CAPTURE_BUDGET_SECONDS: number;
+  LOG_CANCEL_CAPTURE_BUDGET_SECONDS: number;
+  LOG_TAIL_SETTLE_MS: number;
   LOG_COLLECTOR_CONCURRENCY: number;
 }
 
@@ -20,16 +23,6 @@ export async function runLogCollector(config: LogCollectorConfig, tracing: Traci
   ctx.lifecycle.add('tracing', tracing.shutdown);
   const kc = loadKubeConfig(config.KUBECONFIG ? { kubeconfigPath: config.KUBECONFIG } : {});
   const jobs = createJobsApi(kc);
-  const collector = new LogCollector({
-    db: ctx.db,
-    subjects: ctx.subjects,
-    logger: ctx.logger,
-    metrics: ctx.metrics,
-    capBytes: config.LOG_CAP_BYTES,
-    maxTries: config.LOG_CAPTURE_MAX_TRIES,
-    listPods: (ns, job) => jobs.listPods(ns, job),
-    readLog: (ns, pod) => readPodLog(kc, ns, pod),
-  });
   const live = new LiveTail({
     logger: ctx.logger.child({ component: 'live-tail' }),
     follow: (ns, pod) => followPodLog(kc, ns, pod),
@@ -37,9 +30,25 @@ export async function runLogCollector(config: LogCollectorConfig, tracing: Traci
       await appendLogs(ctx.db, { ...req, capBytes: config.LOG_CAP_BYTES });
     },
   });
+  const collector = new LogCollector({
+    db: ctx.db,
+    subjects: ctx.subjects,
+    logger: ctx.logger,
+    metrics: ctx.metrics,
+    capBytes: config.LOG_CAP_BYTES,
+    budget: {
+      budgetMs: config.LOG_CAPTURE_BUDGET_SECONDS * 1000,
+      cancelBudgetMs: config.LOG_CANCEL_CAPTURE_BUDGET_SECONDS * 1000,
+      maxTries: config.LOG_CAPTURE_MAX_TRIES,
+      settleMs: config.LOG_TAIL_SETTLE_MS,
+    },
+    listPods: (ns, job) => jobs.listPods(ns, job),
+    readLog: (ns, pod) => readPodLog(kc, ns, pod),
+    settleTails: (id, attempt, running, ms) => live.settle(id, attempt, running, ms),
+  });
   const pods = startManagedInformer<V1Pod>(kc, 'pods', config.K8S_NAMESPACE, ctx.logger, {
     onChange: (pod) => live.podChanged(pod),
-    onDelete: () => {},
+    onDelete: (pod) => live.podDeleted(pod),
   });
   ctx.lifecycle.add('live-tail', async () => {
     await pods.stop();

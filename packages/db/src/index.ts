@@ -10,7 +10,15 @@ export {
 export { type AuditEntry, auditRow, auditText, recordAudit } from './audit.ts';
 export { createDb, type DbHandle, type DbOptions } from './client.ts';
 export { CHANNELS, type Listener, type ListenOptions, listen } from './listen.ts';
-export { type AppendLogs, type AppendLogsResult, appendLogs, truncationMarker } from './logs.ts';
+export {
+  type AppendLogs,
+  type AppendLogsResult,
+  appendLogs,
+  type StoreCapture,
+  storableText,
+  storeCapture,
+  truncationMarker,
+} from './logs.ts';
 export { migrateToLatest } from './migrate.ts';
 export { activeTraceHeaders, enqueue } from './outbox.ts';
 export { getPipeline, type InsertPipelineResult, insertPipeline, insertPipelines } from './pipelines.ts';

@@ -5,6 +5,8 @@ import {
   appendLogs,
   insertPipeline,
   markLogsCaptured,
+  storableText,
+  storeCapture,
   transition,
   truncationMarker,
 } from './index.ts';
@@ -156,4 +158,61 @@ test('overlapping appends with offsets (live follower, then final capture) store
     (await stored(id)).map((r) => r.line),
     ['a', 'b', 'c', 'd', 'e', 'f'],
   );
+});
+
+test('storableText: NUL and lone surrogates become U+FFFD, everything else is kept', () => {
+  const table: [string, string][] = [
+    ['plain', 'plain'],
+    ['a\0b\0', 'a\uFFFDb\uFFFD'],
+    ['x\ud800y', 'x\uFFFDy'],
+    ['\udfffz', '\uFFFDz'],
+    ['emoji \u{1F600} ok', 'emoji \u{1F600} ok'],
+    ['line\u2028sep\ttab', 'line\u2028sep\ttab'],
+  ];
+  for (const [input, want] of table) assert.equal(storableText(input), want, JSON.stringify(input));
+});
+
+test('a batch holding a NUL and a lone surrogate is stored whole', async () => {
+  const id = await admittedPipeline();
+  await appendLogs(tdb.db, {
+    pipelineId: id,
+    attempt: 1,
+    podName: 'p',
+    lines: lines('before', 'nul\0here', 'half \ud83d', 'after'),
+    capBytes: 1 << 20,
+  });
+  assert.deepEqual(
+    (await stored(id)).map((r) => r.line),
+    ['before', 'nul\uFFFDhere', 'half \uFFFD', 'after'],
+  );
+});
+
+test('storeCapture: two collectors capturing the same attempt at once store it once', async () => {
+  const id = await admittedPipeline();
+  const capture = (who: string) =>
+    storeCapture(tdb.db, subjects, {
+      pipelineId: id,
+      attempt: 1,
+      jobName: `pipeline-${id}-1`,
+      namespace: 'default',
+      pods: [{ podName: 'p', lines: lines('one', 'two', who) }],
+      capBytes: 1 << 20,
+      reason: () => `logs stored by ${who}`,
+    });
+  const results = await Promise.all([capture('a'), capture('b'), capture('c')]);
+  assert.equal(results.filter((r) => r.stored).length, 1);
+  const rows = await stored(id);
+  assert.equal(rows.length, 3);
+  assert.deepEqual(
+    rows.slice(0, 2).map((r) => r.line),
+    ['one', 'two'],
+  );
+  const events = await tdb.db
+    .selectFrom('pipeline_events')
+    .select('reason')
+    .where('pipeline_id', '=', id)
+    .where('kind', '=', 'logs_captured')
+    .execute();
+  assert.equal(events.length, 1);
+  assert.equal(events[0]?.reason, `logs stored by ${rows[2]?.line}`);
 });

@@ -1,3 +1,5 @@
+import type { Subjects } from '@po/contracts';
+import { markLogsCaptured } from './attempts.ts';
 import { inTransaction, type Tx } from './tx.ts';
 
 export interface AppendLogs {
@@ -26,6 +28,16 @@ export const truncationMarker = (capBytes: number) =>
   `[log truncated: size cap of ${capBytes} bytes reached]`;
 
 const CHUNK = 1000;
+
+/**
+ * A workload's output as Postgres text can hold it: a NUL (which text cannot store) and a lone
+ * surrogate (which is not UTF-8) become U+FFFD, as an invalid byte does when the output is decoded.
+ * One bad character never costs the batch it is in.
+ */
+export function storableText(s: string): string {
+  const wf = s.isWellFormed() ? s : s.toWellFormed();
+  return wf.includes('\0') ? wf.replaceAll('\0', '\uFFFD') : wf;
+}
 
 /**
  * Append lines until the pipeline's byte cap; the first append that hits the cap stores what fits and
@@ -65,7 +77,8 @@ export function appendLogs(db: Tx, req: AppendLogs): Promise<AppendLogsResult> {
     let truncated = false;
     const rows: { pipeline_id: string; attempt: number; pod_name: string; ts: Date | null; line: string }[] =
       [];
-    for (const { ts, line } of lines) {
+    for (const { ts, line: raw } of lines) {
+      const line = storableText(raw);
       const size = Buffer.byteLength(line, 'utf8');
       if (size > room) {
         truncated = true;
@@ -100,5 +113,62 @@ export function appendLogs(db: Tx, req: AppendLogs): Promise<AppendLogsResult> {
         .execute();
     }
     return { bytes, truncated };
+  });
+}
+
+export interface StoreCapture {
+  pipelineId: string;
+  attempt: number;
+  jobName: string;
+  namespace: string;
+  /** Each pod's whole log, read from its first line. */
+  pods: { podName: string; lines: { ts: Date | null; line: string }[] }[];
+  capBytes: number;
+  /** The reason recorded with logs_captured, given whether the logs got truncated. */
+  reason(truncated: boolean): string;
+}
+
+/**
+ * The final capture of an attempt, once: the attempt row is claimed under lock, so of two
+ * collectors handling the same attempt (replicas, a redelivery) one stores its lines and records
+ * logs_captured (which enqueues the Job's deletion), and the other finds the claim taken and
+ * stores nothing. Lines a live follower already stored are skipped (offsets).
+ */
+export function storeCapture(
+  db: Tx,
+  subjects: Subjects,
+  req: StoreCapture,
+): Promise<{ stored: boolean; truncated: boolean }> {
+  return inTransaction(db, async (trx) => {
+    // The same rows, in the same order, as appendLogs locks: no deadlock between the two.
+    const attempts = await trx
+      .selectFrom('pipeline_attempts')
+      .select(['attempt', 'logs_captured_at'])
+      .where('pipeline_id', '=', req.pipelineId)
+      .orderBy('attempt')
+      .forUpdate()
+      .execute();
+    const mine = attempts.find((a) => a.attempt === req.attempt);
+    if (!mine || mine.logs_captured_at) return { stored: false, truncated: false };
+    let truncated = false;
+    for (const { podName, lines } of req.pods) {
+      const r = await appendLogs(trx, {
+        pipelineId: req.pipelineId,
+        attempt: req.attempt,
+        podName,
+        lines,
+        offset: 0,
+        capBytes: req.capBytes,
+      });
+      truncated ||= r.truncated;
+    }
+    await markLogsCaptured(trx, subjects, {
+      pipelineId: req.pipelineId,
+      attempt: req.attempt,
+      jobName: req.jobName,
+      namespace: req.namespace,
+      reason: req.reason(truncated),
+    });
+    return { stored: true, truncated };
   });
 }

@@ -55,6 +55,17 @@ export interface KubeSimOptions {
   fastFor?: (pod: Pod, container: Container) => FastOptions | undefined;
   /** Count every successful create by `resource/namespace/name` (see KubeSim.creations). */
   recordCreations?: boolean;
+  /**
+   * The kubelet's containerLogMaxSize in bytes (default 10 MiB): a container's log file is rotated
+   * once it would grow past it, and only the current file is served (and kept in memory).
+   */
+  containerLogMaxSize?: number;
+  /**
+   * The uid a container runs as when its securityContext says runAsNonRoot and names no
+   * runAsUser (default 65532). Containers run as their securityContext's user when kube-sim runs
+   * as root; otherwise as kube-sim's own user.
+   */
+  nonRootUid?: number;
 }
 
 export interface KubeSim {
@@ -78,7 +89,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
   const cluster = new Cluster(store);
   const creations = new Map<string, number>();
   if (opts.recordCreations) cluster.creations = creations;
-  const logs = new LogStore();
+  const logs = new LogStore(opts.containerLogMaxSize);
   const events = new EventRecorder(store, opts.maxEvents ?? 10_000);
   if (opts.maxEvents === 0) events.enabled = false;
   const watches = new Set<ActiveWatch>();
@@ -104,6 +115,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     fastFor: opts.fastFor,
     workDir: opts.workDir ?? tmpdir(),
     ...(opts.restartBackoffMs === undefined ? {} : { restartBackoffMs: opts.restartBackoffMs }),
+    ...(opts.nonRootUid === undefined ? {} : { nonRootUid: opts.nonRootUid }),
   });
   store.startSweeper();
   gc.start();

@@ -4,7 +4,7 @@
 // (with the kubelet's crash-loop back-off), and carries out graceful deletion (SIGTERM, then
 // SIGKILL after the grace period).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import type { Cluster } from './cluster.ts';
@@ -12,6 +12,7 @@ import { containerEnv, expand } from './container-env.ts';
 import type { EventRecorder } from './events.ts';
 import type { LogStore } from './logs.ts';
 import { cond, derivePhase, incompleteMessage, unreadyMessage } from './pod-phase.ts';
+import { resolveRunAs } from './security-context.ts';
 import type { StoreEvent } from './store.ts';
 import type { Container, ContainerState, ContainerStatus, Pod, PodStatus } from './types.ts';
 import { now, randomHex } from './types.ts';
@@ -35,6 +36,8 @@ export interface KubeletOptions {
   restartBackoffMs?: number;
   /** crash-loop back-off cap (kubelet: 5 min) */
   restartBackoffMaxMs?: number;
+  /** the uid of a container with runAsNonRoot and no runAsUser (default 65532) */
+  nonRootUid?: number;
 }
 
 export const DEFAULT_RESTART_BACKOFF_MS = 10_000;
@@ -112,6 +115,16 @@ export function goDuration(ms: number): string {
   return sec;
 }
 
+/** Whether a command name exists in one of the PATH directories. */
+function onPath(cmd: string, path: string | undefined): boolean {
+  return (path ?? '').split(':').some((dir) => dir !== '' && existsSync(join(dir, cmd)));
+}
+
+/** Running a process as another user takes root. */
+function canSwitchUser(): boolean {
+  return process.getuid?.() === 0;
+}
+
 function signalNumber(sig: NodeJS.Signals | null): number {
   if (!sig) return 0;
   return osConstants.signals[sig] ?? 0;
@@ -135,6 +148,11 @@ export class Kubelet {
   }
 
   start() {
+    if (this.opts.mode === 'process' && canSwitchUser()) {
+      // Each pod's directory is owned by the pod's user; it must be able to reach it.
+      const mode = statSync(this.opts.workDir).mode & 0o7777;
+      if ((mode & 0o001) === 0) chmodSync(this.opts.workDir, mode | 0o001);
+    }
     this.unsubscribe = this.cluster.store.subscribe((e) => this.onEvent(e));
     this.cluster.onPodTerminating = (pod) => setImmediate(() => this.terminate(pod));
   }
@@ -343,6 +361,8 @@ export class Kubelet {
     const pod = this.current(run.ns, run.name, run.uid);
     const cr = run.containers.get(c.name);
     if (!pod || !cr || cr.done || cr.pending || run.terminating || this.stopped) return;
+    const runAs = resolveRunAs(pod, c, this.opts.nonRootUid);
+    if ('error' in runAs) return this.configError(run, cr, runAs.error);
     // A new instance: its own id and log; the previous one stays in lastState.
     const containerID = this.containerId();
     cr.containerID = containerID;
@@ -359,9 +379,7 @@ export class Kubelet {
     };
     const env = containerEnv(pod, c, base);
     const argv = [...(c.command ?? []), ...(c.args ?? [])].map((s) => expand(s, env));
-    if (!run.scratch) {
-      run.scratch = mkdtempSync(join(this.opts.workDir, `kube-sim-${run.name}-`));
-    }
+    if (!run.scratch) run.scratch = this.podDir(run, runAs);
     env.HOME ??= run.scratch;
     const cmd = argv[0];
     if (cmd === undefined) {
@@ -377,9 +395,11 @@ export class Kubelet {
         cwd: run.scratch,
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
+        // Only root can run a process as another user; otherwise it runs as kube-sim's own.
+        ...(canSwitchUser() ? { uid: runAs.uid, gid: runAs.gid } : {}),
       });
     } catch (e) {
-      this.startError(run, c, cmd, e, containerID);
+      this.startError(run, c, cmd, e, containerID, env);
       return;
     }
     cr.proc = proc;
@@ -390,7 +410,7 @@ export class Kubelet {
     proc.once('spawn', () => this.markRunning(run, c.name, containerID));
     proc.once('error', (e) => {
       if (cr.exited || cr.containerID !== containerID) return;
-      if (!cr.startedAt) this.startError(run, c, cmd, e, containerID);
+      if (!cr.startedAt) this.startError(run, c, cmd, e, containerID, env);
     });
     proc.once('exit', (code, signal) => {
       // stdio may still hold buffered output: wait for it briefly (a grandchild could keep it open).
@@ -413,8 +433,37 @@ export class Kubelet {
     });
   }
 
-  private startError(run: PodRun, c: Container, cmd: string, e: unknown, containerID: string) {
-    const code = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : '';
+  /**
+   * The pod's own working directory (and HOME), private to the user its first container runs as:
+   * a workload sees what it is given, not kube-sim's files or another pod's.
+   */
+  private podDir(run: PodRun, runAs: { uid: number; gid: number }): string {
+    const dir = mkdtempSync(join(this.opts.workDir, `kube-sim-${run.name}-`));
+    if (canSwitchUser()) chownSync(dir, runAs.uid, runAs.gid);
+    return dir;
+  }
+
+  /** The kubelet refuses to create the container (runAsNonRoot vs a root user): it stays waiting. */
+  private configError(run: PodRun, cr: ContainerRun, message: string) {
+    const pod = this.writeContainer(run, cr, (cs) => ({
+      ...cs,
+      state: { waiting: { reason: 'CreateContainerConfigError', message } },
+    }));
+    if (pod) this.events.record(pod, 'Warning', 'Failed', `Error: ${message}`, SOURCE, fieldPath(cr));
+  }
+
+  private startError(
+    run: PodRun,
+    c: Container,
+    cmd: string,
+    e: unknown,
+    containerID: string,
+    env: Record<string, string>,
+  ) {
+    let code = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : '';
+    // execvp reports EACCES when a PATH entry is not searchable by the container's user, even if
+    // the command is in none of them: runc says "not found" then.
+    if (code === 'EACCES' && !cmd.includes('/') && !onPath(cmd, env.PATH)) code = 'ENOENT';
     const why =
       code === 'ENOENT'
         ? `exec: "${cmd}": executable file not found in $PATH`

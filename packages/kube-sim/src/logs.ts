@@ -1,5 +1,8 @@
 // Container logs: lines with their timestamps, kept until the pod is deleted, served with the
-// kubelet's options (tailLines, sinceSeconds/sinceTime, timestamps, limitBytes, follow).
+// kubelet's options (tailLines, sinceSeconds/sinceTime, timestamps, limitBytes, follow). Bounded as
+// the kubelet bounds them: the current log file is rotated once it would pass containerLogMaxSize
+// (10 MiB by default) and only the current file is served; a line longer than the runtime's 16 KiB
+// buffer is split into partial records, so no single line can grow without bound either.
 
 export interface LogLine {
   /** epoch ms */
@@ -24,13 +27,33 @@ function stamp(): { t: number; ts: string } {
   return { t, ts: rfc3339Nano(t, sub) };
 }
 
+/** kubelet's default containerLogMaxSize */
+export const DEFAULT_CONTAINER_LOG_MAX_BYTES = 10 * 1024 * 1024;
+/** containerd splits lines longer than this into partial ("P") records */
+export const MAX_LINE_BYTES = 16 * 1024;
+
+/** Bytes a line takes in the CRI log file: `<RFC3339Nano> stdout F <text>\n`. */
+function fileBytes(l: LogLine): number {
+  return l.ts.length + 10 + Buffer.byteLength(l.text) + (l.nl ? 1 : 0);
+}
+
 export class ContainerLog {
+  /** the current log file: what a log request serves */
   readonly lines: LogLine[] = [];
+  /** size of the current log file */
+  bytes = 0;
+  /** rotations so far (tests and diagnostics) */
+  rotations = 0;
+  private readonly maxBytes: number;
   private partial = '';
   private partialAt: { t: number; ts: string } | undefined;
   /** followers (`kubectl logs -f`); created on first use, as most logs are never followed */
   private listeners: Set<(l: LogLine | null) => void> | undefined;
   ended = false;
+
+  constructor(maxBytes = DEFAULT_CONTAINER_LOG_MAX_BYTES) {
+    this.maxBytes = maxBytes;
+  }
 
   write(chunk: string) {
     if (this.ended || chunk === '') return;
@@ -40,6 +63,12 @@ export class ContainerLog {
       if (i < 0) {
         if (!this.partialAt) this.partialAt = stamp();
         this.partial += rest;
+        // A runtime reads output through a fixed buffer: an endless line becomes partial records.
+        if (this.partial.length >= MAX_LINE_BYTES / 4 && Buffer.byteLength(this.partial) >= MAX_LINE_BYTES) {
+          this.push({ ...this.partialAt, text: this.partial, nl: false });
+          this.partial = '';
+          this.partialAt = undefined;
+        }
         return;
       }
       const at = this.partialAt ?? stamp();
@@ -51,7 +80,15 @@ export class ContainerLog {
   }
 
   private push(l: LogLine) {
+    const size = fileBytes(l);
+    if (this.bytes + size > this.maxBytes && this.lines.length > 0) {
+      // Rotation: the current file becomes a rotated one, which the log endpoint never serves.
+      this.lines.length = 0;
+      this.bytes = 0;
+      this.rotations++;
+    }
     this.lines.push(l);
+    this.bytes += size;
     if (this.listeners) for (const fn of this.listeners) fn(l);
   }
 
@@ -109,6 +146,11 @@ export function selectLines(lines: readonly LogLine[], q: LogQuery, nowMs = Date
  */
 export class LogStore {
   private readonly byPod = new Map<string, Map<string, Map<string, ContainerLog>>>();
+  private readonly maxBytes: number;
+
+  constructor(containerLogMaxBytes = DEFAULT_CONTAINER_LOG_MAX_BYTES) {
+    this.maxBytes = containerLogMaxBytes;
+  }
 
   /** The log of one container instance, or of the newest one when containerID is not given. */
   get(podUid: string, container: string, containerID?: string): ContainerLog | undefined {
@@ -134,7 +176,7 @@ export class LogStore {
     }
     let log = m.get(containerID);
     if (!log) {
-      log = new ContainerLog();
+      log = new ContainerLog(this.maxBytes);
       m.set(containerID, log);
       for (const [id, old] of m) {
         if (m.size <= 2) break;

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import type { Cluster, DeleteOptions } from './cluster.ts';
 import type { Faults } from './faults.ts';
+import { toJson } from './json.ts';
 import type { LogStore } from './logs.ts';
 import { decodeProtobufObject } from './protobuf.ts';
 import { apiVersionOf, findResource, PODS, type ResourceInfo } from './resources.ts';
@@ -27,7 +28,7 @@ export interface ServerContext {
 const MAX_BODY = 3 * 1024 * 1024;
 
 function send(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}) {
-  const json = JSON.stringify(body);
+  const json = toJson(body);
   res.writeHead(code, {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(json),
@@ -46,7 +47,7 @@ function sendObject(
 ) {
   const store = ctx.cluster.store;
   const e = store.entry(info.resource, o.metadata.namespace, o.metadata.name ?? '');
-  sendBody(res, code, e && e.obj === o ? store.bodyOf(e) : JSON.stringify(o));
+  sendBody(res, code, e && e.obj === o ? store.bodyOf(e) : toJson(o));
 }
 
 function sendBody(res: ServerResponse, code: number, body: string | Buffer) {
@@ -240,7 +241,7 @@ function listHead(info: ResourceInfo, r: ReturnType<Cluster['list']>): string {
     metadata.continue = r.continue;
     metadata.remainingItemCount = r.remainingItemCount;
   }
-  return `{"kind":"${info.kind}List","apiVersion":"${apiVersionOf(info)}","metadata":${JSON.stringify(metadata)},"items":[`;
+  return `{"kind":"${info.kind}List","apiVersion":"${apiVersionOf(info)}","metadata":${toJson(metadata)},"items":[`;
 }
 
 async function handleResource(

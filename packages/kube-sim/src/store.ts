@@ -6,6 +6,8 @@
 // two sweeps is kept only as its serialized JSON, in a Buffer outside the V8 heap ("cold"), and
 // parsed again on the next read. The JSON of the current version is computed at most once and
 // shared by GET, list and watch; a cold object is served from its Buffer as is.
+
+import { escapeLineTerminators, toJson } from './json.ts';
 import type { KubeObject } from './types.ts';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -278,7 +280,7 @@ export class Store {
   sweep() {
     for (const e of this.hotPrev) {
       if (this.hotNow.has(e)) continue;
-      if (!e.buf) e.buf = this.arena.put(e, e.json ?? JSON.stringify(e.obj));
+      if (!e.buf) e.buf = this.arena.put(e, e.json ?? toJson(e.obj));
       e.obj = undefined;
       e.json = undefined;
       this.demotedSinceGc++;
@@ -335,7 +337,7 @@ export class Store {
   bodyOf(e: Entry): string | Buffer {
     if (e.json !== undefined) return e.json;
     if (e.buf !== undefined) return e.buf;
-    e.json = JSON.stringify(e.obj);
+    e.json = toJson(e.obj);
     return e.json;
   }
 
@@ -501,7 +503,7 @@ export class Store {
     const key = objKey(ns, name);
     const rv = ++this.rvCounter;
     const t = this.table(resource);
-    const json = build(rv);
+    const json = escapeLineTerminators(build(rv));
     const e: Entry = {
       resource,
       key,

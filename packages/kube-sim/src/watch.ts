@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { matches, matchesEntry } from './cluster.ts';
 import type { WatchCut } from './faults.ts';
+import { toJson } from './json.ts';
 import type { ResourceInfo } from './resources.ts';
 import { apiVersionOf } from './resources.ts';
 import type { FieldSelector, LabelSelector } from './selectors.ts';
@@ -34,7 +35,7 @@ function objectJson(store: Store, e: StoreEvent): string {
   if (e.json === undefined) {
     const en = e.entry;
     // While the event is its entry's current version, the entry keeps the JSON (for GET/list).
-    e.json = en && en.obj === e.object ? store.jsonOf(en) : JSON.stringify(e.object);
+    e.json = en && en.obj === e.object ? store.jsonOf(en) : toJson(e.object);
   }
   return e.json;
 }
@@ -89,7 +90,7 @@ export function serveWatch(
   };
   const handle: ActiveWatch = {
     expire(message) {
-      write(`${JSON.stringify({ type: 'ERROR', object: gone(message).toStatus() })}\n`);
+      write(`${toJson({ type: 'ERROR', object: gone(message).toStatus() })}\n`);
       finish();
     },
     close() {
@@ -145,7 +146,7 @@ export function serveWatch(
           annotations: { 'k8s.io/initial-events-end': 'true' },
         },
       };
-      write(`${JSON.stringify({ type: 'BOOKMARK', object: bm })}\n`);
+      write(`${toJson({ type: 'BOOKMARK', object: bm })}\n`);
     }
   } else {
     const rv = Number(rvParam);
@@ -174,7 +175,7 @@ export function serveWatch(
         apiVersion: apiVersionOf(p.info),
         metadata: { resourceVersion: String(store.resourceVersion) },
       };
-      write(`${JSON.stringify({ type: 'BOOKMARK', object: bm })}\n`);
+      write(`${toJson({ type: 'BOOKMARK', object: bm })}\n`);
       timers.push(setTimeout(tick, p.bookmarkIntervalMs));
     };
     timers.push(setTimeout(tick, p.bookmarkIntervalMs));

@@ -106,6 +106,9 @@ export function classifyKubeError(err: unknown): KubeErrorClass {
     const message = status?.message ?? (err instanceof Error ? err.message : String(err));
     const reason = `${code}${status?.reason ? ` ${status.reason}` : ''}: ${message}`;
     const after = retryAfterMs(err, status);
+    // A 2xx thrown as an error is an answer the client could not read (e.g. a 204 with no body).
+    if (code >= 200 && code < 300)
+      return { kind: 'retry', delayMs: DEFAULT_RETRY_MS, reason: `${code}: an empty answer` };
     if (code === 429 || code >= 500) return { kind: 'retry', delayMs: after ?? DEFAULT_RETRY_MS, reason };
     if (code === 410) return { kind: 'retry', delayMs: 0, reason };
     if (code === 401) return { kind: 'retry', delayMs: after ?? 5 * DEFAULT_RETRY_MS, reason };

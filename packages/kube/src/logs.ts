@@ -1,6 +1,13 @@
-import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
-import { ApiException, CoreV1Api, type KubeConfig, Log } from '@kubernetes/client-node';
+import {
+  ApiException,
+  CoreV1Api,
+  type KubeConfig,
+  Log,
+  Observable,
+  type ObservableMiddleware,
+  type ResponseContext,
+} from '@kubernetes/client-node';
 import { CONTAINER_NAME } from '@po/contracts';
 
 export interface LogLine {
@@ -16,6 +23,37 @@ export function parseLogLine(raw: string): LogLine {
   if (!m) return { ts: null, line: raw };
   const ts = new Date(m[1] ?? '');
   return Number.isNaN(ts.getTime()) ? { ts: null, line: raw } : { ts, line: m[2] ?? '' };
+}
+
+/**
+ * A 204 (or any answer without a body) is an empty log. client-node cannot deserialize a response
+ * without a Content-Type and would throw a plain Error, so the answer is given one first.
+ */
+const EMPTY_ANSWER_IS_TEXT: ObservableMiddleware = {
+  pre: (ctx) => new Observable(Promise.resolve(ctx)),
+  post: (res: ResponseContext) => {
+    if (res.httpStatusCode === 204 || res.headers['content-type'] === undefined)
+      res.headers['content-type'] = 'text/plain';
+    return new Observable(Promise.resolve(res));
+  },
+};
+
+/** Splits a stream of text into lines at "\n" only (readline would also split at U+2028/U+2029). */
+export async function* splitLines(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let rest = '';
+  for await (const chunk of chunks) {
+    rest += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    let i = rest.indexOf('\n');
+    while (i >= 0) {
+      const line = rest.slice(0, i);
+      yield line.endsWith('\r') ? line.slice(0, -1) : line;
+      rest = rest.slice(i + 1);
+      i = rest.indexOf('\n');
+    }
+  }
+  rest += decoder.decode();
+  if (rest !== '') yield rest;
 }
 
 export function parseLogText(text: string): LogLine[] {
@@ -42,14 +80,17 @@ export async function readPodLog(
   opts: ReadLogOptions = {},
 ): Promise<LogLine[]> {
   const core = kc.makeApiClient(CoreV1Api);
-  const text = await core.readNamespacedPodLog({
-    name: pod,
-    namespace: ns,
-    container: opts.container ?? CONTAINER_NAME,
-    timestamps: true,
-    ...(opts.sinceSeconds !== undefined ? { sinceSeconds: opts.sinceSeconds } : {}),
-    ...(opts.limitBytes !== undefined ? { limitBytes: opts.limitBytes } : {}),
-  });
+  const text = await core.readNamespacedPodLog(
+    {
+      name: pod,
+      namespace: ns,
+      container: opts.container ?? CONTAINER_NAME,
+      timestamps: true,
+      ...(opts.sinceSeconds !== undefined ? { sinceSeconds: opts.sinceSeconds } : {}),
+      ...(opts.limitBytes !== undefined ? { limitBytes: opts.limitBytes } : {}),
+    },
+    { middleware: [EMPTY_ANSWER_IS_TEXT], middlewareMergeStrategy: 'append' },
+  );
   return parseLogText(typeof text === 'string' ? text : String(text ?? ''));
 }
 
@@ -92,6 +133,8 @@ export function followPodLog(
       });
     } catch (err) {
       if (aborted) return;
+      // No content: an empty log, and nothing to follow.
+      if (err instanceof ApiException && err.code === 204) return;
       if (err instanceof ApiException && err.code === 400) {
         const message = `container in pod ${pod} is waiting to start (log not available yet)`;
         throw new ApiException(
@@ -104,11 +147,9 @@ export function followPodLog(
       throw err;
     }
     if (aborted) controller.abort();
-    const rl = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
     try {
-      for await (const raw of rl) yield parseLogLine(raw);
+      for await (const raw of splitLines(stream)) yield parseLogLine(raw);
     } finally {
-      rl.close();
       controller.abort();
     }
   }

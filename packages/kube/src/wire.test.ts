@@ -1,7 +1,7 @@
 // Wire tests: the real @kubernetes/client-node against kube-sim (its kubelet runs containers as local processes).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -36,6 +36,8 @@ let dir: string;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'po-kube-wire-'));
+  // The directory the workloads (running as their non-root user) are given to read and write.
+  chmodSync(dir, 0o1777);
   sim = await startKubeSim({ workDir: dir });
   kc = loadKubeConfig({ kubeconfigYaml: sim.kubeconfig });
   api = createJobsApi(kc);
@@ -213,6 +215,34 @@ describe('Jobs API against kube-sim', () => {
       }
     });
     assert.deepEqual(lines, ['tick 0', 'tick 1', 'tick 2', 'tick 3', 'tick 4']);
+  });
+
+  it('reads and follows a log line holding U+2028 and a NUL as one line, the same both ways', async () => {
+    const { job, name } = jobFor(script('print("a\\u2028b\\u0000c", flush=True)\nprint("next")'));
+    await api.create(job);
+    await waitFor('done', async () => (await outcome(name))?.status === 'Succeeded');
+    const podName = (await podOf(name)).metadata?.name ?? '';
+    const read = (await readPodLog(kc, NS, podName)).map((l) => l.line);
+    assert.deepEqual(read, ['a\u2028b\u0000c', 'next']);
+    const followed: string[] = [];
+    for await (const l of followPodLog(kc, NS, podName).lines) followed.push(l.line);
+    assert.deepEqual(followed, read);
+  });
+
+  it('a 204 from the log endpoint is an empty log, not an error', async () => {
+    const { job, name } = jobFor(script('print("hidden")'));
+    await api.create(job);
+    await waitFor('done', async () => (await outcome(name))?.status === 'Succeeded');
+    const podName = (await podOf(name)).metadata?.name ?? '';
+    const remove = sim.faults.error(204, { path: `/pods/${podName}/log` });
+    try {
+      assert.deepEqual(await readPodLog(kc, NS, podName), []);
+      const followed: string[] = [];
+      for await (const l of followPodLog(kc, NS, podName).lines) followed.push(l.line);
+      assert.deepEqual(followed, []);
+    } finally {
+      remove();
+    }
   });
 
   it('abort ends a follow', async () => {

@@ -1,0 +1,281 @@
+// The log collector against a real Postgres, with the Kubernetes reads and the live tail's stream
+// faked: what it stores and records when reads fail, when a pod is already gone, and when two
+// replicas handle the same attempt.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { test } from 'node:test';
+import { ApiException, type V1Pod } from '@kubernetes/client-node';
+import { RetryLater } from '@po/bus';
+import { LABEL_ATTEMPT, LABEL_PIPELINE_ID, type PipelineFinished } from '@po/contracts';
+import { admitQueued, appendLogs, insertPipeline } from '@po/db';
+import { databaseForTests, newPipelineRow } from '@po/db/testing';
+import type { LogFollow, LogLine } from '@po/kube';
+import { createLogger, createMetrics } from '@po/telemetry';
+import { waitFor } from '@po/testkit';
+import { LiveTail } from './live-tail.ts';
+import { type CaptureBudget, LogCollector, type LogCollectorOptions } from './log-collector.ts';
+
+const tdb = databaseForTests();
+const NS = 'default';
+
+interface Captured {
+  level: number;
+  msg: string;
+  reason?: string;
+}
+
+function logger() {
+  const lines: Captured[] = [];
+  const l = createLogger({
+    service: 'log-collector-test',
+    level: 'debug',
+    destination: { write: (s: string) => lines.push(JSON.parse(s) as Captured) },
+  });
+  return { l, lines };
+}
+
+async function admitted(): Promise<string> {
+  const r = await insertPipeline(tdb.db, tdb.subjects, newPipelineRow());
+  assert.ok(r.created);
+  await admitQueued(tdb.db, tdb.subjects, { limit: 100 });
+  return r.pipeline.id;
+}
+
+function finished(
+  pipelineId: string,
+  status: 'Cancelled' | 'Timeout' | 'Succeeded',
+  at = Date.now(),
+): PipelineFinished {
+  return {
+    id: randomUUID(),
+    type: 'pipeline.finished',
+    version: 1,
+    occurredAt: new Date(at).toISOString(),
+    pipelineId,
+    attempt: 1,
+    data: { status, jobName: `pipeline-${pipelineId}-1`, namespace: NS, reason: null },
+  };
+}
+
+function pod(pipelineId: string, name: string, state: 'waiting' | 'running' | 'terminated'): V1Pod {
+  const s =
+    state === 'waiting'
+      ? { waiting: { reason: 'ContainerCreating' } }
+      : state === 'running'
+        ? { running: { startedAt: new Date() } }
+        : { terminated: { exitCode: 0 } };
+  return {
+    metadata: {
+      name,
+      namespace: NS,
+      labels: { [LABEL_PIPELINE_ID]: pipelineId, [LABEL_ATTEMPT]: '1' },
+    },
+    status: {
+      phase: state === 'terminated' ? 'Succeeded' : state === 'running' ? 'Running' : 'Pending',
+      containerStatuses: [{ name: 'main', image: 'x', imageID: '', ready: false, restartCount: 0, state: s }],
+    },
+  } as V1Pod;
+}
+
+const lines = (...t: string[]): LogLine[] => t.map((line) => ({ ts: null, line }));
+const budget: CaptureBudget = { budgetMs: 30_000, cancelBudgetMs: 2_000, maxTries: 8, settleMs: 2_000 };
+
+function collector(overrides: Partial<LogCollectorOptions>): LogCollector {
+  return new LogCollector({
+    db: tdb.db,
+    subjects: tdb.subjects,
+    logger: logger().l,
+    metrics: createMetrics({ service: 'log-collector-test', defaults: false }),
+    capBytes: 1 << 20,
+    budget,
+    listPods: async () => [],
+    readLog: async () => [],
+    settleTails: async () => {},
+    ...overrides,
+  });
+}
+
+async function storedLines(id: string): Promise<string[]> {
+  const rows = await tdb.db
+    .selectFrom('pipeline_logs')
+    .select('line')
+    .where('pipeline_id', '=', id)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.line);
+}
+
+async function capturedEvents(id: string) {
+  return tdb.db
+    .selectFrom('pipeline_events')
+    .select('reason')
+    .where('pipeline_id', '=', id)
+    .where('kind', '=', 'logs_captured')
+    .execute();
+}
+
+async function deletes(id: string): Promise<number> {
+  const rows = await tdb.db
+    .selectFrom('outbox')
+    .select('msg_id')
+    .where('subject', '=', tdb.subjects.jobDelete)
+    .where('msg_id', 'like', `${id}:%`)
+    .execute();
+  return rows.length;
+}
+
+test('two collector replicas handling the same attempt store its lines once and record one capture', async () => {
+  const id = await admitted();
+  const p = pod(id, 'p-1', 'terminated');
+  const opts = {
+    listPods: async () => [p],
+    readLog: async () => lines('one', 'two', 'three'),
+  };
+  const a = collector(opts);
+  const b = collector(opts);
+  const msg = finished(id, 'Succeeded');
+  await Promise.all([a.capture(msg, 1), b.capture(msg, 1), a.capture(msg, 2), b.capture(msg, 1)]);
+  assert.deepEqual(await storedLines(id), ['one', 'two', 'three']);
+  assert.deepEqual(await capturedEvents(id), [{ reason: 'logs stored' }]);
+  assert.equal(await deletes(id), 1, 'one JobDelete (the same message id every time)');
+});
+
+test('a cancelled attempt whose logs cannot be read: retried within seconds, then recorded as incomplete and the Job deleted', async () => {
+  const id = await admitted();
+  // What the live tail stored while the pod ran is kept.
+  await appendLogs(tdb.db, {
+    pipelineId: id,
+    attempt: 1,
+    podName: 'p-1',
+    lines: lines('first line'),
+    offset: 0,
+    capBytes: 1 << 20,
+  });
+  const { l, lines: logged } = logger();
+  let clock = Date.now();
+  const c = collector({
+    logger: l,
+    now: () => clock,
+    listPods: async () => [pod(id, 'p-1', 'running')],
+    readLog: async () => {
+      throw new ApiException(
+        500,
+        'boom',
+        JSON.stringify({ kind: 'Status', code: 500, reason: 'InternalError', message: 'injected' }),
+        {},
+      );
+    },
+  });
+  const msg = finished(id, 'Cancelled', clock);
+  const retry = await c.capture(msg, 1).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  assert.ok(retry instanceof RetryLater, String(retry));
+  assert.ok(retry.delayMs <= 2_000, `a retry within the cancel budget, not ${retry.delayMs} ms`);
+  assert.equal(await deletes(id), 0);
+
+  clock += 2_001;
+  await c.capture(msg, 2);
+  const [ev] = await capturedEvents(id);
+  assert.match(
+    ev?.reason ?? '',
+    /^logs incomplete: p-1: 500 InternalError: injected \(gave up after 2 tries, 2\.0 s/,
+  );
+  assert.equal(await deletes(id), 1, 'the Job is deleted anyway');
+  assert.deepEqual(await storedLines(id), ['first line']);
+  const failed = logged.filter((x) => x.msg === 'reading logs failed');
+  assert.equal(failed.length, 2, 'each failed read is logged');
+  assert.ok(failed.every((x) => x.level === 40 && /InternalError/.test(x.reason ?? '')));
+});
+
+test('a succeeded attempt past its budget or tries is recorded as incomplete too', async () => {
+  const id = await admitted();
+  const c = collector({
+    listPods: async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    },
+  });
+  await c.capture(finished(id, 'Succeeded'), budget.maxTries);
+  const [ev] = await capturedEvents(id);
+  assert.match(ev?.reason ?? '', /^logs incomplete: pods of pipeline-.*: network \(ECONNREFUSED\)/);
+});
+
+test('a timed-out pod already removed: the capture waits for the live tail, attached before the pod started', async () => {
+  const id = await admitted();
+  let attaches = 0;
+  let emit: ((l: LogLine | null) => void) | undefined;
+  const follow = (): LogFollow => {
+    attaches++;
+    if (attaches === 1) {
+      // Pending: the kubelet answers 400 until the container has started.
+      const err = new ApiException(
+        400,
+        'x',
+        JSON.stringify({
+          code: 400,
+          message: 'container "main" in pod "p-1" is waiting to start: ContainerCreating',
+        }),
+        {},
+      );
+      return {
+        lines: {
+          [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(err) }),
+        },
+        abort() {},
+      };
+    }
+    const queue: (LogLine | null)[] = [];
+    let wake: (() => void) | undefined;
+    emit = (l) => {
+      queue.push(l);
+      wake?.();
+    };
+    return {
+      lines: (async function* () {
+        for (;;) {
+          const next = queue.shift();
+          if (next === null) return;
+          if (next) yield next;
+          else
+            await new Promise<void>((r) => {
+              wake = r;
+            });
+        }
+      })(),
+      abort() {},
+    };
+  };
+  let release: () => void = () => {};
+  const slowStore = new Promise<void>((r) => {
+    release = r;
+  });
+  const live = new LiveTail({
+    logger: logger().l,
+    follow,
+    retryMs: 10,
+    flushMs: 10_000,
+    store: async (req) => {
+      await slowStore;
+      await appendLogs(tdb.db, { ...req, capBytes: 1 << 20 });
+    },
+  });
+  try {
+    live.podChanged(pod(id, 'p-1', 'waiting'));
+    live.podChanged(pod(id, 'p-1', 'running'));
+    await waitFor('the tail to attach', async () => (emit ? true : undefined));
+    emit?.({ ts: null, line: 'first line' });
+    // The deadline: the pod is deleted and removed at once, its stream ends.
+    emit?.(null);
+    live.podDeleted(pod(id, 'p-1', 'running'));
+    const c = collector({ settleTails: (...a) => live.settle(...a) });
+    const capture = c.capture(finished(id, 'Timeout'), 1);
+    setTimeout(release, 100);
+    await capture;
+    assert.deepEqual(await storedLines(id), ['first line'], 'stored before the capture was recorded');
+    assert.deepEqual(await capturedEvents(id), [{ reason: 'logs stored' }]);
+  } finally {
+    release();
+    await live.stop();
+  }
+});
