@@ -9,7 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { provision } from '@po/bus';
-import { dropDatabase, type NatsServer, prepareDatabase, type System, startSystem } from '@po/devstack';
+import {
+  dropDatabase,
+  type NatsServer,
+  prepareDatabase,
+  type System,
+  type SystemOptions,
+  startSystem,
+} from '@po/devstack';
 import { type KubeSim, type KubeSimOptions, startKubeSim } from '@po/kube-sim';
 import { waitFor as poll } from '@po/testkit';
 import { startPrivateNats } from './nats-server.ts';
@@ -46,6 +53,8 @@ export interface StackOptions {
   natsTenants?: string[];
   /** kube-sim's kubelet: real processes (default), or fast mode (pods end after a set time, no process). */
   sim?: Pick<KubeSimOptions, 'mode' | 'fast'>;
+  /** Processes per service (default one each). */
+  replicas?: SystemOptions['replicas'];
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -83,6 +92,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       devApiKey: apiKey,
       output: { dir },
       ...(opts.env ? { env: opts.env } : {}),
+      ...(opts.replicas ? { replicas: opts.replicas } : {}),
     });
   } catch (err) {
     await sim.stop();

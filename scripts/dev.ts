@@ -2,14 +2,16 @@
  * Brings the whole system up on embedded defaults: migrates Postgres, starts its own nats-server
  * (infra/nats configuration: every service with its own NATS user, a NATS user for tenant
  * "default"), provisions the JetStream streams, starts kube-sim and the five services, and prints how
- * to use it. Ctrl-C stops it all. Every default can be overridden with the same variables the
- * services read.
+ * to use it. A service that dies is restarted with backoff, as a Deployment would; SIGINT/SIGTERM
+ * stops it all. Every default can be overridden with the same variables the services read;
+ * DEV_REPLICAS runs that many of each.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { provision } from '@po/bus';
 import { subjects } from '@po/contracts';
-import { prepareDatabase, startNats, startSystem } from '@po/devstack';
+import { prepareDatabase, SERVICES, startNats, startSystem } from '@po/devstack';
 import { startKubeSim } from '@po/kube-sim';
 
 const env = process.env;
@@ -20,6 +22,20 @@ const busPrefix = env.BUS_PREFIX ?? 'po';
 const namespace = env.K8S_NAMESPACE ?? 'pipelines';
 const gatewayPort = Number(env.PORT ?? 8080);
 const kubeSimPort = Number(env.KUBE_SIM_PORT ?? 6443);
+const replicas = Number(env.DEV_REPLICAS ?? 1);
+if (!Number.isInteger(replicas) || replicas < 1 || replicas > 10) {
+  console.error('DEV_REPLICAS: must be an integer from 1 to 10');
+  process.exit(2);
+}
+
+// A signal while starting is honoured once everything is up (then stopped in order), so nothing
+// half-started is left behind.
+let onSignal = () => {
+  stopRequested = true;
+};
+let stopRequested = false;
+process.on('SIGINT', () => onSignal());
+process.on('SIGTERM', () => onSignal());
 
 mkdirSync('.dev/logs', { recursive: true });
 const keyFile = '.dev/api-key';
@@ -32,7 +48,7 @@ mkdirSync('.dev/nats', { recursive: true });
 const nats = await startNats({
   prefix: busPrefix,
   tenants: ['default'],
-  dir: '.dev/nats',
+  dir: resolve('.dev/nats'),
   ...(natsPort ? { port: natsPort } : {}),
 });
 const natsUrl = nats.url;
@@ -41,10 +57,11 @@ const nc = await nats.connect(nats.service('provisioner'), 'dev-provisioner');
 await provision(nc, busPrefix);
 await nc.close();
 
-const kubeconfigPath = '.dev/kubeconfig';
+// Absolute: the services run in the repository's root, whatever this command's directory.
+const kubeconfigPath = resolve('.dev/kubeconfig');
 const sim = await startKubeSim({ port: kubeSimPort, kubeconfigPath, namespaces: ['default', namespace] });
 console.log(
-  `kube-sim listening on ${sim.url} (kubectl --kubeconfig ${kubeconfigPath} get jobs -n ${namespace})`,
+  `kube-sim listening on ${sim.url} (kubectl --kubeconfig .dev/kubeconfig get jobs -n ${namespace})`,
 );
 
 const system = await startSystem({
@@ -56,7 +73,10 @@ const system = await startSystem({
   namespace,
   devApiKey,
   gatewayPort,
-  output: { dir: '.dev/logs' },
+  output: { dir: resolve('.dev/logs') },
+  replicas: Object.fromEntries(SERVICES.map((name) => [name, replicas])),
+  supervise: true,
+  log: (line) => console.error(`${new Date().toISOString()} ${line}`),
   ...(env.OTEL_EXPORTER_OTLP_ENDPOINT
     ? { env: { OTEL_EXPORTER_OTLP_ENDPOINT: env.OTEL_EXPORTER_OTLP_ENDPOINT } }
     : {}),
@@ -67,7 +87,7 @@ console.log(`
 Pipeline Operator is up.
   gateway   ${url}   (docs: ${url}/docs)
   api key   ${devApiKey}   (dev mode: admin of tenant "default")
-  logs      .dev/logs/<service>.log
+  logs      .dev/logs/<service>.log (a service that dies is restarted; this terminal says so)
   nats      ${natsUrl}   tenant "default": user ${nats.tenant('default').user}, password ${nats.tenant('default').password},
             inbox prefix ${nats.tenant('default').inboxPrefix}; submit on ${subjects(busPrefix).submit('default')}
 
@@ -91,10 +111,5 @@ const stop = async () => {
   await nats.stop();
   process.exit(0);
 };
-process.on('SIGINT', () => void stop());
-process.on('SIGTERM', () => void stop());
-for (const svc of system.services.values()) {
-  svc.process.on('exit', (code) => {
-    if (!stopping) console.error(`${svc.name} exited (code ${code}); see .dev/logs/${svc.name}.log`);
-  });
-}
+onSignal = () => void stop();
+if (stopRequested) void stop();

@@ -10,7 +10,7 @@ const config = parseConfig(
     /** Global concurrency quota: pipelines admitted and not yet finished. */
     SCHEDULER_MAX_RUNNING: z.coerce.number().int().min(1).default(50),
     SCHEDULER_BATCH: z.coerce.number().int().min(1).max(1000).default(50),
-    /** Fallback scan for queued pipelines, in case a wake-up message was missed. */
+    /** Safety net only: a queued pipeline or a freed slot wakes the scheduler at once. */
     SCHEDULER_POLL_MS: z.coerce.number().int().min(50).default(2000),
     /** A pipeline not admitted this long after it was queued ends Timeout; 0: it waits forever. */
     SCHEDULER_QUEUE_TIMEOUT_SECONDS: z.coerce.number().int().min(0).default(86_400),

@@ -1,4 +1,5 @@
 import { CONSUMERS, PipelineQueued } from '@po/contracts';
+import { CHANNELS, listen } from '@po/db';
 import { bootService, type ServiceConfig } from '@po/runtime';
 import type { Tracing } from '@po/telemetry';
 import { Scheduler } from './scheduler.ts';
@@ -28,6 +29,15 @@ export async function runScheduler(
   });
   scheduler.start();
   ctx.lifecycle.add('scheduler', () => scheduler.stop());
+  // A finished attempt frees its slot: the database says so at commit, and the next pass runs now.
+  const slots = listen({
+    connectionString: config.DATABASE_URL,
+    channel: CHANNELS.slotFreed,
+    applicationName: 'scheduler',
+    onNotify: () => void scheduler.admitNow().catch(() => {}),
+    onError: (err) => ctx.logger.warn({ err }, 'slot listener lost; reconnecting'),
+  });
+  ctx.lifecycle.add('slot listener', slots.stop);
   // The message only says "something was queued"; the queue itself is the pipelines table.
   ctx.consume({
     stream: 'commands',

@@ -9,6 +9,7 @@ export {
 } from './attempts.ts';
 export { type AuditEntry, auditRow, auditText, recordAudit } from './audit.ts';
 export { createDb, type DbHandle, type DbOptions } from './client.ts';
+export { CHANNELS, type Listener, type ListenOptions, listen } from './listen.ts';
 export {
   type AppendLogs,
   type AppendLogsResult,

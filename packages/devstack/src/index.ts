@@ -1,4 +1,5 @@
 export { dropDatabase } from '@po/db';
+export { DEFAULT_RESTART_POLICY, nextRestartDelay, type RestartPolicy } from './backoff.ts';
 export { prepareDatabase } from './database.ts';
 export { type NatsCredentials, type NatsServer, type StartNatsOptions, startNats } from './nats.ts';
 export { freePort } from './ports.ts';

@@ -28,7 +28,7 @@ function invalidValue(field: string, value: unknown, detail: string): StatusCaus
   };
 }
 
-function validateName(o: KubeObject, maxLen: number, label: boolean): StatusCause[] {
+export function validateName(o: KubeObject, maxLen: number, label: boolean): StatusCause[] {
   const name = o.metadata.name;
   if (!name) return [required('metadata.name', 'name or generateName is required')];
   const causes: StatusCause[] = [];

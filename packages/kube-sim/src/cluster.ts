@@ -11,10 +11,20 @@ import {
   validatePod,
   validatePodUpdate,
 } from './admission.ts';
+import { decodeLease, validateLease } from './lease.ts';
 import { applyPatch, PatchTestFailed } from './patch.ts';
 import { apiVersionOf, NAMESPACES, PODS, type ResourceInfo } from './resources.ts';
 import { type FieldSelector, fieldValue, type LabelSelector, matchFields, matchLabels } from './selectors.ts';
-import { ApiError, alreadyExists, badRequest, conflict, gone, notFound, qualified } from './status.ts';
+import {
+  ApiError,
+  alreadyExists,
+  badRequest,
+  conflict,
+  gone,
+  invalid,
+  notFound,
+  qualified,
+} from './status.ts';
 import type { Entry, Store } from './store.ts';
 import type { Job, KubeObject, Pod, PodSpec } from './types.ts';
 import { clone, isRecord, newUid, now } from './types.ts';
@@ -249,6 +259,13 @@ export class Cluster {
         obj.status = { phase: 'Active' };
         break;
       }
+      case 'leases': {
+        decodeLease(obj);
+        assertValid(info, obj, validateLease(obj));
+        // The lease strategy keeps no generation.
+        delete obj.metadata.generation;
+        break;
+      }
       default: {
         if (!obj.metadata.name) {
           assertValid(info, obj, [
@@ -288,6 +305,15 @@ export class Cluster {
       );
     }
     const rv = inBody.metadata.resourceVersion;
+    if (info.unconditionalUpdate === false && (rv === undefined || rv === '')) {
+      throw invalid(info.resource, info.group, name, [
+        {
+          reason: 'FieldValueInvalid',
+          message: 'Invalid value: 0x0: must be specified for an update',
+          field: 'metadata.resourceVersion',
+        },
+      ]);
+    }
     if (rv !== undefined && rv !== '' && rv !== cur.metadata.resourceVersion) {
       throw conflict(info.resource, info.group, name);
     }
@@ -315,7 +341,7 @@ export class Cluster {
         }
       }
       if (info.subresources.includes('status')) next.status = cur.status;
-      if (JSON.stringify(cur.spec) !== JSON.stringify(next.spec)) {
+      if (cur.metadata.generation !== undefined && JSON.stringify(cur.spec) !== JSON.stringify(next.spec)) {
         next.metadata.generation = (cur.metadata.generation ?? 1) + 1;
       }
       if (info.resource === 'jobs') {
@@ -324,6 +350,9 @@ export class Cluster {
         assertValid(info, next, validatePodUpdate(cur, next));
       } else if (info.resource === 'namespaces') {
         next.spec = cur.spec;
+      } else if (info.resource === 'leases') {
+        decodeLease(next);
+        assertValid(info, next, validateLease(next));
       }
     }
     if (dryRun) return next;

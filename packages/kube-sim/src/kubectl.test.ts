@@ -162,3 +162,38 @@ spec:
   assert.equal(await kubectl('logs', name, '-c', 'wait'), '');
   await kubectl('delete', 'pod', name, '--wait=false');
 });
+
+test('kubectl create -f a Lease, get leases shows its holder, replace of a stale copy is a Conflict', async () => {
+  const name = uniq('lease');
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(
+    file,
+    `apiVersion: coordination.k8s.io/v1
+kind: Lease
+metadata:
+  name: ${name}
+spec:
+  holderIdentity: watcher-a
+  leaseDurationSeconds: 15
+  renewTime: "2026-01-02T03:04:05.000000Z"
+`,
+  );
+  assert.equal((await kubectl('create', '-f', file)).trim(), `lease.coordination.k8s.io/${name} created`);
+  const [header, row] = (await kubectl('get', 'leases')).trim().split('\n');
+  assert.match(String(header), /^NAME\s+HOLDER\s+AGE$/);
+  assert.match(String(row), new RegExp(`^${name}\\s+watcher-a\\s+\\d+s$`));
+
+  const stale = JSON.parse(await kubectl('get', 'lease', name, '-o', 'json'));
+  await kubectl('patch', 'lease', name, '--type=merge', '-p', '{"spec":{"holderIdentity":"watcher-b"}}');
+  assert.equal(
+    (await kubectl('get', 'lease', name, '-o', 'jsonpath={.spec.holderIdentity}')).trim(),
+    'watcher-b',
+  );
+  stale.spec.holderIdentity = 'watcher-c';
+  writeFileSync(file, JSON.stringify(stale));
+  assert.match(
+    await kubectlFails('replace', '-f', file),
+    new RegExp(`Error from server \\(Conflict\\): .*"${name}": the object has been modified`),
+  );
+  await kubectl('delete', 'lease', name);
+});

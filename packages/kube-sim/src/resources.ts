@@ -11,6 +11,8 @@ export interface ResourceInfo {
   verbs: string[];
   fieldSelectors: readonly string[];
   subresources: string[];
+  /** False when a PUT must carry metadata.resourceVersion (the strategy's AllowUnconditionalUpdate). */
+  unconditionalUpdate?: false;
 }
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -93,7 +95,20 @@ export const NAMESPACES: ResourceInfo = {
   subresources: ['status'],
 };
 
-export const RESOURCES: readonly ResourceInfo[] = [JOBS, PODS, EVENTS, NAMESPACES];
+export const LEASES: ResourceInfo = {
+  resource: 'leases',
+  group: 'coordination.k8s.io',
+  version: 'v1',
+  kind: 'Lease',
+  singular: 'lease',
+  namespaced: true,
+  verbs: ALL_VERBS,
+  fieldSelectors: ['metadata.name', 'metadata.namespace'],
+  subresources: [],
+  unconditionalUpdate: false,
+};
+
+export const RESOURCES: readonly ResourceInfo[] = [JOBS, PODS, EVENTS, NAMESPACES, LEASES];
 
 export function apiVersionOf(r: ResourceInfo): string {
   return r.group ? `${r.group}/${r.version}` : r.version;

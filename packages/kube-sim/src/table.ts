@@ -149,6 +149,12 @@ function row(info: ResourceInfo, o: KubeObject, nowMs: number): unknown[] {
         o.message,
       ];
     }
+    case 'leases':
+      return [
+        o.metadata.name,
+        (o.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? '',
+        age(o, nowMs),
+      ];
     case 'namespaces':
       return [
         o.metadata.name,
@@ -197,6 +203,8 @@ function columns(info: ResourceInfo): Col[] {
       ];
     case 'namespaces':
       return [name, { name: 'Status', type: 'string' }, ageCol];
+    case 'leases':
+      return [name, { name: 'Holder', type: 'string' }, ageCol];
     default:
       return [name, ageCol];
   }

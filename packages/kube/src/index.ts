@@ -17,6 +17,14 @@ export {
   startManagedInformer,
 } from './informer.ts';
 export { createJobsApi, type JobsApi } from './jobs-api.ts';
+export {
+  DEFAULT_LEADER_ELECTION,
+  type LeaderElection,
+  type LeaderElectionOptions,
+  type LeaderElectionTiming,
+  startLeaderElection,
+} from './leader-election.ts';
+export { type LeaseStep, type Observed, observe, planLeaseWrite } from './lease-record.ts';
 export type { Logger } from './logger.ts';
 export {
   type FollowLogOptions,

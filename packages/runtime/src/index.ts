@@ -1,6 +1,7 @@
 export { ConfigError, commonEnv, jobPolicyEnv, kubeEnv, opsPort, parseConfig, quotaEnv } from './config.ts';
 export { Lifecycle, type Stop } from './lifecycle.ts';
 export {
+  type HealthDetails,
   type Identity,
   type OpsServer,
   type ReadinessChecks,

@@ -4,6 +4,9 @@ import type { Registry } from '@po/telemetry';
 
 export type ReadinessChecks = Record<string, () => Promise<void>>;
 
+/** Live facts /health reports beside the identity (e.g. a replica's role: leader or standby). */
+export type HealthDetails = Record<string, () => string>;
+
 export interface OpsServer {
   port: number;
   close(): Promise<void>;
@@ -21,6 +24,7 @@ export async function startOpsServer(opts: {
   registry: Registry;
   checks: ReadinessChecks;
   identity: Identity;
+  details?: HealthDetails;
 }): Promise<OpsServer> {
   const server: Server = createServer((req, res) => {
     const send = (code: number, body: unknown, type = 'application/json') => {
@@ -29,7 +33,10 @@ export async function startOpsServer(opts: {
     };
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET') return send(405, { error: 'method not allowed' });
-    if (path === '/health') return send(200, { status: 'ok', ...opts.identity });
+    if (path === '/health') {
+      const details = Object.entries(opts.details ?? {}).map(([k, get]) => [k, get()] as const);
+      return send(200, { status: 'ok', ...opts.identity, ...Object.fromEntries(details) });
+    }
     if (path === '/ready') {
       void readiness(opts.checks).then(({ ok, checks }) =>
         send(ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks }),

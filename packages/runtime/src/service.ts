@@ -14,7 +14,7 @@ import { createLogger, createMetrics, type Logger, type Metrics } from '@po/tele
 import { type Kysely, sql } from 'kysely';
 import type { z } from 'zod';
 import { Lifecycle } from './lifecycle.ts';
-import { type ReadinessChecks, startOpsServer } from './ops-server.ts';
+import { type HealthDetails, type ReadinessChecks, startOpsServer } from './ops-server.ts';
 
 export interface ServiceConfig {
   DATABASE_URL: string;
@@ -48,6 +48,8 @@ export interface ServiceContext {
   busMetrics: BusMetrics;
   /** Extra readiness checks the service adds before `ready()` is served. */
   checks: ReadinessChecks;
+  /** Extra facts /health reports (the service adds them as it starts). */
+  health: HealthDetails;
   /** Starts a durable consumer with this service's connection, logger and metrics; stopped with the service. */
   consume<T>(opts: ConsumeOptions<T>): void;
 }
@@ -127,11 +129,13 @@ export async function bootService(
       await nc.flush();
     },
   };
+  const health: HealthDetails = {};
   if (config.OPS_PORT !== undefined) {
     const ops = await startOpsServer({
       port: config.OPS_PORT,
       registry: metrics.registry,
       checks,
+      details: health,
       identity: { service: name, instance: config.INSTANCE_ID },
     });
     lifecycle.add('ops-server', ops.close);
@@ -150,6 +154,7 @@ export async function bootService(
     subjects,
     busMetrics,
     checks,
+    health,
     consume: (o) => {
       const consumer = startConsumer({
         nc,

@@ -27,12 +27,21 @@ const BATCH_GROUP = {
   preferredVersion: { groupVersion: 'batch/v1', version: 'v1' },
 };
 
+const COORDINATION_GROUP = {
+  name: 'coordination.k8s.io',
+  versions: [{ groupVersion: 'coordination.k8s.io/v1', version: 'v1' }],
+  preferredVersion: { groupVersion: 'coordination.k8s.io/v1', version: 'v1' },
+};
+
+const GROUPS = [BATCH_GROUP, COORDINATION_GROUP];
+
 export function apiGroupList() {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [BATCH_GROUP] };
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: GROUPS };
 }
 
 export function apiGroup(name: string) {
-  return name === 'batch' ? { kind: 'APIGroup', apiVersion: 'v1', ...BATCH_GROUP } : undefined;
+  const group = GROUPS.find((g) => g.name === name);
+  return group ? { kind: 'APIGroup', apiVersion: 'v1', ...group } : undefined;
 }
 
 function entries(r: ResourceInfo) {
