@@ -89,7 +89,14 @@ export async function startWorld(replicas: number): Promise<World> {
           namespace: NAMESPACE,
           devApiKey: apiKey,
           output: { dir: mkdtempSync(join(dir, `replica-${r}-`)) },
-          env: { TENANT_MAX_RUNNING: '200', SCHEDULER_MAX_RUNNING: '200' },
+          env: {
+            TENANT_MAX_RUNNING: '200',
+            SCHEDULER_MAX_RUNNING: '200',
+            // A killed leader's lease is taken over within seconds, not client-go's 15.
+            WATCHER_LEASE_DURATION_SECONDS: '6',
+            WATCHER_RENEW_DEADLINE_SECONDS: '4',
+            WATCHER_RETRY_PERIOD_SECONDS: '1',
+          },
         }),
       );
   } catch (err) {
