@@ -6,6 +6,7 @@ import {
   jobNameFor,
   LABEL_ATTEMPT,
   LABEL_PIPELINE_ID,
+  type PipelineStatus,
   type Subjects,
 } from '@po/contracts';
 import {
@@ -219,7 +220,12 @@ export class Watcher {
     const traceparent =
       job?.metadata?.annotations?.[ANNOTATION_TRACEPARENT] ?? state.pipeline?.traceparent ?? null;
     try {
-      await this.#apply(p, { ...ids, name, job, pods: [...pods, ...gone] }, log, traceparent);
+      await this.#apply(
+        p,
+        { ...ids, name, job, pods: [...pods, ...gone], status: state.pipeline?.status },
+        log,
+        traceparent,
+      );
     } catch (err) {
       // Not recorded yet: keep the deleted pods for the retry.
       if (gone.length > 0) this.#gone.set(name, [...gone, ...(this.#gone.get(name) ?? [])]);
@@ -229,18 +235,31 @@ export class Watcher {
 
   async #apply(
     p: Plan,
-    target: { pipelineId: string; attempt: number; name: string; job: V1Job | undefined; pods: V1Pod[] },
+    target: {
+      pipelineId: string;
+      attempt: number;
+      name: string;
+      job: V1Job | undefined;
+      pods: V1Pod[];
+      /** The pipeline status the plan was made from: each step applies only from the status before it. */
+      status: PipelineStatus | undefined;
+    },
     log: Logger,
     traceparent: string | null,
   ): Promise<void> {
     if (p.steps.length > 0 || p.commands.length > 0) log.debug({ why: p.why, plan: p }, 'reconcile plan');
     for (const c of p.commands) await this.#command(c, target, log);
     let applied = true;
+    let from = target.status;
     for (const step of p.steps) {
-      if (!(await this.#move(target.pipelineId, target.attempt, step, log, traceparent))) {
+      if (
+        from === undefined ||
+        !(await this.#move(target.pipelineId, target.attempt, from, step, log, traceparent))
+      ) {
         applied = false;
         break;
       }
+      from = step.to;
     }
     for (const pod of target.pods)
       if (disruptionOf(pod)) this.#disruptionsRecorded.add(pod.metadata?.uid ?? '');
@@ -283,6 +302,7 @@ export class Watcher {
   #move(
     pipelineId: string,
     attempt: number,
+    from: PipelineStatus,
     step: Step,
     log: Logger,
     traceparent: string | null,
@@ -294,6 +314,7 @@ export class Watcher {
         const result = await transition(this.#o.db, this.#o.subjects, {
           pipelineId,
           attempt,
+          from,
           to: step.to,
           reason: step.reason,
           exitCode: step.exitCode,

@@ -69,6 +69,37 @@ describe('transition', () => {
     assert.ok((await transition(tdb.db, subjects, { pipelineId: p.id, to: 'Cancelled', attempt: 1 })).ok);
   });
 
+  test('a decision made from a status the pipeline has left is refused (found by the chaos suite, seed 1569282992)', async () => {
+    // The watcher read the pipeline Running, then saw its Job gone (a cancel had deleted it) and
+    // decided "retry": Running -> Queued. The cancel committed first, and Cancelled -> Queued is an
+    // allowed edge (a restart), so without `from` the stale retry restarted a cancelled pipeline.
+    const p = await newPipeline();
+    await force(p.id, 'Running', true);
+    assert.ok((await transition(tdb.db, subjects, { pipelineId: p.id, to: 'Cancelled' })).ok);
+    const [ev0, ob0] = [(await events(p.id)).length, (await outbox(p.id)).length];
+    const stale = await transition(tdb.db, subjects, {
+      pipelineId: p.id,
+      attempt: 1,
+      from: 'Running',
+      to: 'Queued',
+      reason: 'Retrying: the Job disappeared',
+    });
+    assert.equal(stale.ok, false);
+    assert.equal(stale.ok === false && stale.current?.status, 'Cancelled');
+    assert.equal((await events(p.id)).length, ev0, 'no event');
+    assert.equal((await outbox(p.id)).length, ob0, 'no message');
+    // The same step from the status it was decided from still applies.
+    const q = await newPipeline();
+    await force(q.id, 'Running', true);
+    const fresh = await transition(tdb.db, subjects, {
+      pipelineId: q.id,
+      attempt: 1,
+      from: 'Running',
+      to: 'Queued',
+    });
+    assert.ok(fresh.ok);
+  });
+
   test('a lost race writes nothing: exactly one winner, one event, one status message', async () => {
     for (let i = 0; i < 5; i++) {
       const p = await newPipeline();

@@ -13,6 +13,13 @@ export interface TransitionRequest {
   reason?: string | null;
   /** Only transition if the pipeline is still at this attempt (a stale observer must not act). */
   attempt?: number;
+  /**
+   * Only transition if the pipeline is still in this status: the one the caller's decision was
+   * made from. Without it a stale decision can take an allowed but unintended edge — a retry meant
+   * for a Running attempt (Running -> Queued) would restart a pipeline cancelled meanwhile
+   * (Cancelled -> Queued is a restart).
+   */
+  from?: PipelineStatus;
   exitCode?: number | null;
   /** Only transition a pipeline of this tenant. */
   tenantId?: string;
@@ -52,6 +59,7 @@ export function transition(db: Tx, subjects: Subjects, req: TransitionRequest): 
       !cur ||
       !canTransition(cur.status, req.to) ||
       (req.attempt !== undefined && cur.attempt !== req.attempt) ||
+      (req.from !== undefined && cur.status !== req.from) ||
       (req.unadmitted === true && cur.admitted_at !== null)
     ) {
       return { ok: false, current: cur };
