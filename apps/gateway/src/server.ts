@@ -6,6 +6,7 @@ import { bootService, type Lifecycle } from '@po/runtime';
 import type { Tracing } from '@po/telemetry';
 import { builtinTemplates } from '@po/templates';
 import { createApp } from './app.ts';
+import { onClientError } from './client-error.ts';
 import type { GatewayConfig } from './config.ts';
 import { dbKeyResolver } from './middleware/auth/index.ts';
 import { startIntake } from './nats/intake.ts';
@@ -87,7 +88,7 @@ export async function startGateway(
   });
   lifecycle.add('nats-intake', intake.stop);
 
-  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: '0.0.0.0' }) as Server;
+  const server = serveHttp(app.fetch, config.PORT, '0.0.0.0');
   await new Promise<void>((resolve, reject) => {
     if (server.listening) return resolve();
     server.once('listening', resolve);
@@ -100,6 +101,17 @@ export async function startGateway(
     'gateway listening',
   );
   return { port, lifecycle, stop: () => lifecycle.stop() };
+}
+
+/** The HTTP server for an app: Node's own parse-error answers carry the seed's error body too. */
+export function serveHttp(
+  fetch: (req: Request) => Response | Promise<Response>,
+  port: number,
+  hostname: string,
+): Server {
+  const server = serve({ fetch, port, hostname }) as Server;
+  server.on('clientError', onClientError);
+  return server;
 }
 
 /** Stop accepting, let in-flight requests finish, then cut what is left (SSE followers) after the grace. */
