@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import { RequestError } from '@hono/node-server';
 import type { ErrorType } from '@po/contracts';
 
 /** Node's own answers to a request it could not parse, as [status, reason, kind, message]. */
@@ -37,4 +38,19 @@ export function onClientError(err: Error & { code?: string }, socket: Duplex): v
     return;
   }
   socket.end(clientErrorResponse(err.code));
+}
+
+/**
+ * @hono/node-server's `errorHandler`: a request Node parsed but no `Request` can be built from (a
+ * target of `*`, an absolute URL with another scheme, a backslash in the path) would be a bare 400;
+ * a fetch that rejects, a bare 500. Both get the seed's body.
+ */
+export function onRequestError(err: unknown): Response {
+  if (err instanceof RequestError) {
+    return Response.json(
+      { error: `Invalid pipeline configuration: malformed request (${err.message})`, type: 'InvalidConfig' },
+      { status: 400 },
+    );
+  }
+  return Response.json({ error: 'Internal server error', type: 'Internal' }, { status: 500 });
 }

@@ -1,12 +1,12 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import { listDeadLetters } from '@po/bus';
 import { bootService, type Lifecycle } from '@po/runtime';
 import type { Tracing } from '@po/telemetry';
 import { builtinTemplates } from '@po/templates';
 import { createApp } from './app.ts';
-import { onClientError } from './client-error.ts';
+import { onClientError, onRequestError } from './client-error.ts';
 import type { GatewayConfig } from './config.ts';
 import { dbKeyResolver } from './middleware/auth/index.ts';
 import { startIntake } from './nats/intake.ts';
@@ -103,14 +103,18 @@ export async function startGateway(
   return { port, lifecycle, stop: () => lifecycle.stop() };
 }
 
-/** The HTTP server for an app: Node's own parse-error answers carry the seed's error body too. */
+/**
+ * The HTTP server for an app (listening starts at once): what Node or the adapter answer themselves,
+ * a request they cannot parse or turn into a `Request`, carries the seed's error body too.
+ */
 export function serveHttp(
   fetch: (req: Request) => Response | Promise<Response>,
   port: number,
   hostname: string,
 ): Server {
-  const server = serve({ fetch, port, hostname }) as Server;
+  const server = createServer(getRequestListener(fetch, { hostname, errorHandler: onRequestError }));
   server.on('clientError', onClientError);
+  server.listen(port, hostname);
   return server;
 }
 
