@@ -180,6 +180,11 @@ export function headerSafe(s: string): string {
   return s.replace(/[^\x20-\x7e\x80-\xff\t]/g, '?');
 }
 
+/** `arb` one time in ten, else null (fc.option's nil is at most one time in two). */
+export function rarely<T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | null> {
+  return fc.oneof({ weight: 9, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: arb });
+}
+
 export function requestArb(op: Operation, ctx: RequestContext): fc.Arbitrary<FuzzRequest> {
   const pathParams = op.params.filter((p) => p.in === 'path');
   const queryParams = op.params.filter((p) => p.in === 'query');
@@ -222,12 +227,11 @@ export function requestArb(op: Operation, ctx: RequestContext): fc.Arbitrary<Fuz
       follow: fc.boolean(),
       body: op.body
         ? fc.option(bodyFor(op, ctx), { freq: 10 })
-        : fc.option(
+        : rarely(
             fc.oneof(
               rawBody(ctx.maxBodyBytes),
               wrongValue.map((v) => JSON.stringify(v) ?? ''),
             ),
-            { freq: 1 },
           ),
     })
     .map((r) => {
