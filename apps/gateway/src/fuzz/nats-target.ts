@@ -26,6 +26,8 @@ export interface NatsTarget {
     data: Uint8Array,
     deadlineMs: number,
   ): Promise<{ status: number; body: string } | 'timeout'>;
+  /** A submission as the stream holds it, for a failure's message. */
+  describeSubmission(seq: number): Promise<string>;
   /** Dead letters of submissions so far: the submission's stream sequence -> the reasons given. */
   submitDeadLetters(): Promise<Map<number, string[]>>;
   stop(): Promise<void>;
@@ -72,6 +74,12 @@ export async function startNatsTarget(h: Harness, logErrors: (msg: string) => vo
         if (err instanceof Error && /timeout/i.test(`${err.name} ${err.message}`)) return 'timeout';
         throw err;
       }
+    },
+    async describeSubmission(seq) {
+      const m = await jsm.streams.getMessage(names.intake, { seq }).catch(() => null);
+      if (!m) return `#${seq}: gone`;
+      const headers = Object.fromEntries([...m.header.keys()].map((k) => [k, m.header.get(k)]));
+      return `#${seq}: ${JSON.stringify(headers)} ${m.string().slice(0, 300)}`;
     },
     async submitDeadLetters() {
       const { state } = await jsm.streams.info(names.deadLetters);
