@@ -623,11 +623,15 @@ describe(`fuzz (FUZZ_SEED=${SEED})`, () => {
     let nats: NatsTarget;
     const intakeErrors: string[] = [];
     before(async () => {
-      nats = await startNatsTarget(h, (line) => intakeErrors.push(line));
+      nats = await startNatsTarget(h, ['fuzz', 'other'], (line) => intakeErrors.push(line));
     });
     after(() => nats.stop());
 
-    const credentials = () => [keys.submitter, keys.viewer, keys.other, keys.admin, 'po_nope', ''];
+    /** Who sends: a tenant's NATS identity (the old protocol's `api_key` in the body is only noise now). */
+    const sender = () => fc.constantFrom(...nats.tenants);
+    const legacyKey = () => rarely(fc.constantFrom(keys.submitter, 'po_nope', ''));
+    const withLegacy = (body: Record<string, unknown>, key: string | null) =>
+      key === null ? body : { ...body, api_key: key };
     const pipelineBody = () =>
       fc.oneof(
         fc.constantFrom(...(ctx.validBodies['POST /pipelines'] ?? [])),
@@ -642,7 +646,8 @@ describe(`fuzz (FUZZ_SEED=${SEED})`, () => {
             op: fc.constant<ApiOp>('create'),
             body: fc.record({
               req: pipelineBody(),
-              cred: fc.option(fc.constantFrom(...credentials()), { freq: 8 }),
+              as: sender(),
+              legacy: legacyKey(),
               key: fc.option(
                 fc.oneof(
                   hostileString,
@@ -657,29 +662,30 @@ describe(`fuzz (FUZZ_SEED=${SEED})`, () => {
               body.req !== null && typeof body.req === 'object' ? body.req : { req: body.req }
             ) as Record<string, unknown>;
             const withKey = body.key === null ? req : { ...req, idempotency_key: body.key };
-            return { op, data: encode(body.cred === null ? withKey : nats.signed(withKey, body.cred)) };
+            return { op, as: body.as, data: encode(withLegacy(withKey, body.legacy)) };
           }),
         fc
           .record({
             op: fc.constantFrom<ApiOp>('get', 'cancel'),
             id: fc.oneof(idArb(ctx.ids), wrongValue),
-            cred: fc.constantFrom(...credentials()),
-            extra: fc.option(fc.dictionary(hostileString, wrongValue, { maxKeys: 2 })),
+            as: sender(),
+            extra: fc.option(fc.dictionary(hostileString, wrongValue, { maxKeys: 2 }), { freq: 4 }),
           })
-          .map(({ op, id, cred, extra }) => ({
-            op,
-            data: encode(nats.signed({ id, ...(extra ?? {}) }, cred)),
-          })),
+          .map(({ op, id, as, extra }) => ({ op, as, data: encode({ id, ...(extra ?? {}) }) })),
         fc
-          .record({ op: fc.constantFrom<ApiOp>('create', 'get', 'cancel'), raw: rawBody(MAX_BODY_BYTES) })
-          .map(({ op, raw }) => ({ op, data: new TextEncoder().encode(raw) })),
+          .record({
+            op: fc.constantFrom<ApiOp>('create', 'get', 'cancel'),
+            as: sender(),
+            raw: rawBody(MAX_BODY_BYTES),
+          })
+          .map(({ op, as, raw }) => ({ op, as, data: new TextEncoder().encode(raw) })),
       );
       let n = 0;
       const result = await fc.check(
-        fc.asyncProperty(message, async ({ op, data }) => {
+        fc.asyncProperty(message, async ({ op, as, data }) => {
           n++;
           const before = await counts();
-          const r = await nats.request(op, data, DEADLINE_MS);
+          const r = await nats.request(as, op, data, DEADLINE_MS);
           assert.notEqual(r, 'timeout', `${op}: no reply within ${DEADLINE_MS} ms`);
           if (r === 'timeout') return;
           const v = contractViolation(r.status, 'application/json', r.body);
@@ -704,18 +710,10 @@ describe(`fuzz (FUZZ_SEED=${SEED})`, () => {
     });
 
     test('submit: every message is created or dead-lettered with a seed kind, never failed as a fault', async (t) => {
-      const tenantOf = new Map([
-        [keys.submitter, 'fuzz'],
-        [keys.viewer, 'fuzz'],
-        [keys.admin, 'fuzz'],
-        [keys.other, 'other'],
-      ]);
       const message = fc.record({
         req: fc.oneof({ weight: 4, arbitrary: pipelineBody() }, { weight: 1, arbitrary: wrongValue }),
-        cred: fc.option(
-          fc.oneof({ weight: 3, arbitrary: fc.constant(keys.submitter) }, fc.constantFrom(...credentials())),
-          { freq: 8 },
-        ),
+        as: sender(),
+        legacy: legacyKey(),
         msgId: fc.option(
           fc.oneof(hostileString, {
             weight: 3,
@@ -733,14 +731,10 @@ describe(`fuzz (FUZZ_SEED=${SEED})`, () => {
           const req = (
             m.req !== null && typeof m.req === 'object' && !Array.isArray(m.req) ? m.req : { body: m.req }
           ) as Record<string, unknown>;
-          const data =
-            m.raw !== null
-              ? new TextEncoder().encode(m.raw)
-              : encode(m.cred === null ? req : nats.signed(req, m.cred));
-          const r = await withDeadline(nats.submit(data, m.msgId ?? undefined), 'submit');
+          const data = m.raw !== null ? new TextEncoder().encode(m.raw) : encode(withLegacy(req, m.legacy));
+          const r = await withDeadline(nats.submit(m.as, data, m.msgId ?? undefined), 'submit');
           if (!r.sent || r.duplicate) return;
-          const tenant = m.cred === null ? undefined : tenantOf.get(m.cred);
-          const id = tenant && m.msgId !== null ? intakePipelineId(tenant, m.msgId) : undefined;
+          const id = m.msgId !== null ? intakePipelineId(m.as, m.msgId) : undefined;
           sent.push({ seq: r.seq, id });
         }),
         {
@@ -789,7 +783,7 @@ describe(`fuzz (FUZZ_SEED=${SEED})`, () => {
       assert.deepEqual(intakeErrors, []);
       t.diagnostic(`${sent.length} submissions: ${sent.length - dead.size} created, ${dead.size} refused`);
       // Still serving.
-      const r = await nats.request('get', encode(nats.signed({ id: own[0] }, keys.viewer)), DEADLINE_MS);
+      const r = await nats.request('fuzz', 'get', encode({ id: own[0] }), DEADLINE_MS);
       assert.ok(r !== 'timeout' && r.status === 200);
       assert.equal((await h.app.request('/health')).status, 200);
     });

@@ -1,12 +1,14 @@
 /**
  * The fuzz suite's one door to the NATS intake (JetStream submit + core request/reply). Everything
  * about how a NATS client connects and proves who it is lives here, so a change of transport or
- * authentication changes this file only.
+ * authentication changes this file only. Today: a private nats-server with the infra configuration;
+ * each tenant is a NATS user allowed only its own subjects, the gateway a service user.
  */
 import { JetStreamApiError, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectNats, DEAD_LETTER_HEADERS, deleteStreams, provision, type Stoppable } from '@po/bus';
+import { DEAD_LETTER_HEADERS, provision, type Stoppable } from '@po/bus';
 import { streams } from '@po/contracts';
+import { startNats } from '@po/devstack';
 import { pino } from 'pino';
 import { startIntake } from '../nats/intake.ts';
 import type { Harness } from '../testing/harness.ts';
@@ -14,14 +16,16 @@ import type { Harness } from '../testing/harness.ts';
 export type ApiOp = 'create' | 'get' | 'cancel';
 
 export interface NatsTarget {
-  /** A request body as the holder of `credential` sends it (today: `api_key` in the body). */
-  signed(body: Record<string, unknown>, credential: string): Record<string, unknown>;
-  /** JetStream submit; `sent: false` when the client library refuses the message itself. */
+  /** The tenants that have a NATS identity here. */
+  readonly tenants: readonly string[];
+  /** JetStream submit as `tenant`; `sent: false` when the client library refuses the message itself. */
   submit(
+    tenant: string,
     data: Uint8Array,
     msgId: string | undefined,
   ): Promise<{ sent: false } | { sent: true; duplicate: boolean; seq: number }>;
   request(
+    tenant: string,
     op: ApiOp,
     data: Uint8Array,
     deadlineMs: number,
@@ -33,31 +37,48 @@ export interface NatsTarget {
   stop(): Promise<void>;
 }
 
-export async function startNatsTarget(h: Harness, logErrors: (msg: string) => void): Promise<NatsTarget> {
+export async function startNatsTarget(
+  h: Harness,
+  tenants: string[],
+  logErrors: (msg: string) => void,
+): Promise<NatsTarget> {
   const { subjects } = h.deps;
-  const nc: NatsConnection = await connectNats({ servers: 'nats://127.0.0.1:4222', name: 'gateway-fuzz' });
-  await provision(nc, subjects.prefix);
+  const nats = await startNats({ prefix: subjects.prefix, tenants });
+  const provisioner = await nats.connect(nats.service('provisioner'));
+  await provision(provisioner, subjects.prefix);
+  await provisioner.close();
+  const gateway = await nats.connect(nats.service('gateway'), 'gateway-fuzz');
+  const operator = await nats.connect(nats.operator, 'fuzz-inspector');
+  const as = new Map<string, NatsConnection>();
+  for (const t of tenants) as.set(t, await nats.connect(nats.tenant(t), `fuzz-${t}`));
+  const conn = (t: string) => {
+    const c = as.get(t);
+    if (!c) throw new Error(`no NATS identity for ${t}`);
+    return c;
+  };
   const logger = pino({ level: 'error' }, { write: (line: string) => logErrors(line) });
   const intake: Stoppable = startIntake({
-    nc,
+    nc: gateway,
     db: h.deps.db,
     subjects,
     service: h.deps.service,
-    keys: h.deps.keys,
     logger,
   });
-  const js = jetstream(nc);
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(operator);
   const names = streams(subjects.prefix);
   const dead = new Map<number, string[]>();
   let readUpTo = 0;
 
   return {
-    signed: (body, credential) => ({ ...body, api_key: credential }),
-    async submit(data, msgId) {
-      let ack: Awaited<ReturnType<typeof js.publish>>;
+    tenants,
+    async submit(tenant, data, msgId) {
+      let ack: Awaited<ReturnType<ReturnType<typeof jetstream>['publish']>>;
       try {
-        ack = await js.publish(subjects.submit, data, msgId === undefined ? {} : { msgID: msgId });
+        ack = await jetstream(conn(tenant)).publish(
+          subjects.submit(tenant),
+          data,
+          msgId === undefined ? {} : { msgID: msgId },
+        );
       } catch (err) {
         // Header values the client cannot encode never leave it.
         if (err instanceof JetStreamApiError) throw err;
@@ -66,9 +87,9 @@ export async function startNatsTarget(h: Harness, logErrors: (msg: string) => vo
       }
       return { sent: true, duplicate: ack.duplicate, seq: ack.seq };
     },
-    async request(op, data, deadlineMs) {
+    async request(tenant, op, data, deadlineMs) {
       try {
-        const m = await nc.request(subjects.api(op), data, { timeout: deadlineMs });
+        const m = await conn(tenant).request(subjects.api(op, tenant), data, { timeout: deadlineMs });
         return { status: Number(m.headers?.get('Po-Status')), body: m.string() };
       } catch (err) {
         if (err instanceof Error && /timeout/i.test(`${err.name} ${err.message}`)) return 'timeout';
@@ -79,13 +100,14 @@ export async function startNatsTarget(h: Harness, logErrors: (msg: string) => vo
       const m = await jsm.streams.getMessage(names.intake, { seq }).catch(() => null);
       if (!m) return `#${seq}: gone`;
       const headers = Object.fromEntries([...m.header.keys()].map((k) => [k, m.header.get(k)]));
-      return `#${seq}: ${JSON.stringify(headers)} ${m.string().slice(0, 300)}`;
+      return `#${seq} on ${m.subject}: ${JSON.stringify(headers)} ${m.string().slice(0, 300)}`;
     },
     async submitDeadLetters() {
       const { state } = await jsm.streams.info(names.deadLetters);
       for (; readUpTo < state.last_seq; readUpTo++) {
         const m = await jsm.streams.getMessage(names.deadLetters, { seq: readUpTo + 1 }).catch(() => null);
-        if (m?.header.get(DEAD_LETTER_HEADERS.subject) !== subjects.submit) continue;
+        const original = m?.header.get(DEAD_LETTER_HEADERS.subject);
+        if (!m || !tenants.some((t) => original === subjects.submit(t))) continue;
         const seq = Number(m.header.get(DEAD_LETTER_HEADERS.seq));
         dead.set(seq, [...(dead.get(seq) ?? []), m.header.get(DEAD_LETTER_HEADERS.reason)]);
       }
@@ -93,8 +115,10 @@ export async function startNatsTarget(h: Harness, logErrors: (msg: string) => vo
     },
     async stop() {
       await intake.stop();
-      await deleteStreams(nc, subjects.prefix);
-      await nc.close();
+      for (const c of as.values()) await c.close();
+      await operator.close();
+      await gateway.close();
+      await nats.stop();
     },
   };
 }
