@@ -95,11 +95,7 @@ describe('strings Postgres cannot store are refused naming the field; data keeps
       assert.ok(res.status === 400 || res.status === 404, `${path}: ${res.status}`);
       assert.ok(['InvalidConfig', 'NotFound'].includes((await json<ErrorBody>(res)).type));
     }
-    const p = await json<PipelineResponse>(await h.req('POST', '/pipelines', dataProcessing));
-    const res = await h.req('GET', `/pipelines/${p.id}/logs?follow=true`, undefined, {
-      'last-event-id': '9223372036854775808',
-    });
-    assert.equal(res.status, 400);
-    assert.match((await json<ErrorBody>(res)).error, /Last-Event-ID/);
+    // A Last-Event-ID past 2^63 is ignored (the follower starts from the beginning): see the fuzz
+    // suite's follower case, which reads such a stream to its end event.
   });
 });
