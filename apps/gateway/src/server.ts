@@ -1,11 +1,12 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import { listDeadLetters } from '@po/bus';
 import { bootService, type Lifecycle } from '@po/runtime';
 import type { Tracing } from '@po/telemetry';
 import { builtinTemplates } from '@po/templates';
 import { createApp } from './app.ts';
+import { onClientError, onRequestError } from './client-error.ts';
 import type { GatewayConfig } from './config.ts';
 import { dbKeyResolver } from './middleware/auth/index.ts';
 import { startIntake } from './nats/intake.ts';
@@ -87,7 +88,7 @@ export async function startGateway(
   });
   lifecycle.add('nats-intake', intake.stop);
 
-  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: '0.0.0.0' }) as Server;
+  const server = serveHttp(app.fetch, config.PORT, '0.0.0.0');
   await new Promise<void>((resolve, reject) => {
     if (server.listening) return resolve();
     server.once('listening', resolve);
@@ -100,6 +101,21 @@ export async function startGateway(
     'gateway listening',
   );
   return { port, lifecycle, stop: () => lifecycle.stop() };
+}
+
+/**
+ * The HTTP server for an app (listening starts at once): what Node or the adapter answer themselves,
+ * a request they cannot parse or turn into a `Request`, carries the seed's error body too.
+ */
+export function serveHttp(
+  fetch: (req: Request) => Response | Promise<Response>,
+  port: number,
+  hostname: string,
+): Server {
+  const server = createServer(getRequestListener(fetch, { hostname, errorHandler: onRequestError }));
+  server.on('clientError', onClientError);
+  server.listen(port, hostname);
+  return server;
 }
 
 /** Stop accepting, let in-flight requests finish, then cut what is left (SSE followers) after the grace. */

@@ -3,6 +3,7 @@
  * externally tagged enums, snake_case fields.
  */
 import { z } from 'zod';
+import { safeJson } from './text.ts';
 
 export const BUILTIN_PIPELINE_TYPES = ['DataProcessing', 'ModelTraining', 'ETL', 'Backup'] as const;
 export type BuiltinPipelineType = (typeof BUILTIN_PIPELINE_TYPES)[number];
@@ -55,9 +56,20 @@ export type PipelineStatus = z.infer<typeof PipelineStatus>;
 export const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
 export const DEFAULT_TIMEOUT_SECONDS = 3600;
 
+/**
+ * A caller's idempotency key (HTTP `Idempotency-Key`, NATS `Nats-Msg-Id` or `idempotency_key`):
+ * printable ASCII, so it is stored, logged and echoed as sent.
+ */
+export const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
 export const CreatePipelineRequest = z.strictObject({
   pipeline_type: PipelineType,
-  config: z.record(z.string(), z.unknown()),
+  // No NUL, lone surrogate or control character anywhere (Postgres refuses the first two).
+  config: z.record(z.string(), z.unknown()).superRefine(safeJson('data')),
   priority: Priority,
   timeout_seconds: z.number().int().min(1).max(MAX_TIMEOUT_SECONDS).nullish(),
 });

@@ -5,3 +5,4 @@ export * from './kube.ts';
 export * from './messages.ts';
 export * from './status.ts';
 export * from './subjects.ts';
+export * from './text.ts';

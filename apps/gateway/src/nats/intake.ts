@@ -27,6 +27,7 @@ import {
   API_OPERATIONS,
   type ApiOperation,
   CONSUMERS,
+  IdempotencyKey,
   type Subjects,
   streams,
   tenantToken,
@@ -56,6 +57,14 @@ export function intakePipelineId(tenantId: string, idempotencyKey: string): stri
 
 const IdRequest = z.strictObject({ id: z.string().max(64) });
 const Envelope = z.record(z.string(), z.unknown());
+
+/** The same rule as HTTP's Idempotency-Key; `field` names where it came from. */
+function idempotencyKey(raw: unknown, field: string): string | undefined {
+  if (raw === undefined) return undefined;
+  const r = IdempotencyKey.safeParse(raw);
+  if (!r.success) throw errors.invalidConfig(`${field}: ${r.error.issues[0]?.message ?? 'invalid'}`);
+  return r.data;
+}
 
 export interface IntakeDeps {
   nc: NatsConnection;
@@ -127,11 +136,14 @@ export function startIntake(d: IntakeDeps): Stoppable {
     concurrency: d.concurrency ?? 16,
     handler: async (raw, meta) => {
       const key = meta.headers['Nats-Msg-Id'] ?? null;
+      // The key goes in the audit row as the request id only when it is one that can be stored.
+      const auditKey = key !== null && IdempotencyKey.safeParse(key).success ? key : null;
       const subject = meta.subject;
       let principal: Principal | undefined;
       try {
         principal = natsPrincipal(meta.subject);
         if (!key) throw errors.invalidConfig('Nats-Msg-Id: required (the idempotency key)');
+        idempotencyKey(key, 'Nats-Msg-Id');
         const req = d.service.parse(raw);
         const id = intakePipelineId(principal.tenantId, key);
         const r = await d.service.create(principal, req, {
@@ -145,7 +157,7 @@ export function startIntake(d: IntakeDeps): Stoppable {
         if (isApiError(err)) {
           await auditRefusal(
             d,
-            natsAudit(principal, 'pipeline.create', null, subject, key, {
+            natsAudit(principal, 'pipeline.create', null, subject, auditKey, {
               status: err.status,
               outcome: err.type,
             }),
@@ -168,10 +180,7 @@ export function startIntake(d: IntakeDeps): Stoppable {
     const parsed = Envelope.safeParse(raw);
     if (!parsed.success) throw errors.invalidConfig('body: must be a JSON object');
     if (op === 'create') {
-      const key = parsed.data.idempotency_key;
-      if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 255)) {
-        throw errors.invalidConfig('idempotency_key: must be a string of 1-255 characters');
-      }
+      const key = idempotencyKey(parsed.data.idempotency_key, 'idempotency_key');
       const req = d.service.parse(without(parsed.data, 'idempotency_key'));
       const id = randomUUID();
       const r = await d.service.create(principal, req, {

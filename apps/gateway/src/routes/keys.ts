@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { safeText } from '@po/contracts';
 import { type Database, recordAudit } from '@po/db';
 import type { Kysely } from 'kysely';
 import type { App } from '../env.ts';
@@ -26,7 +27,7 @@ const CreatedKey = KeyView.omit({ revoked_at: true })
   .openapi('CreatedApiKey');
 
 const CreateKeyBody = z.strictObject({
-  name: z.string().min(1).max(100),
+  name: z.string().min(1).max(100).superRefine(safeText('name')),
   role: Role,
   /** Only an admin of tenant `default` (the operator) may create keys for other tenants. */
   tenant_id: z

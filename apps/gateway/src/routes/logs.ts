@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { INT4_MAX } from '@po/contracts';
 import type { Database } from '@po/db';
 import { streamSSE } from 'hono/streaming';
 import type { Kysely } from 'kysely';
@@ -29,7 +30,7 @@ const FOLLOWERS_RETRY_AFTER_S = 5;
 const MARKER = /^\[log truncated: size cap of \d+ bytes reached\]$/;
 
 const LogsQuery = z.object({
-  attempt: z.coerce.number().int().min(1).optional(),
+  attempt: z.coerce.number().int().min(1).max(INT4_MAX).optional(),
   tail: z.coerce.number().int().min(1).max(100_000).optional(),
   since: z.iso.datetime({ offset: true }).optional(),
   follow: z.stringbool().optional(),

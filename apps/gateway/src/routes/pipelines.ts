@@ -3,8 +3,10 @@ import { createRoute, z } from '@hono/zod-openapi';
 import {
   BUILTIN_PIPELINE_TYPES,
   CreatePipelineRequest,
+  IdempotencyKey,
   PipelineStatus,
   Priority,
+  safeText,
   templateNameOf,
 } from '@po/contracts';
 import type { Database } from '@po/db';
@@ -26,16 +28,10 @@ export interface PipelineRoutesDeps {
 }
 
 const IdempotencyHeader = z.object({
-  'idempotency-key': z
-    .string()
-    .min(1)
-    .max(255)
-    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
-    .optional()
-    .openapi({
-      description: 'Idempotency-Key: the same key and body return the original pipeline (200)',
-      example: 'order-4711',
-    }),
+  'idempotency-key': IdempotencyKey.optional().openapi({
+    description: 'Idempotency-Key: the same key and body return the original pipeline (200)',
+    example: 'order-4711',
+  }),
 });
 
 const create = createRoute({
@@ -58,11 +54,12 @@ const create = createRoute({
 const ListQuery = z.object({
   status: PipelineStatus.optional(),
   pipeline_type: z.enum(BUILTIN_PIPELINE_TYPES).optional(),
-  template: z.string().max(63).optional(),
+  template: z.string().max(63).superRefine(safeText('name')).optional(),
   priority: Priority.optional(),
   created_after: z.iso.datetime({ offset: true }).optional(),
   created_before: z.iso.datetime({ offset: true }).optional(),
-  limit: z.coerce.number().int().min(1).optional(),
+  // Pages are capped at maxPageSize; a larger limit is clamped, an absurd one refused.
+  limit: z.coerce.number().int().min(1).max(1_000_000).optional(),
   cursor: z.string().max(200).optional(),
 });
 

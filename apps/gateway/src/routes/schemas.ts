@@ -1,6 +1,6 @@
 /** OpenAPI-visible schemas: the contracts' zod types plus the gateway's own response shapes. */
 import { z } from '@hono/zod-openapi';
-import { ErrorBody, PipelineResponse, PipelineStatus } from '@po/contracts';
+import { ErrorBody, PipelineResponse, PipelineStatus, safeText } from '@po/contracts';
 
 // Schemas built by @po/contracts may predate the openapi extension, so name fresh copies.
 export const ErrorSchema = ErrorBody.extend({}).openapi('Error');
@@ -105,10 +105,16 @@ export const TemplateView = z
 export const IdParam = z.object({
   id: z
     .string()
+    .max(200)
+    .superRefine(safeText('name'))
     .openapi({ param: { name: 'id', in: 'path' }, example: '3f0c1a4e-2b7d-4c38-9a51-0e6f2d8b7c11' }),
 });
 export const NameParam = z.object({
-  name: z.string().openapi({ param: { name: 'name', in: 'path' }, example: 'data-processing' }),
+  name: z
+    .string()
+    .max(200)
+    .superRefine(safeText('name'))
+    .openapi({ param: { name: 'name', in: 'path' }, example: 'data-processing' }),
 });
 
 export const errorResponses = (...codes: number[]) =>

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { TemplateName } from '@po/contracts';
+import { safeJson, TemplateName } from '@po/contracts';
 import {
   checkTemplatePolicy,
   checkTemplateSafety,
@@ -39,7 +39,8 @@ export function toTemplateView(r: ResolvedTemplate) {
   };
 }
 
-const TemplateBody = z.record(z.string(), z.unknown()).openapi('TemplateSpec', {
+// No NUL, lone surrogate or control character in any field or key (named in the 400).
+const TemplateBody = z.record(z.string(), z.unknown()).superRefine(safeJson('data')).openapi('TemplateSpec', {
   description:
     'A custom template: {name, description, image, command[], args[], env{}, resources{cpu_request,memory_request,cpu_limit,memory_limit}, configSchema{type:"object",properties,required?}, backoffLimit, defaultTimeoutSeconds, ttlSecondsAfterFinished?, retryableExitCodes?[]}. The version is assigned by the server. Placeholders {{key}} in command/args must name properties constrained by enum or an anchored safe pattern.',
 });

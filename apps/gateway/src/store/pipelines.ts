@@ -63,9 +63,13 @@ export function encodeCursor(c: Cursor): string {
   return Buffer.from(`${c.createdUs}.${c.id}`).toString('base64url');
 }
 
+/** The latest created_at a cursor may name: 9999-12-31 (beyond it `timestamptz` arithmetic overflows). */
+const MAX_CURSOR_US = 253_402_300_799_999_999n;
+
 export function decodeCursor(s: string): Cursor | undefined {
   const m = /^(\d{1,20})\.([0-9a-f-]{36})$/.exec(Buffer.from(s, 'base64url').toString('utf8'));
   if (!m?.[1] || !m[2] || !isUuid(m[2])) return undefined;
+  if (BigInt(m[1]) > MAX_CURSOR_US) return undefined;
   return { createdUs: m[1], id: m[2] };
 }
 
