@@ -12,19 +12,12 @@ import {
   validatePodUpdate,
 } from './admission.ts';
 import { decodeLease, validateLease } from './lease.ts';
-import { applyPatch, PatchTestFailed } from './patch.ts';
+import { apply, managerFromUserAgent, recordUpdate } from './managed-fields.ts';
+import { applyPatch, JsonPatchFailed, PatchTestFailed } from './patch.ts';
+import { addDefaultTolerations, addServiceAccountToken } from './pod-defaults.ts';
 import { apiVersionOf, NAMESPACES, PODS, type ResourceInfo } from './resources.ts';
 import { type FieldSelector, fieldValue, type LabelSelector, matchFields, matchLabels } from './selectors.ts';
-import {
-  ApiError,
-  alreadyExists,
-  badRequest,
-  conflict,
-  gone,
-  invalid,
-  notFound,
-  qualified,
-} from './status.ts';
+import { ApiError, alreadyExists, badRequest, conflict, gone, invalid, notFound } from './status.ts';
 import type { Entry, Store } from './store.ts';
 import type { Job, KubeObject, Pod, PodSpec } from './types.ts';
 import { clone, isRecord, newUid, now } from './types.ts';
@@ -39,6 +32,8 @@ export function randomSuffix(n = 5): string {
 
 export interface DeleteOptions {
   propagationPolicy?: string;
+  /** orphanDependents=false was given (the one case the real server answers 202) */
+  orphanDependentsFalse?: boolean;
   gracePeriodSeconds?: number;
   preconditions?: { uid?: string; resourceVersion?: string };
   dryRun?: boolean;
@@ -60,6 +55,26 @@ export interface ListResult {
 }
 
 export type DeleteResult = { object: KubeObject; removed: boolean };
+
+/** Who a write is recorded for in managedFields (a fieldManager, or the User-Agent's prefix). */
+export interface Writer {
+  manager: string;
+  /** managedFields already computed (an apply that creates): kept as they are */
+  managedFields?: unknown;
+}
+
+export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
+
+/** The message of the Warning a Job delete without a propagation policy answers with. */
+export const JOB_DELETE_WARNING =
+  'child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning';
+
+/** Resources whose objects carry metadata.generation (bumped on spec changes). */
+const GENERATION = new Set(['jobs', 'cronjobs']);
+
+export function writerFor(fieldManager: string | null | undefined, userAgent: string | undefined): Writer {
+  return { manager: fieldManager || managerFromUserAgent(userAgent) };
+}
 
 export function matches(
   obj: KubeObject,
@@ -171,7 +186,13 @@ export class Cluster {
     return { entries: all, resourceVersion: rv };
   }
 
-  create(info: ResourceInfo, ns: string | undefined, body: unknown, dryRun = false): KubeObject {
+  create(
+    info: ResourceInfo,
+    ns: string | undefined,
+    body: unknown,
+    dryRun = false,
+    writer?: Writer,
+  ): KubeObject {
     if (!isRecord(body) || !isRecord(body.metadata ?? {}))
       throw badRequest('the object provided is unrecognized');
     if (body.kind !== undefined && body.kind !== info.kind) {
@@ -216,12 +237,15 @@ export class Cluster {
     const uid = newUid();
     meta.uid = uid;
     meta.creationTimestamp = now();
-    meta.generation = 1;
+    if (GENERATION.has(info.resource)) meta.generation = 1;
+    else delete meta.generation;
     delete meta.resourceVersion;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
-    if (meta.managedFields) delete meta.managedFields;
+    delete meta.managedFields;
     this.admitCreate(info, obj, uid);
+    if (writer?.managedFields !== undefined) meta.managedFields = writer.managedFields as never;
+    else if (writer) recordUpdate(undefined, obj, writer.manager, apiVersionOf(info));
     if (meta.name && this.store.get(info.resource, meta.namespace, meta.name)) {
       throw alreadyExists(info.resource, info.group, meta.name);
     }
@@ -244,7 +268,12 @@ export class Cluster {
         break;
       }
       case 'pods': {
-        if (isRecord(obj.spec)) defaultPodSpec(obj.spec as PodSpec, false);
+        if (isRecord(obj.spec)) {
+          const spec = obj.spec as PodSpec;
+          defaultPodSpec(spec, false);
+          addServiceAccountToken(spec, randomSuffix());
+          addDefaultTolerations(spec);
+        }
         assertValid(info, obj, validatePod(obj));
         obj.status = { phase: 'Pending', qosClass: 'BestEffort' };
         break;
@@ -291,6 +320,7 @@ export class Cluster {
     body: unknown,
     subresource?: string,
     dryRun = false,
+    writer?: Writer,
   ): KubeObject {
     if (!isRecord(body) || !isRecord(body.metadata)) throw badRequest('the object provided is unrecognized');
     const cur = this.get(info, ns, name);
@@ -319,8 +349,27 @@ export class Cluster {
     }
     let next: KubeObject;
     if (subresource === 'status') {
-      // Stored objects are immutable: share everything but metadata (stamped) and status.
-      next = { ...cur, metadata: { ...cur.metadata }, status: inBody.status };
+      // A status write keeps the spec but, like the real Job, Pod and Namespace strategies, takes
+      // the metadata it was sent (labels, annotations…), except the fields the server owns.
+      next = { ...inBody, apiVersion: cur.apiVersion, kind: cur.kind, spec: cur.spec, status: inBody.status };
+      next.metadata = {
+        ...inBody.metadata,
+        name,
+        uid: cur.metadata.uid,
+        creationTimestamp: cur.metadata.creationTimestamp,
+      };
+      if (cur.metadata.generation !== undefined) next.metadata.generation = cur.metadata.generation;
+      else delete next.metadata.generation;
+      if (info.namespaced) next.metadata.namespace = ns;
+      delete next.metadata.deletionTimestamp;
+      delete next.metadata.deletionGracePeriodSeconds;
+      if (cur.metadata.deletionTimestamp) {
+        next.metadata.deletionTimestamp = cur.metadata.deletionTimestamp;
+        if (cur.metadata.deletionGracePeriodSeconds !== undefined)
+          next.metadata.deletionGracePeriodSeconds = cur.metadata.deletionGracePeriodSeconds;
+      }
+      if (next.metadata.managedFields === undefined && cur.metadata.managedFields !== undefined)
+        next.metadata.managedFields = cur.metadata.managedFields;
     } else {
       // The body is ours (parsed or patched): no copy.
       next = inBody;
@@ -333,6 +382,9 @@ export class Cluster {
         creationTimestamp: cur.metadata.creationTimestamp,
         generation: cur.metadata.generation,
       };
+      if (next.metadata.generation === undefined) delete next.metadata.generation;
+      if (next.metadata.managedFields === undefined && cur.metadata.managedFields !== undefined)
+        next.metadata.managedFields = cur.metadata.managedFields;
       if (info.namespaced) next.metadata.namespace = ns;
       if (cur.metadata.deletionTimestamp) {
         next.metadata.deletionTimestamp = cur.metadata.deletionTimestamp;
@@ -341,7 +393,7 @@ export class Cluster {
         }
       }
       if (info.subresources.includes('status')) next.status = cur.status;
-      if (cur.metadata.generation !== undefined && JSON.stringify(cur.spec) !== JSON.stringify(next.spec)) {
+      if (GENERATION.has(info.resource) && JSON.stringify(cur.spec) !== JSON.stringify(next.spec)) {
         next.metadata.generation = (cur.metadata.generation ?? 1) + 1;
       }
       if (info.resource === 'jobs') {
@@ -355,8 +407,52 @@ export class Cluster {
         assertValid(info, next, validateLease(next));
       }
     }
+    if (writer) recordUpdate(cur, next, writer.manager, apiVersionOf(info), subresource);
     if (dryRun) return next;
     return this.commitUpdate(info, next);
+  }
+
+  /**
+   * Server-side apply: creates the object when it does not exist (an apply to a subresource
+   * then is a 404), merges the configuration into it otherwise.
+   */
+  apply(
+    info: ResourceInfo,
+    ns: string | undefined,
+    name: string,
+    body: unknown,
+    opts: { manager: string; force: boolean; dryRun: boolean; subresource?: string | undefined },
+  ): { object: KubeObject; created: boolean } {
+    if (!isRecord(body)) throw badRequest('error decoding patch: the object provided is unrecognized');
+    const applied = body as KubeObject;
+    const meta = isRecord(applied.metadata) ? applied.metadata : undefined;
+    if (meta?.name !== undefined && meta.name !== name) {
+      throw badRequest(
+        `the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`,
+      );
+    }
+    if (applied.kind !== undefined && applied.kind !== info.kind) {
+      throw badRequest(
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+      );
+    }
+    const av = apiVersionOf(info);
+    const cur = this.store.get(info.resource, info.namespaced ? ns : undefined, name);
+    if (!cur) {
+      if (opts.subresource) throw notFound(info.resource, info.group, name);
+      const r = apply(undefined, clone(applied), opts.manager, av, opts.force);
+      const obj = r.object as KubeObject;
+      obj.metadata.name = name;
+      const writer: Writer = { manager: opts.manager, managedFields: obj.metadata.managedFields };
+      return { object: this.create(info, ns, obj, opts.dryRun, writer), created: true };
+    }
+    const r = apply(cur, applied, opts.manager, av, opts.force, opts.subresource);
+    const next = r.object as KubeObject;
+    next.metadata.resourceVersion = cur.metadata.resourceVersion;
+    return {
+      object: this.replace(info, ns, name, next, opts.subresource, opts.dryRun),
+      created: false,
+    };
   }
 
   patch(
@@ -367,13 +463,22 @@ export class Cluster {
     patchBody: unknown,
     subresource?: string,
     dryRun = false,
+    writer?: Writer,
   ): KubeObject {
     const cur = this.get(info, ns, name);
     let patched: unknown;
     try {
       patched = applyPatch(contentType, clone(cur), patchBody);
     } catch (e) {
-      if (e instanceof PatchTestFailed) throw new ApiError(422, 'Invalid', e.message);
+      // A JSON patch that does not apply is a 422 whose message says no more (NewGenericServerResponse).
+      if (e instanceof PatchTestFailed || e instanceof JsonPatchFailed) {
+        throw new ApiError(
+          422,
+          'Invalid',
+          'the server rejected our request due to an error in our request',
+          {},
+        );
+      }
       throw e;
     }
     if (patched === undefined) {
@@ -390,13 +495,18 @@ export class Cluster {
       isRecord(patchBody) && isRecord(patchBody.metadata) ? patchBody.metadata.resourceVersion : undefined;
     const body = patched as KubeObject;
     body.metadata.resourceVersion = typeof patchRv === 'string' ? patchRv : cur.metadata.resourceVersion;
-    return this.replace(info, ns, name, body, subresource, dryRun);
+    return this.replace(info, ns, name, body, subresource, dryRun, writer);
   }
 
   /** Store an updated object; an object being deleted whose finalizers are all gone is removed. */
   commitUpdate(info: ResourceInfo, next: KubeObject): KubeObject {
     const meta = next.metadata;
-    if (meta.deletionTimestamp && (meta.finalizers ?? []).length === 0 && info.resource !== 'pods') {
+    // Removed once nothing holds it: no finalizer left and (a pod) its graceful deletion done.
+    if (
+      meta.deletionTimestamp &&
+      (meta.finalizers ?? []).length === 0 &&
+      (info.resource !== 'pods' || meta.deletionGracePeriodSeconds === 0)
+    ) {
       this.store.update(info.resource, next);
       return this.store.remove(info.resource, meta.namespace, meta.name ?? '') ?? next;
     }
@@ -406,17 +516,24 @@ export class Cluster {
   delete(info: ResourceInfo, ns: string | undefined, name: string, opts: DeleteOptions = {}): DeleteResult {
     const cur = this.get(info, ns, name);
     const pre = opts.preconditions;
-    const checks: [string, string | undefined, string | undefined][] = [
-      ['UID', pre?.uid, cur.metadata.uid],
-      ['ResourceVersion', pre?.resourceVersion, cur.metadata.resourceVersion],
+    // Checked early, as rest.BeforeDelete does: the message names the kind, not the resource.
+    const gr = info.group ? `${info.kind}.${info.group}` : info.kind;
+    const checks: [string, string | undefined, string | undefined, string][] = [
+      ['UID', pre?.uid, cur.metadata.uid, 'The object might have been deleted and then recreated'],
+      [
+        'ResourceVersion',
+        pre?.resourceVersion,
+        cur.metadata.resourceVersion,
+        'The object might have been modified',
+      ],
     ];
-    for (const [field, wanted, actual] of checks) {
+    for (const [field, wanted, actual, hint] of checks) {
       if (!wanted || wanted === actual) continue;
       throw new ApiError(
         409,
         'Conflict',
-        `Operation cannot be fulfilled on ${qualified(info.resource, info.group)} "${name}": Precondition failed: ${field} in precondition: ${wanted}, ${field} in object meta: ${actual}`,
-        { name, group: info.group, kind: info.resource },
+        `Operation cannot be fulfilled on ${gr} "${name}": the ${field} in the precondition (${wanted}) does not match the ${field} in record (${actual}). ${hint}`,
+        { name, group: info.group, kind: info.kind },
       );
     }
     const policy = opts.propagationPolicy ?? (info.resource === 'jobs' ? 'Orphan' : 'Background');
@@ -424,14 +541,11 @@ export class Cluster {
       throw new ApiError(
         422,
         'Invalid',
-        `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,
+        `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan", "nil"`,
       );
     }
-    if (opts.dryRun) return { object: cur, removed: false };
-
-    if (info.resource === 'namespaces') return this.deleteNamespace(cur);
-
-    if (policy === 'Orphan') this.orphanDependents(cur);
+    if (info.resource === 'namespaces')
+      return opts.dryRun ? { object: cur, removed: false } : this.deleteNamespace(cur);
 
     if (info.resource === 'pods') {
       const pod = cur as Pod;
@@ -449,29 +563,58 @@ export class Cluster {
           .toISOString()
           .replace(/\.\d{3}Z$/, 'Z');
         next.metadata.deletionGracePeriodSeconds = grace;
+        const fin = this.gcFinalizers(cur, policy);
+        if (fin) next.metadata.finalizers = fin;
+        if (opts.dryRun) return { object: next, removed: false };
         const stored = this.store.update('pods', next) as Pod;
         this.onPodTerminating(stored);
         return { object: stored, removed: false };
       }
     }
 
-    const finalizers = [...(cur.metadata.finalizers ?? [])];
-    if (policy === 'Foreground' && this.store.hasDependents(cur.metadata.uid ?? '')) {
-      if (!finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
-    }
+    const finalizers = this.gcFinalizers(cur, policy) ?? [];
     if (finalizers.length > 0) {
       if (cur.metadata.deletionTimestamp) return { object: cur, removed: false };
       const next: KubeObject = { ...cur, metadata: { ...cur.metadata } };
       next.metadata.deletionTimestamp = now();
       next.metadata.deletionGracePeriodSeconds = 0;
       next.metadata.finalizers = finalizers;
+      if (opts.dryRun) return { object: next, removed: false };
       return { object: this.store.update(info.resource, next), removed: false };
     }
+    if (opts.dryRun) return { object: cur, removed: true };
     const removed = this.store.remove(info.resource, cur.metadata.namespace, name);
     return { object: removed ?? cur, removed: true };
   }
 
-  private orphanDependents(owner: KubeObject) {
+  /** The finalizers after a delete with this policy (the garbage collector's own, added). */
+  private gcFinalizers(cur: KubeObject, policy: string): string[] | undefined {
+    const had = cur.metadata.finalizers;
+    const add = policy === 'Orphan' ? 'orphan' : policy === 'Foreground' ? 'foregroundDeletion' : undefined;
+    if (!add || had?.includes(add)) return had;
+    return [...(had ?? []), add];
+  }
+
+  /**
+   * The kubelet is done with a pod being deleted: it goes now, or, while finalizers (the Job
+   * controller's tracking one) remain, once they are removed.
+   */
+  finishPodDeletion(ns: string, name: string) {
+    const cur = this.store.get('pods', ns, name);
+    if (!cur) return;
+    if ((cur.metadata.finalizers ?? []).length === 0) {
+      this.store.remove('pods', ns, name);
+      return;
+    }
+    if (cur.metadata.deletionTimestamp && cur.metadata.deletionGracePeriodSeconds === 0) return;
+    const next: KubeObject = { ...cur, metadata: { ...cur.metadata } };
+    next.metadata.deletionTimestamp ??= now();
+    next.metadata.deletionGracePeriodSeconds = 0;
+    this.store.update('pods', next);
+  }
+
+  /** The garbage collector orphans the dependents of an owner deleted with the Orphan policy. */
+  orphanDependents(owner: KubeObject) {
     const uid = owner.metadata.uid ?? '';
     for (const d of this.store.dependents(uid)) {
       const next = clone(d.object);

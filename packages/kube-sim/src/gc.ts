@@ -62,6 +62,9 @@ export class GarbageCollector {
       if (ns && nsEntry && store.peek(nsEntry).metadata.deletionTimestamp) {
         this.enqueue(() => this.cluster.finishNamespace(ns));
       }
+    } else if (meta?.deletionTimestamp && meta.finalizers?.includes('orphan')) {
+      const uid = meta.uid ?? '';
+      this.enqueue(() => this.orphan(uid));
     } else if (meta?.deletionTimestamp && meta.finalizers?.includes('foregroundDeletion')) {
       const uid = meta.uid ?? '';
       this.enqueue(() => {
@@ -83,6 +86,19 @@ export class GarbageCollector {
         // gone already
       }
     }
+  }
+
+  /** Orphan policy: the dependents lose their owner reference, then the owner its finalizer. */
+  private orphan(ownerUid: string) {
+    const owner = this.findByUid(ownerUid);
+    if (!owner?.object.metadata.finalizers?.includes('orphan')) return;
+    const info = infoOf(owner.resource);
+    if (!info) return;
+    this.cluster.orphanDependents(owner.object);
+    const next = clone(owner.object);
+    next.metadata.finalizers = (next.metadata.finalizers ?? []).filter((f) => f !== 'orphan');
+    if (next.metadata.finalizers.length === 0) delete next.metadata.finalizers;
+    this.cluster.commitUpdate(info, next);
   }
 
   /** Remove the foregroundDeletion finalizer from an owner once its blocking dependents are gone. */

@@ -103,6 +103,8 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
   for (const ns of opts.namespaces ?? ['default', 'pipelines']) {
     cluster.create(NAMESPACES, undefined, { metadata: { name: ns } });
   }
+  // The watch cache starts after the start-up objects, as the real one starts from a list.
+  store.markCacheStart();
   const gc = new GarbageCollector(cluster);
   const jobs = new JobController(
     cluster,

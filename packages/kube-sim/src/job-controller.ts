@@ -2,15 +2,20 @@
 // reconcile reads the current state, asks reconcileJob what to do, and applies it.
 
 import type { Cluster } from './cluster.ts';
-import { randomSuffix } from './cluster.ts';
+import { JOB_TRACKING_FINALIZER, randomSuffix } from './cluster.ts';
 import type { EventRecorder } from './events.ts';
 import { INDEX_LABEL, reconcileJob, type Tracked } from './job-reconcile.ts';
 import { JOBS, PODS } from './resources.ts';
 import { objKey, type StoreEvent } from './store.ts';
-import type { Container, Job, Pod } from './types.ts';
+import type { Container, Job, KubeObject, Pod } from './types.ts';
 import { clone, jsonEqual } from './types.ts';
 
 const SOURCE = { component: 'job-controller' };
+
+function isTerminal(p: KubeObject): boolean {
+  const phase = (p as Pod).status?.phase;
+  return phase === 'Succeeded' || phase === 'Failed';
+}
 
 function isFinished(job: Job): boolean {
   return !!job.status?.conditions?.some(
@@ -78,12 +83,28 @@ export class JobController {
   private onEvent(e: StoreEvent) {
     if (e.resource === 'jobs') {
       const key = objKey(e.object.metadata.namespace, e.object.metadata.name ?? '');
-      if (e.type === 'DELETED') this.forget(e.object.metadata.uid ?? '');
-      else this.enqueue(key);
+      if (e.type === 'DELETED') {
+        const uid = e.object.metadata.uid ?? '';
+        this.forget(uid);
+        // Its pods are nobody's to count any more: they keep no tracking finalizer.
+        this.later(() => {
+          for (const d of this.cluster.store.dependents(uid))
+            if (d.resource === 'pods') this.release(d.object);
+        });
+      } else this.enqueue(key);
     } else if (e.resource === 'pods') {
       const ref = (e.object.metadata.ownerReferences ?? e.prev?.metadata.ownerReferences ?? []).find(
         (r) => r.controller && r.kind === 'Job',
       );
+      if (e.type !== 'DELETED' && e.object.metadata.finalizers?.includes(JOB_TRACKING_FINALIZER)) {
+        const pod = e.object;
+        const owned = pod.metadata.ownerReferences?.some((r) => r.controller && r.kind === 'Job');
+        const job = ref ? this.cluster.store.get('jobs', pod.metadata.namespace, ref.name) : undefined;
+        // An orphan, or a pod whose Job is gone: nothing will count it, so the finalizer goes.
+        if (!owned || !job || job.metadata.uid !== ref?.uid) this.later(() => this.release(pod));
+        else if (job.metadata.deletionTimestamp && (pod.metadata.deletionTimestamp || isTerminal(pod)))
+          this.later(() => this.release(pod));
+      }
       if (!ref) return;
       // Keep a deleted pod's final state: it is counted (and matched against podFailurePolicy)
       // by that state, as the real controller does thanks to its tracking finalizer.
@@ -91,6 +112,29 @@ export class JobController {
         this.memory.get(ref.uid)?.vanished.set(e.object.metadata.uid ?? '', e.object as Pod);
       this.enqueue(objKey(e.object.metadata.namespace, ref.name));
     }
+  }
+
+  private later(fn: () => void) {
+    setImmediate(() => {
+      if (this.stopped) return;
+      try {
+        fn();
+      } catch (err) {
+        if (process.env.KUBE_SIM_DEBUG) console.error('job controller', err);
+      }
+    });
+  }
+
+  /** Remove the tracking finalizer from a pod (its current version), if it still has it. */
+  private release(pod: KubeObject) {
+    const cur = this.cluster.store.get('pods', pod.metadata.namespace, pod.metadata.name ?? '');
+    if (!cur || cur.metadata.uid !== pod.metadata.uid) return;
+    if (!cur.metadata.finalizers?.includes(JOB_TRACKING_FINALIZER)) return;
+    const next: KubeObject = { ...cur, metadata: { ...cur.metadata } };
+    const left = (cur.metadata.finalizers ?? []).filter((f) => f !== JOB_TRACKING_FINALIZER);
+    if (left.length > 0) next.metadata.finalizers = left;
+    else delete next.metadata.finalizers;
+    this.cluster.commitUpdate(PODS, next);
   }
 
   private enqueue(key: string) {
@@ -145,6 +189,8 @@ export class JobController {
     if (!job || job.metadata.deletionTimestamp) return;
     const uid = job.metadata.uid ?? '';
     if (isFinished(job)) {
+      // Every pod is counted: none keeps its tracking finalizer.
+      for (const p of this.podsOf(job)) this.release(p);
       // Nothing left to count or run: keep only the TTL timer, if any.
       if (job.spec.ttlSecondsAfterFinished === undefined) this.forget(uid);
       else {
@@ -219,6 +265,16 @@ export class JobController {
         this.cluster.store.update('jobs', next);
       }
     }
+    // Counted (in the status just written), or being deleted and no longer running: the pod's
+    // tracking finalizer goes (a deleted one is counted from its final state once it is gone).
+    for (const p of this.podsOf(job)) {
+      if (!p.metadata.finalizers?.includes(JOB_TRACKING_FINALIZER)) continue;
+      const counted = isTerminal(p) && m.tracked.has(p.metadata.uid ?? '');
+      const gone =
+        !!p.metadata.deletionTimestamp &&
+        (p.metadata.deletionGracePeriodSeconds === 0 || !p.spec.nodeName || isTerminal(p));
+      if (counted || gone || r.finished) this.release(p);
+    }
     // One timer per Job, for the earliest time to look again (deadline or backoff).
     if (r.requeueAt !== undefined && (m.deadlineAt === undefined || r.requeueAt < m.deadlineAt)) {
       if (m.deadlineTimer) clearTimeout(m.deadlineTimer);
@@ -292,6 +348,7 @@ export class JobController {
         namespace: job.metadata.namespace ?? '',
         labels,
         annotations,
+        finalizers: [JOB_TRACKING_FINALIZER],
         ownerReferences: [
           {
             apiVersion: 'batch/v1',

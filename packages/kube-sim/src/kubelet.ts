@@ -658,7 +658,7 @@ export class Kubelet {
     if (run.removed) return;
     run.removed = true;
     const cur = this.current(run.ns, run.name, run.uid);
-    if (cur) this.cluster.store.remove('pods', run.ns, run.name);
+    if (cur) this.cluster.finishPodDeletion(run.ns, run.name);
   }
 
   private signal(p: ChildProcess, sig: NodeJS.Signals) {
@@ -688,7 +688,7 @@ export class Kubelet {
     const cur = this.current(pod.metadata.namespace ?? '', pod.metadata.name ?? '', uid);
     if (!cur) return;
     if (!run) {
-      this.cluster.store.remove('pods', cur.metadata.namespace, cur.metadata.name ?? '');
+      this.cluster.finishPodDeletion(cur.metadata.namespace ?? '', cur.metadata.name ?? '');
       return;
     }
     const grace = cur.metadata.deletionGracePeriodSeconds ?? 30;

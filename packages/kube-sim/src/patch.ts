@@ -68,7 +68,7 @@ function parentOf(doc: unknown, path: string[]): { parent: unknown; key: string 
   const key = path[path.length - 1];
   const parent = getAt(doc, path.slice(0, -1));
   if (key === undefined || (!Array.isArray(parent) && !isRecord(parent))) {
-    throw badRequest(`doc is missing path: "/${path.join('/')}": missing value`);
+    throw new JsonPatchFailed(`doc is missing path: "/${path.join('/')}": missing value`);
   }
   return { parent, key };
 }
@@ -107,7 +107,7 @@ export function jsonPatch(doc: unknown, ops: unknown): unknown {
       else parent.splice(idx, 0, value);
     } else if (isRecord(parent)) {
       if (kind === 'replace' && !(key in parent)) {
-        throw badRequest(
+        throw new JsonPatchFailed(
           `replace operation does not apply: doc is missing key: /${path.join('/')}: missing value`,
         );
       }
@@ -122,7 +122,7 @@ function removeAt(root: unknown, path: string[]): unknown {
   if (Array.isArray(parent)) parent.splice(Number(key), 1);
   else if (isRecord(parent)) {
     if (!(key in parent))
-      throw badRequest(
+      throw new JsonPatchFailed(
         `remove operation does not apply: doc is missing path: "/${path.join('/')}": missing value`,
       );
     delete parent[key];
@@ -131,6 +131,9 @@ function removeAt(root: unknown, path: string[]): unknown {
 }
 
 export class PatchTestFailed extends Error {}
+
+/** A JSON patch operation that does not apply to the document (the server answers 422). */
+export class JsonPatchFailed extends Error {}
 
 export function applyPatch(contentType: string, target: unknown, body: unknown): unknown {
   const ct = contentType.split(';')[0]?.trim() ?? '';

@@ -52,7 +52,21 @@ export const PODS: ResourceInfo = {
     'status.podIP',
     'status.nominatedNodeName',
   ],
-  subresources: ['status', 'log', 'eviction'],
+  subresources: ['status', 'log', 'eviction', 'exec', 'attach', 'portforward'],
+};
+
+export const CRONJOBS: ResourceInfo = {
+  resource: 'cronjobs',
+  group: 'batch',
+  version: 'v1',
+  kind: 'CronJob',
+  singular: 'cronjob',
+  namespaced: true,
+  shortNames: ['cj'],
+  categories: ['all'],
+  verbs: ALL_VERBS,
+  fieldSelectors: ['metadata.name', 'metadata.namespace'],
+  subresources: ['status'],
 };
 
 export const EVENTS: ResourceInfo = {
@@ -108,7 +122,7 @@ export const LEASES: ResourceInfo = {
   unconditionalUpdate: false,
 };
 
-export const RESOURCES: readonly ResourceInfo[] = [JOBS, PODS, EVENTS, NAMESPACES, LEASES];
+export const RESOURCES: readonly ResourceInfo[] = [JOBS, CRONJOBS, PODS, EVENTS, NAMESPACES, LEASES];
 
 export function apiVersionOf(r: ResourceInfo): string {
   return r.group ? `${r.group}/${r.version}` : r.version;

@@ -1,20 +1,53 @@
 // The HTTP front: routing, request bodies, fault injection, errors as Status objects.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Cluster, DeleteOptions } from './cluster.ts';
+import { type Cluster, type DeleteOptions, JOB_DELETE_WARNING, matches, writerFor } from './cluster.ts';
 import type { Faults } from './faults.ts';
 import { toJson } from './json.ts';
 import type { LogStore } from './logs.ts';
+import {
+  baseType,
+  decodeObjectBody,
+  negotiateOutput,
+  type OutputFormat,
+  PATCH_TYPES,
+  PROTOBUF_TYPE,
+  parseJsonBody,
+  parseYamlBody,
+  toYaml,
+  unsupportedMediaType,
+} from './media.ts';
 import { decodeProtobufObject } from './protobuf.ts';
+import {
+  assertOptions,
+  boolParam,
+  deleteOptionsCauses,
+  intParam,
+  type ListQuery,
+  listQuery,
+  patchOptions,
+  writeOptions,
+} from './query.ts';
 import { apiVersionOf, findResource, PODS, type ResourceInfo } from './resources.ts';
-import { apiGroup, apiGroupList, apiResourceList, apiVersions, VERSION } from './routes/discovery.ts';
+import {
+  AGGREGATED_TYPE,
+  aggregatedDiscovery,
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  knownGroupVersion,
+  VERSION,
+  wantsAggregated,
+} from './routes/discovery.ts';
 import { serveLogs } from './routes/logs.ts';
 import { openapiV3Doc, openapiV3Index } from './routes/openapi.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
-import { ApiError, badRequest, methodNotAllowed, pathNotFound, successStatus } from './status.ts';
+import { ApiError, badRequest, gone, methodNotAllowed, pathNotFound, successStatus } from './status.ts';
 import { toTable, wantsTable } from './table.ts';
 import type { KubeObject, Pod } from './types.ts';
 import { isRecord, now } from './types.ts';
+import { waitForResourceVersion } from './wait-rv.ts';
 import { type ActiveWatch, serveWatch } from './watch.ts';
 
 export interface ServerContext {
@@ -27,14 +60,22 @@ export interface ServerContext {
 
 const MAX_BODY = 3 * 1024 * 1024;
 
+/** The response format of a request, decided once from its Accept header. */
+const formats = new WeakMap<IncomingMessage, OutputFormat>();
+
+function formatOf(res: ServerResponse): OutputFormat {
+  return (res.req && formats.get(res.req)) ?? 'json';
+}
+
 function send(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}) {
-  const json = toJson(body);
+  const yaml = formatOf(res) === 'yaml';
+  const text = yaml ? toYaml(body) : toJson(body);
   res.writeHead(code, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(json),
+    'Content-Type': yaml ? 'application/yaml' : 'application/json',
+    'Content-Length': Buffer.byteLength(text),
     ...headers,
   });
-  res.end(json);
+  res.end(text);
 }
 
 /** Send a stored object: the JSON cached for its version when it is the current one. */
@@ -44,14 +85,29 @@ function sendObject(
   code: number,
   info: ResourceInfo,
   o: KubeObject,
+  headers: Record<string, string> = {},
 ) {
+  if (formatOf(res) !== 'json') return send(res, code, o, headers);
   const store = ctx.cluster.store;
   const e = store.entry(info.resource, o.metadata.namespace, o.metadata.name ?? '');
-  sendBody(res, code, e && e.obj === o ? store.bodyOf(e) : toJson(o));
+  sendBody(res, code, e && e.obj === o ? store.bodyOf(e) : toJson(o), headers);
 }
 
-function sendBody(res: ServerResponse, code: number, body: string | Buffer) {
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+function sendBody(
+  res: ServerResponse,
+  code: number,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+) {
+  if (formatOf(res) !== 'json') {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    return send(res, code, JSON.parse(text), headers);
+  }
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+    ...headers,
+  });
   res.end(body);
 }
 
@@ -70,6 +126,10 @@ function joinBytes(parts: (string | Buffer)[], size: number): Buffer {
  * streamed in chunks (like the real server) instead of being built as one string.
  */
 async function sendList(res: ServerResponse, head: string, items: (string | Buffer)[]) {
+  if (formatOf(res) !== 'json') {
+    const text = `${head}${items.map((b) => (typeof b === 'string' ? b : b.toString('utf8'))).join(',')}]}`;
+    return send(res, 200, JSON.parse(text));
+  }
   let parts: (string | Buffer)[] = [head];
   let size = Buffer.byteLength(head);
   let streaming = false;
@@ -118,45 +178,21 @@ async function readBody(req: IncomingMessage, binary = false): Promise<string> {
 }
 
 function isProtobuf(req: IncomingMessage): boolean {
-  return (req.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf');
+  return baseType(req.headers['content-type']) === PROTOBUF_TYPE;
 }
 
-/** Typed clients POST protobuf; we accept it for namespaces (metadata only), JSON for the rest. */
+/**
+ * An object body in its Content-Type: JSON, YAML, or (typed clients such as `kubectl create
+ * namespace`) protobuf, which kube-sim decodes for namespaces only (metadata).
+ */
 async function readObject(req: IncomingMessage, info: ResourceInfo): Promise<unknown> {
-  const text = await readBody(req, isProtobuf(req));
-  if (isProtobuf(req)) {
-    if (info.resource !== 'namespaces') {
-      throw new ApiError(
-        415,
-        'UnsupportedMediaType',
-        'the body of the request was in an unknown format - accepted media types include: application/json',
-      );
-    }
+  const protobuf = isProtobuf(req);
+  const text = await readBody(req, protobuf);
+  if (protobuf) {
+    if (info.resource !== 'namespaces') throw unsupportedMediaType(['application/json', 'application/yaml']);
     return decodeProtobufObject(Buffer.from(text, 'latin1'));
   }
-  return parseJson(text);
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw badRequest(`the object provided is unrecognized: ${(e as Error).message}`);
-  }
-}
-
-function intParam(q: URLSearchParams, name: string): number | undefined {
-  const v = q.get(name);
-  if (v === null || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw badRequest(`invalid value for ${name}: ${v}`);
-  return n;
-}
-
-function boolParam(q: URLSearchParams, name: string): boolean | undefined {
-  const v = q.get(name);
-  if (v === null) return undefined;
-  return v === 'true' || v === '1' || v === '';
+  return decodeObjectBody(req.headers['content-type'], text);
 }
 
 interface Target {
@@ -164,19 +200,27 @@ interface Target {
   ns: string | undefined;
   name: string | undefined;
   sub: string | undefined;
+  /** the legacy /watch/ path prefix was used */
+  watchPath: boolean;
 }
 
+type Resolved =
+  | { target: Target }
+  | { doc: unknown; discovery?: 'api' | 'apis' }
+  /** a known group/version without that resource: the API's own JSON 404 */
+  | { missing: true };
+
 /** Map /api/v1/... and /apis/{group}/{version}/... to a resource target, or a discovery doc. */
-function resolve(segs: string[]): { target?: Target; doc?: unknown } | undefined {
+function resolve(segs: string[]): Resolved | undefined {
   let group = '';
   let version: string | undefined;
   let rest: string[];
   if (segs[0] === 'api') {
-    if (segs.length === 1) return { doc: 'api' };
+    if (segs.length === 1) return { doc: 'api', discovery: 'api' };
     version = segs[1];
     rest = segs.slice(2);
   } else if (segs[0] === 'apis') {
-    if (segs.length === 1) return { doc: apiGroupList() };
+    if (segs.length === 1) return { doc: apiGroupList(), discovery: 'apis' };
     group = segs[1] ?? '';
     if (segs.length === 2) {
       const g = apiGroup(group);
@@ -185,10 +229,15 @@ function resolve(segs: string[]): { target?: Target; doc?: unknown } | undefined
     version = segs[2];
     rest = segs.slice(3);
   } else return undefined;
-  if (!version) return undefined;
+  if (!version || !knownGroupVersion(group, version)) return undefined;
   if (rest.length === 0) {
     const doc = apiResourceList(group, version);
     return doc ? { doc } : undefined;
+  }
+  let watchPath = false;
+  if (rest[0] === 'watch') {
+    watchPath = true;
+    rest = rest.slice(1);
   }
   let ns: string | undefined;
   if (rest[0] === 'namespaces' && rest.length >= 3) {
@@ -196,23 +245,35 @@ function resolve(segs: string[]): { target?: Target; doc?: unknown } | undefined
     rest = rest.slice(2);
   }
   const info = findResource(group, version, rest[0] ?? '');
-  if (!info) return undefined;
-  if (ns !== undefined && !info.namespaced) return undefined;
-  if (rest.length > 3) return undefined;
+  if (!info) return { missing: true };
+  if (ns !== undefined && !info.namespaced) return { missing: true };
+  if (rest.length > 3) return { missing: true };
   const sub = rest[2];
-  if (sub !== undefined && !info.subresources.includes(sub)) return undefined;
-  return { target: { info, ns, name: rest[1], sub } };
+  if (sub !== undefined && (watchPath || !info.subresources.includes(sub))) return { missing: true };
+  return { target: { info, ns, name: rest[1], sub, watchPath } };
 }
 
-function deleteOptions(body: string, q: URLSearchParams): DeleteOptions {
+function deleteOptions(body: string, q: URLSearchParams, contentType: string | undefined): DeleteOptions {
   const opts: DeleteOptions = {};
   // Like the real server: a non-empty body is the DeleteOptions, and query parameters are ignored.
   if (body.trim() !== '') {
-    const b = parseJson(body);
+    const b = decodeObjectBody(contentType, body);
     if (isRecord(b)) {
+      const dryRun = Array.isArray(b.dryRun) ? b.dryRun.map(String) : [];
+      assertOptions(
+        'DeleteOptions',
+        deleteOptionsCauses({
+          propagationPolicy: b.propagationPolicy ?? undefined,
+          orphanDependents: b.orphanDependents ?? undefined,
+          dryRun,
+        }),
+      );
       if (typeof b.propagationPolicy === 'string') opts.propagationPolicy = b.propagationPolicy;
       else if (b.orphanDependents === true) opts.propagationPolicy = 'Orphan';
-      else if (b.orphanDependents === false) opts.propagationPolicy = 'Background';
+      else if (b.orphanDependents === false) {
+        opts.propagationPolicy = 'Background';
+        opts.orphanDependentsFalse = true;
+      }
       if (typeof b.gracePeriodSeconds === 'number') opts.gracePeriodSeconds = b.gracePeriodSeconds;
       if (isRecord(b.preconditions)) {
         const pre: NonNullable<DeleteOptions['preconditions']> = {};
@@ -221,27 +282,138 @@ function deleteOptions(body: string, q: URLSearchParams): DeleteOptions {
           pre.resourceVersion = b.preconditions.resourceVersion;
         opts.preconditions = pre;
       }
-      if (Array.isArray(b.dryRun) && b.dryRun.includes('All')) opts.dryRun = true;
+      if (dryRun.includes('All')) opts.dryRun = true;
     }
     return opts;
   }
-  const pp = q.get('propagationPolicy');
+  const pp = q.get('propagationPolicy') ?? undefined;
+  const orphan = boolParam(q, 'orphanDependents');
+  const dryRun = q.getAll('dryRun');
+  assertOptions(
+    'DeleteOptions',
+    deleteOptionsCauses({ propagationPolicy: pp, orphanDependents: orphan, dryRun }),
+  );
   if (pp) opts.propagationPolicy = pp;
-  else if (q.get('orphanDependents') === 'true') opts.propagationPolicy = 'Orphan';
-  else if (q.get('orphanDependents') === 'false') opts.propagationPolicy = 'Background';
+  else if (orphan === true) opts.propagationPolicy = 'Orphan';
+  else if (orphan === false) {
+    opts.propagationPolicy = 'Background';
+    opts.orphanDependentsFalse = true;
+  }
   const g = intParam(q, 'gracePeriodSeconds');
   if (g !== undefined) opts.gracePeriodSeconds = g;
-  if (q.get('dryRun') === 'All') opts.dryRun = true;
+  if (dryRun.includes('All')) opts.dryRun = true;
   return opts;
 }
 
-function listHead(info: ResourceInfo, r: ReturnType<Cluster['list']>): string {
-  const metadata: Record<string, unknown> = { resourceVersion: r.resourceVersion };
-  if (r.continue) {
-    metadata.continue = r.continue;
-    metadata.remainingItemCount = r.remainingItemCount;
+function listHead(info: ResourceInfo, rv: string, cont?: string, remaining?: number): string {
+  const metadata: Record<string, unknown> = { resourceVersion: rv };
+  if (cont) {
+    metadata.continue = cont;
+    if (remaining !== undefined) metadata.remainingItemCount = remaining;
   }
   return `{"kind":"${info.kind}List","apiVersion":"${apiVersionOf(info)}","metadata":${toJson(metadata)},"items":[`;
+}
+
+/** A resourceVersion given to a list or get (not "" or "0") must be one the server has seen. */
+async function requireSeen(ctx: ServerContext, rv: string | undefined) {
+  if (rv === undefined || rv === '' || rv === '0') return;
+  const n = Number(rv);
+  if (!Number.isSafeInteger(n) || n < 0) throw badRequest(`invalid resource version "${rv}"`);
+  await waitForResourceVersion(ctx.cluster.store, n);
+}
+
+async function listResource(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  t: Target,
+  q: URLSearchParams,
+  lq: ListQuery,
+) {
+  const { cluster } = ctx;
+  const { info, ns } = t;
+  const labelSelector = parseLabelSelector(q.get('labelSelector'));
+  const fieldSelector = parseFieldSelector(q.get('fieldSelector'), info.fieldSelectors);
+  const filtered = labelSelector.length > 0 || fieldSelector.length > 0;
+  const rv = lq.resourceVersion;
+  await requireSeen(ctx, rv);
+  const table = wantsTable(req.headers.accept);
+  if (lq.resourceVersionMatch === 'Exact') {
+    // The list as it was at that resourceVersion (rebuilt from the history), or 410.
+    const at = cluster.store.stateAt(info.resource, Number(rv));
+    if (at === 'gone') throw gone('The resourceVersion for the provided list is too old.');
+    const items = at
+      .filter(
+        (o) => (ns === undefined || o.metadata.namespace === ns) && matches(o, labelSelector, fieldSelector),
+      )
+      .sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+    if (table) return send(res, 200, toTable(info, items, rv ?? ''));
+    await sendList(
+      res,
+      listHead(info, rv ?? ''),
+      items.map((o) => toJson(o)),
+    );
+    return;
+  }
+  const opts: Parameters<Cluster['list']>[2] = { labelSelector, fieldSelector };
+  // resourceVersion=0 is served from the watch cache, which ignores limit.
+  const limit = rv === '0' ? undefined : intParam(q, 'limit');
+  if (limit !== undefined) opts.limit = limit;
+  const cont = q.get('continue');
+  if (cont) opts.continue = cont;
+  const r = cluster.list(info, ns, opts);
+  const store = cluster.store;
+  if (table) {
+    const items = r.entries.map((e) => store.peek(e));
+    send(res, 200, toTable(info, items, r.resourceVersion, r.continue));
+    return;
+  }
+  // Take every item's JSON now (a consistent snapshot), then stream.
+  await sendList(
+    res,
+    listHead(info, r.resourceVersion, r.continue, filtered ? undefined : r.remainingItemCount),
+    r.entries.map((e) => store.bodyOf(e)),
+  );
+}
+
+function keyOf(o: KubeObject): string {
+  return `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+}
+
+function startWatch(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  t: Target,
+  q: URLSearchParams,
+  lq: ListQuery,
+) {
+  const { info, ns, name } = t;
+  // Watch bodies are JSON only (YAML has no stream framing).
+  negotiateOutput(req.headers.accept, true);
+  const labelSelector = parseLabelSelector(q.get('labelSelector'));
+  let fieldSelector = parseFieldSelector(q.get('fieldSelector'), info.fieldSelectors);
+  // The legacy /watch/…/{name} path watches one object.
+  if (name !== undefined)
+    fieldSelector = [...fieldSelector, ...parseFieldSelector(`metadata.name=${name}`, info.fieldSelectors)];
+  serveWatch(
+    ctx.cluster.store,
+    req,
+    res,
+    {
+      info,
+      ns,
+      labelSelector,
+      fieldSelector,
+      resourceVersion: lq.resourceVersion,
+      timeoutSeconds: intParam(q, 'timeoutSeconds'),
+      allowBookmarks: boolParam(q, 'allowWatchBookmarks') === true,
+      sendInitialEvents: lq.sendInitialEvents,
+      cut: ctx.faults.watchCut(req.url ?? ''),
+      bookmarkIntervalMs: ctx.bookmarkIntervalMs,
+    },
+    ctx.watches,
+  );
 }
 
 async function handleResource(
@@ -254,62 +426,30 @@ async function handleResource(
   const { cluster } = ctx;
   const { info, ns, name, sub } = t;
   const method = req.method ?? 'GET';
-  const dryRun = q.get('dryRun') === 'All';
   const table = wantsTable(req.headers.accept);
+  const writer = () => writerFor(q.get('fieldManager'), req.headers['user-agent']);
+  if (t.watchPath) {
+    if (method !== 'GET') throw methodNotAllowed();
+    const lq = listQuery(q);
+    startWatch(ctx, req, res, t, q, { ...lq, watch: true });
+    return;
+  }
   if (name === undefined) {
     if (method === 'GET') {
-      const labelSelector = parseLabelSelector(q.get('labelSelector'));
-      const fieldSelector = parseFieldSelector(q.get('fieldSelector'), info.fieldSelectors);
-      if (boolParam(q, 'watch')) {
-        serveWatch(
-          cluster.store,
-          req,
-          res,
-          {
-            info,
-            ns,
-            labelSelector,
-            fieldSelector,
-            resourceVersion: q.get('resourceVersion') ?? undefined,
-            timeoutSeconds: intParam(q, 'timeoutSeconds'),
-            allowBookmarks: boolParam(q, 'allowWatchBookmarks') === true,
-            sendInitialEvents: boolParam(q, 'sendInitialEvents'),
-            cut: ctx.faults.watchCut(req.url ?? ''),
-            bookmarkIntervalMs: ctx.bookmarkIntervalMs,
-          },
-          ctx.watches,
-        );
-        return;
-      }
-      const opts: Parameters<Cluster['list']>[2] = { labelSelector, fieldSelector };
-      const limit = intParam(q, 'limit');
-      if (limit !== undefined) opts.limit = limit;
-      const cont = q.get('continue');
-      if (cont) opts.continue = cont;
-      const r = cluster.list(info, ns, opts);
-      const store = cluster.store;
-      if (table) {
-        const items = r.entries.map((e) => store.peek(e));
-        send(res, 200, toTable(info, items, r.resourceVersion, r.continue));
-        return;
-      }
-      // Take every item's JSON now (a consistent snapshot), then stream.
-      await sendList(
-        res,
-        listHead(info, r),
-        r.entries.map((e) => store.bodyOf(e)),
-      );
-      return;
+      const lq = listQuery(q);
+      if (lq.watch) return startWatch(ctx, req, res, t, q, lq);
+      return listResource(ctx, req, res, t, q, lq);
     }
     if (method === 'POST') {
+      const dryRun = writeOptions('CreateOptions', q);
       const body = await readObject(req, info);
-      const created = cluster.create(info, ns, body, dryRun);
+      const created = cluster.create(info, ns, body, dryRun, writer());
       sendObject(ctx, res, 201, info, created);
       return;
     }
     if (method === 'DELETE' && info.verbs.includes('deletecollection')) {
       const body = await readBody(req);
-      const opts = deleteOptions(body, q);
+      const opts = deleteOptions(body, q, req.headers['content-type']);
       const labelSelector = parseLabelSelector(q.get('labelSelector'));
       const fieldSelector = parseFieldSelector(q.get('fieldSelector'), info.fieldSelectors);
       const r = cluster.list(info, ns, { labelSelector, fieldSelector });
@@ -322,12 +462,17 @@ async function handleResource(
           // deleted meanwhile
         }
       }
-      send(res, 200, {
-        kind: `${info.kind}List`,
-        apiVersion: apiVersionOf(info),
-        metadata: { resourceVersion: String(cluster.store.resourceVersion) },
-        items,
-      });
+      send(
+        res,
+        200,
+        {
+          kind: `${info.kind}List`,
+          apiVersion: apiVersionOf(info),
+          metadata: { resourceVersion: String(cluster.store.resourceVersion) },
+          items,
+        },
+        deleteWarning(info, opts),
+      );
       return;
     }
     throw methodNotAllowed();
@@ -337,6 +482,13 @@ async function handleResource(
     if (method !== 'GET') throw methodNotAllowed();
     serveLogs(cluster.store, ctx.logs, ns ?? '', name, q, res);
     return;
+  }
+  if (sub === 'exec' || sub === 'attach' || sub === 'portforward') {
+    if (method !== 'GET' && method !== 'POST') throw methodNotAllowed();
+    await readBody(req);
+    cluster.get(PODS, ns, name);
+    // The real server answers a request it cannot upgrade so; kube-sim never upgrades.
+    throw badRequest('Upgrade request required');
   }
   if (sub === 'eviction') {
     if (method !== 'POST') throw methodNotAllowed();
@@ -364,6 +516,8 @@ async function handleResource(
   }
   switch (method) {
     case 'GET': {
+      const rv = q.get('resourceVersion') ?? undefined;
+      await requireSeen(ctx, rv);
       const e = cluster.getEntry(info, ns, name);
       if (table) {
         const o = cluster.store.peek(e);
@@ -374,25 +528,51 @@ async function handleResource(
       return;
     }
     case 'PUT': {
-      const body = parseJson(await readBody(req));
-      const o = cluster.replace(info, ns, name, body, sub, dryRun);
+      const dryRun = writeOptions('UpdateOptions', q);
+      const body = await readObject(req, info);
+      const o = cluster.replace(info, ns, name, body, sub, dryRun, writer());
       sendObject(ctx, res, 200, info, o);
       return;
     }
     case 'PATCH': {
-      const body = parseJson(await readBody(req));
-      const o = cluster.patch(info, ns, name, req.headers['content-type'] ?? '', body, sub, dryRun);
+      const type = baseType(req.headers['content-type']);
+      if (!PATCH_TYPES.includes(type)) {
+        await readBody(req);
+        throw unsupportedMediaType(PATCH_TYPES);
+      }
+      const isApply = type === 'application/apply-patch+yaml';
+      const po = patchOptions(q, isApply);
+      const text = await readBody(req);
+      if (isApply) {
+        const body = parseYamlBody(text);
+        const r = cluster.apply(info, ns, name, body, {
+          manager: po.fieldManager ?? '',
+          force: po.force,
+          dryRun: po.dryRun,
+          subresource: sub,
+        });
+        sendObject(ctx, res, r.created ? 201 : 200, info, r.object);
+        return;
+      }
+      const body = parseJsonBody(text);
+      const w = writerFor(po.fieldManager, req.headers['user-agent']);
+      const o = cluster.patch(info, ns, name, type, body, sub, po.dryRun, w);
       sendObject(ctx, res, 200, info, o);
       return;
     }
     case 'DELETE': {
       if (sub) throw methodNotAllowed();
-      const opts = deleteOptions(await readBody(req), q);
+      // Options are validated before the object is looked up.
+      const opts = deleteOptions(await readBody(req), q, req.headers['content-type']);
       const r = cluster.delete(info, ns, name, opts);
+      const headers = deleteWarning(info, opts);
       if (r.removed && info.resource !== 'pods') {
-        send(res, 200, successStatus(info.resource, info.group, name, r.object.metadata.uid ?? ''));
+        send(res, 200, successStatus(info.resource, info.group, name, r.object.metadata.uid ?? ''), headers);
       } else {
-        send(res, r.removed ? 200 : 202 - (info.resource === 'pods' ? 2 : 0), r.object);
+        // 202 only where the real server keeps it: not deleted yet, and orphanDependents=false.
+        const code = !r.removed && opts.orphanDependentsFalse ? 202 : 200;
+        if (opts.dryRun) send(res, code, r.object, headers);
+        else sendObject(ctx, res, code, info, r.object, headers);
       }
       return;
     }
@@ -401,10 +581,26 @@ async function handleResource(
   }
 }
 
+/** A Job deleted without a propagation policy orphans its pods: the real server warns. */
+function deleteWarning(info: ResourceInfo, opts: DeleteOptions): Record<string, string> {
+  if (info.resource !== 'jobs' || opts.propagationPolicy !== undefined) return {};
+  return { Warning: `299 - "${JOB_DELETE_WARNING}"` };
+}
+
+function sendNotFoundText(res: ServerResponse) {
+  const body = '404 page not found\n';
+  res.writeHead(404, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
 async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse) {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const q = url.searchParams;
-  const isWatch = boolParam(q, 'watch') === true;
+  const isWatch = boolParam(q, 'watch') === true || /\/watch\//.test(url.pathname);
   const d = ctx.faults.decide(req.method ?? 'GET', `${url.pathname}${url.search}`, isWatch);
   if (d.latencyMs > 0) await new Promise((r) => setTimeout(r, d.latencyMs));
   if (d.status !== undefined) {
@@ -447,12 +643,28 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
     }
   }
   const r = resolve(segs);
-  if (!r) throw pathNotFound();
-  if (r.doc !== undefined) {
+  // Outside the API's known groups and versions the real server's mux answers in plain text.
+  if (!r) return sendNotFoundText(res);
+  if ('missing' in r) throw pathNotFound();
+  if ('doc' in r) {
     if (req.method !== 'GET') throw methodNotAllowed();
+    if (r.discovery && wantsAggregated(req.headers.accept)) {
+      const body = toJson(aggregatedDiscovery(r.discovery));
+      res.writeHead(200, {
+        'Content-Type': AGGREGATED_TYPE,
+        'Content-Length': Buffer.byteLength(body),
+        Vary: 'Accept',
+      });
+      res.end(body);
+      return;
+    }
+    formats.set(req, negotiateOutput(req.headers.accept));
     return send(res, 200, r.doc === 'api' ? apiVersions(req.headers.host ?? '127.0.0.1') : r.doc);
   }
-  if (r.target) await handleResource(ctx, req, res, r.target, q);
+  const watching = isWatch && req.method === 'GET';
+  // A Table is JSON; anything else the client accepts decides (406 when it accepts nothing we write).
+  if (!watching && !wantsTable(req.headers.accept)) formats.set(req, negotiateOutput(req.headers.accept));
+  await handleResource(ctx, req, res, r.target, q);
 }
 
 export class SimServer {

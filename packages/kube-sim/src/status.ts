@@ -2,7 +2,7 @@
 export interface StatusCause {
   reason: string;
   message: string;
-  field: string;
+  field?: string;
 }
 
 export interface StatusDetails {

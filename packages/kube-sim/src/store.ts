@@ -606,6 +606,35 @@ export class Store {
     return this.history.slice(lo);
   }
 
+  /**
+   * The watch cache starts here (the sim's start-up objects are already in place): like the real
+   * server's cache, initialised from a list at start-up, it holds no event from before, and a
+   * watch or an exact list from an earlier resourceVersion gets 410.
+   */
+  markCacheStart(): void {
+    this.compactedRv = Math.max(this.compactedRv, this.rvCounter);
+  }
+
+  /**
+   * The objects of a resource as they were at `rv` (an exact list), rebuilt from the current ones
+   * by undoing the history after it; 'gone' when the history no longer reaches back that far.
+   */
+  stateAt(resource: string, rv: number): KubeObject[] | 'gone' {
+    const after = this.since(rv);
+    if (after === 'gone') return 'gone';
+    const state = new Map<string, KubeObject>();
+    for (const e of this.entries(resource)) state.set(e.key, this.peek(e));
+    for (let i = after.length - 1; i >= 0; i--) {
+      const ev = after[i];
+      if (!ev || ev.resource !== resource) continue;
+      const o = ev.object;
+      const key = objKey(o.metadata.namespace, o.metadata.name ?? '');
+      if (ev.type === 'ADDED') state.delete(key);
+      else state.set(key, ev.prev ?? o);
+    }
+    return [...state.values()];
+  }
+
   /** Forget all history: every watch from an existing resourceVersion gets 410 Gone. */
   compact(): void {
     this.compactedRv = this.rvCounter;
