@@ -151,6 +151,11 @@ export function defaultJob(job: Job, uid: string) {
     spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
   }
   if (isRecord(spec.template)) {
+    // batch/v1 defaulting: a Job without labels takes its pod template's (before the generated ones).
+    const tplLabels = isRecord(spec.template.metadata) ? spec.template.metadata.labels : undefined;
+    if (isRecord(tplLabels) && Object.keys(tplLabels).length > 0 && Object.keys(job.metadata.labels ?? {}).length === 0) {
+      job.metadata.labels = { ...(tplLabels as Record<string, string>) };
+    }
     spec.template.metadata ??= {};
     const meta = spec.template.metadata;
     meta.labels = {

@@ -54,9 +54,9 @@ describe('client-node: Jobs', () => {
     assert.equal(dup.body.message, `jobs.batch "${name}" already exists`);
 
     const current = await batch.readNamespacedJob({ name, namespace: NS });
-    for (const [field, preconditions, actual] of [
-      ['UID', { uid: 'not-its-uid' }, current.metadata?.uid],
-      ['ResourceVersion', { resourceVersion: '1' }, current.metadata?.resourceVersion],
+    for (const [field, preconditions, actual, hint] of [
+      ['UID', { uid: 'not-its-uid' }, current.metadata?.uid, 'deleted and then recreated'],
+      ['ResourceVersion', { resourceVersion: '1' }, current.metadata?.resourceVersion, 'modified'],
     ] as const) {
       const stale = await rejects(
         batch.deleteNamespacedJob({ name, namespace: NS, body: { preconditions } }),
@@ -65,8 +65,10 @@ describe('client-node: Jobs', () => {
       assert.equal(stale.reason, 'Conflict');
       assert.equal(
         stale.message,
-        `Operation cannot be fulfilled on jobs.batch "${name}": Precondition failed: ${field} in precondition: ${Object.values(preconditions)[0]}, ${field} in object meta: ${actual}`,
+        `Operation cannot be fulfilled on Job.batch "${name}": the ${field} in the precondition (${Object.values(preconditions)[0]}) does not match the ${field} in record (${actual}). The object might have been ${hint}`,
       );
+      // rest.BeforeDelete names the kind, not the resource.
+      assert.deepEqual(stale.body.details, { name, group: 'batch', kind: 'Job' });
     }
 
     await batch.deleteNamespacedJob({ name, namespace: NS, propagationPolicy: 'Background' });

@@ -196,4 +196,77 @@ spec:
     new RegExp(`Error from server \\(Conflict\\): .*"${name}": the object has been modified`),
   );
   await kubectl('delete', 'lease', name);
+
+test('kubectl apply --server-side creates, then updates a Job; managedFields record kubectl; conflicts need --force-conflicts', async () => {
+  const name = uniq('kctl-ssa');
+  const file = join(dir, `${name}.yaml`);
+  const manifest = (label: string, parallelism: number) => `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: ${name}
+  labels: { tier: ${label} }
+spec:
+  suspend: true
+  parallelism: ${parallelism}
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: main
+        image: busybox:1.36
+        command: ["true"]
+`;
+  writeFileSync(file, manifest('one', 1));
+  assert.equal(
+    (await kubectl('apply', '--server-side', '-f', file)).trim(),
+    `job.batch/${name} serverside-applied`,
+  );
+  // kubectl hides managedFields unless asked.
+  const created = JSON.parse(await kubectl('get', 'job', name, '-o', 'json', '--show-managed-fields'));
+  assert.equal(created.metadata.labels.tier, 'one');
+  const applyEntry = created.metadata.managedFields.find((m: { manager: string }) => m.manager === 'kubectl');
+  assert.equal(applyEntry.operation, 'Apply');
+  assert.equal(applyEntry.apiVersion, 'batch/v1');
+  assert.equal(applyEntry.fieldsType, 'FieldsV1');
+  assert.deepEqual(applyEntry.fieldsV1['f:metadata'], { 'f:labels': { '.': {}, 'f:tier': {} } });
+  assert.ok(applyEntry.fieldsV1['f:spec']['f:template']['f:spec']['f:containers']['k:{"name":"main"}']);
+
+  writeFileSync(file, manifest('two', 2));
+  assert.equal(
+    (await kubectl('apply', '--server-side', '-f', file)).trim(),
+    `job.batch/${name} serverside-applied`,
+  );
+  const updated = JSON.parse(await kubectl('get', 'job', name, '-o', 'json'));
+  assert.equal(updated.metadata.labels.tier, 'two');
+  assert.equal(updated.spec.parallelism, 2);
+  assert.equal(updated.metadata.uid, created.metadata.uid);
+
+  // Another manager takes spec.parallelism; applying a different value is now a conflict.
+  await kubectl('patch', 'job', name, '--type=merge', '-p', '{"spec":{"parallelism":3}}');
+  writeFileSync(file, manifest('two', 1));
+  const err = await kubectlFails('apply', '--server-side', '-f', file);
+  assert.match(
+    err,
+    /Apply failed with 1 conflict: conflict with "kubectl-patch" using batch\/v1: \.spec\.parallelism/,
+  );
+  assert.match(
+    await kubectl('apply', '--server-side', '--force-conflicts', '-f', file),
+    /serverside-applied/,
+  );
+  const forced = JSON.parse(await kubectl('get', 'job', name, '-o', 'json', '--show-managed-fields'));
+  assert.equal(forced.spec.parallelism, 1);
+  const patchEntry = forced.metadata.managedFields.find(
+    (m: { manager: string }) => m.manager === 'kubectl-patch',
+  );
+  assert.equal(patchEntry, undefined, 'the forced apply took the only field kubectl-patch owned');
+  await kubectl('delete', 'job', name, '--cascade=background');
+});
+
+test('kubectl get -o yaml and a YAML body (create --raw) work against the YAML media type', async () => {
+  const yaml = await kubectl('get', '--raw', '/api/v1/namespaces/default');
+  assert.equal(JSON.parse(yaml).metadata.name, 'default');
+  const body = join(dir, 'ns.yaml');
+  writeFileSync(body, 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: from-yaml\n');
+  await kubectl('create', '-f', body);
+  assert.match(await kubectl('get', 'ns', 'from-yaml', '-o', 'yaml'), /name: from-yaml/);
 });

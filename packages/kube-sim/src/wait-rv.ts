@@ -11,7 +11,7 @@ export function tooLargeResourceVersion(wanted: number, current: number): ApiErr
     'Timeout',
     `Timeout: Too large resource version: ${wanted}, current: ${current}`,
     {
-      causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version', field: '' }],
+      causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
       retryAfterSeconds: 1,
     },
     { 'Retry-After': '1' },
