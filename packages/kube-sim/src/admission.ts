@@ -153,7 +153,11 @@ export function defaultJob(job: Job, uid: string) {
   if (isRecord(spec.template)) {
     // batch/v1 defaulting: a Job without labels takes its pod template's (before the generated ones).
     const tplLabels = isRecord(spec.template.metadata) ? spec.template.metadata.labels : undefined;
-    if (isRecord(tplLabels) && Object.keys(tplLabels).length > 0 && Object.keys(job.metadata.labels ?? {}).length === 0) {
+    if (
+      isRecord(tplLabels) &&
+      Object.keys(tplLabels).length > 0 &&
+      Object.keys(job.metadata.labels ?? {}).length === 0
+    ) {
       job.metadata.labels = { ...(tplLabels as Record<string, string>) };
     }
     spec.template.metadata ??= {};

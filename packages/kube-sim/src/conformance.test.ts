@@ -331,7 +331,12 @@ describe('7. Job pods', () => {
 describe('8. paging', () => {
   test('no remainingItemCount with a label selector; resourceVersion=0 ignores limit', async () => {
     for (let i = 0; i < 3; i++) {
-      const r = await raw(sim.url, 'POST', JOBS, jobBody(uniq('page'), ['true'], { suspend: true }, { labels: { page: 'p' } }));
+      const r = await raw(
+        sim.url,
+        'POST',
+        JOBS,
+        jobBody(uniq('page'), ['true'], { suspend: true }, { labels: { page: 'p' } }),
+      );
       assert.equal(r.status, 201);
     }
     const all = await http('GET', `${JOBS}?limit=1`);

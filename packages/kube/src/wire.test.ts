@@ -416,3 +416,55 @@ describe('informer against kube-sim', () => {
     assert.equal(seen.length, before);
   });
 });
+
+describe('informer against kube-sim answering as the real server (issue 10)', () => {
+  it('keeps working across a watch resumed after the history moved on, and sees a Job deleted with the default policy (200, Warning, orphan finalizer) terminate, then go', async () => {
+    // A tiny watch history, so a few events push the informer's resourceVersion out of it.
+    const small = await startKubeSim({ watchHistory: 4, mode: 'fast', fast: { durationMs: 10 } });
+    const skc = loadKubeConfig({ kubeconfigYaml: small.kubeconfig });
+    const sapi = createJobsApi(skc);
+    const seen = new Map<string, V1Job>();
+    const deleted = new Set<string>();
+    const inf = startInformer<V1Job>(skc, {
+      kind: 'jobs',
+      namespace: NS,
+      labelSelector: MANAGED_SELECTOR,
+      logger: quiet,
+      onChange: (j) => seen.set(j.metadata?.name ?? '', j),
+      onDelete: (j) => deleted.add(j.metadata?.name ?? ''),
+      backoff: { initialMs: 20, maxMs: 200 },
+    });
+    try {
+      await inf.synced;
+      // Cut the informer's watch; while it is away, more events than the history holds.
+      const removeCut = small.faults.cutWatches({
+        path: '/apis/batch/v1/namespaces/pipelines/jobs',
+        afterEvents: 0,
+        afterMs: 10,
+        mode: 'end',
+        times: 1,
+      });
+      const { job, name } = jobFor(script('print(1)'));
+      await sapi.create(job);
+      // Resumed from its resourceVersion (or relisted after a 410 if the history moved past it).
+      await waitFor('the Job created while the watch was away is seen', async () => seen.has(name));
+      removeCut();
+
+      // The default delete (no propagationPolicy) answers 200 with the Job, deletionTimestamp and the
+      // orphan finalizer, and a Warning; the informer sees it terminating, then deleted.
+      const r = await fetch(`${small.url}/apis/batch/v1/namespaces/${NS}/jobs/${name}`, { method: 'DELETE' });
+      assert.equal(r.status, 200);
+      assert.match(r.headers.get('warning') ?? '', /child pods are preserved by default/);
+      await waitFor('terminating seen', async () =>
+        seen.get(name)?.metadata?.finalizers?.includes('orphan') ? true : undefined,
+      );
+      await waitFor('delete seen', async () => deleted.has(name));
+      const again = jobFor(script('print(2)'));
+      await sapi.create(again.job);
+      await waitFor('still watching', async () => seen.has(again.name));
+    } finally {
+      await inf.stop();
+      await small.stop();
+    }
+  });
+});
