@@ -425,12 +425,16 @@ describe('informer against kube-sim answering as the real server (issue 10)', ()
     const sapi = createJobsApi(skc);
     const seen = new Map<string, V1Job>();
     const deleted = new Set<string>();
+    const terminating = new Set<string>();
     const inf = startInformer<V1Job>(skc, {
       kind: 'jobs',
       namespace: NS,
       labelSelector: MANAGED_SELECTOR,
       logger: quiet,
-      onChange: (j) => seen.set(j.metadata?.name ?? '', j),
+      onChange: (j) => {
+        seen.set(j.metadata?.name ?? '', j);
+        if (j.metadata?.finalizers?.includes('orphan')) terminating.add(j.metadata.name ?? '');
+      },
       onDelete: (j) => deleted.add(j.metadata?.name ?? ''),
       backoff: { initialMs: 20, maxMs: 200 },
     });
@@ -455,9 +459,7 @@ describe('informer against kube-sim answering as the real server (issue 10)', ()
       const r = await fetch(`${small.url}/apis/batch/v1/namespaces/${NS}/jobs/${name}`, { method: 'DELETE' });
       assert.equal(r.status, 200);
       assert.match(r.headers.get('warning') ?? '', /child pods are preserved by default/);
-      await waitFor('terminating seen', async () =>
-        seen.get(name)?.metadata?.finalizers?.includes('orphan') ? true : undefined,
-      );
+      await waitFor('terminating seen (orphan finalizer)', async () => terminating.has(name));
       await waitFor('delete seen', async () => deleted.has(name));
       const again = jobFor(script('print(2)'));
       await sapi.create(again.job);
