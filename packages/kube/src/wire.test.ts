@@ -418,23 +418,19 @@ describe('informer against kube-sim', () => {
 });
 
 describe('informer against kube-sim answering as the real server (issue 10)', () => {
-  it('keeps working across a watch resumed after the history moved on, and sees a Job deleted with the default policy (200, Warning, orphan finalizer) terminate, then go', async () => {
+  it('keeps working across a watch resumed after the history moved on, and sees a Job deleted with the default policy (200, Warning, orphan finalizer) go', async () => {
     // A tiny watch history, so a few events push the informer's resourceVersion out of it.
     const small = await startKubeSim({ watchHistory: 4, mode: 'fast', fast: { durationMs: 10 } });
     const skc = loadKubeConfig({ kubeconfigYaml: small.kubeconfig });
     const sapi = createJobsApi(skc);
     const seen = new Map<string, V1Job>();
     const deleted = new Set<string>();
-    const terminating = new Set<string>();
     const inf = startInformer<V1Job>(skc, {
       kind: 'jobs',
       namespace: NS,
       labelSelector: MANAGED_SELECTOR,
       logger: quiet,
-      onChange: (j) => {
-        seen.set(j.metadata?.name ?? '', j);
-        if (j.metadata?.finalizers?.includes('orphan')) terminating.add(j.metadata.name ?? '');
-      },
+      onChange: (j) => seen.set(j.metadata?.name ?? '', j),
       onDelete: (j) => deleted.add(j.metadata?.name ?? ''),
       backoff: { initialMs: 20, maxMs: 200 },
     });
@@ -459,7 +455,8 @@ describe('informer against kube-sim answering as the real server (issue 10)', ()
       const r = await fetch(`${small.url}/apis/batch/v1/namespaces/${NS}/jobs/${name}`, { method: 'DELETE' });
       assert.equal(r.status, 200);
       assert.match(r.headers.get('warning') ?? '', /child pods are preserved by default/);
-      await waitFor('terminating seen (orphan finalizer)', async () => terminating.has(name));
+      // (The terminating version may be missed: after a 410 client-node waits ~1 s before it
+      // watches again, and an informer only promises the latest state.)
       await waitFor('delete seen', async () => deleted.has(name));
       const again = jobFor(script('print(2)'));
       await sapi.create(again.job);
