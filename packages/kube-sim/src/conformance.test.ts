@@ -6,6 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import { type KubeSim, startKubeSim } from './index.ts';
 import { clients, jobBody, raw, rejects, uniq, waitFor } from './test-helpers.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are read field by field in assertions
+type Body = any;
+
 let sim: KubeSim;
 const NS = 'default';
 const JOBS = `/apis/batch/v1/namespaces/${NS}/jobs`;
@@ -28,14 +31,14 @@ async function http(
   } catch {
     // not JSON
   }
-  return { status: r.status, headers: r.headers, text, body: body as Record<string, any> };
+  return { status: r.status, headers: r.headers, text, body: body as Body };
 }
 
 /** Reads watch events until the stream ends or `n` events arrived. */
-async function watchLines(path: string, n: number, ms = 3_000): Promise<Record<string, any>[]> {
+async function watchLines(path: string, n: number, ms = 3_000): Promise<Body[]> {
   const ctl = new AbortController();
   const timer = setTimeout(() => ctl.abort(), ms);
-  const out: Record<string, any>[] = [];
+  const out: Body[] = [];
   try {
     const r = await fetch(sim.url + path, { signal: ctl.signal });
     assert.equal(r.status, 200);
@@ -68,7 +71,7 @@ function suspended(name: string) {
 async function createJob(name: string) {
   const r = await raw(sim.url, 'POST', JOBS, suspended(name));
   assert.equal(r.status, 201, JSON.stringify(r.body));
-  return r.body as Record<string, any>;
+  return r.body as Body;
 }
 
 describe('1. watch parameter', () => {
@@ -180,7 +183,7 @@ describe('4. query options are validated', () => {
     const r = await http('GET', `${JOBS}?resourceVersion=${rv}&resourceVersionMatch=Exact`);
     assert.equal(r.status, 200);
     assert.equal(r.body.metadata.resourceVersion, rv);
-    const item = r.body.items.find((j: any) => j.metadata.name === name);
+    const item = r.body.items.find((j: Body) => j.metadata.name === name);
     assert.equal(item.metadata.resourceVersion, rv);
     assert.equal(item.metadata.labels?.later, undefined);
     const old = await http('GET', `${JOBS}?resourceVersion=1&resourceVersionMatch=Exact`);
@@ -322,7 +325,7 @@ describe('7. Job pods', () => {
       metadata: { name: uniq('noauto') },
       spec: { automountServiceAccountToken: false, containers: [{ name: 'c', image: 'busybox' }] },
     });
-    const b = r.body as Record<string, any>;
+    const b = r.body as Body;
     assert.equal(b.spec.volumes, undefined);
     assert.equal(b.spec.containers[0].volumeMounts, undefined);
   });
@@ -383,16 +386,16 @@ describe('10. discovery', () => {
       'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList',
     );
     assert.equal(agg.body.kind, 'APIGroupDiscoveryList');
-    const batchGroup = agg.body.items.find((g: any) => g.metadata.name === 'batch');
-    const names = batchGroup.versions[0].resources.map((r: any) => r.resource);
+    const batchGroup = agg.body.items.find((g: Body) => g.metadata.name === 'batch');
+    const names = batchGroup.versions[0].resources.map((r: Body) => r.resource);
     assert.deepEqual(names.sort(), ['cronjobs', 'jobs']);
     const core = await http('GET', '/api', { headers: { accept } });
-    const pods = core.body.items[0].versions[0].resources.find((r: any) => r.resource === 'pods');
-    assert.ok(pods.subresources.some((s: any) => s.subresource === 'exec'));
+    const pods = core.body.items[0].versions[0].resources.find((r: Body) => r.resource === 'pods');
+    assert.ok(pods.subresources.some((s: Body) => s.subresource === 'exec'));
     const legacy = await http('GET', '/apis/batch/v1');
-    assert.ok(legacy.body.resources.some((r: any) => r.name === 'cronjobs'));
+    assert.ok(legacy.body.resources.some((r: Body) => r.name === 'cronjobs'));
     const v1 = await http('GET', '/api/v1');
-    assert.ok(v1.body.resources.some((r: any) => r.name === 'pods/exec'));
+    assert.ok(v1.body.resources.some((r: Body) => r.name === 'pods/exec'));
     const unknown = await http('GET', '/apis/nope.example.com/v1/things');
     assert.equal(unknown.status, 404);
     assert.equal(unknown.text, '404 page not found\n');

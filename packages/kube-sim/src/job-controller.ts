@@ -11,6 +11,8 @@ import type { Container, Job, KubeObject, Pod } from './types.ts';
 import { clone, jsonEqual } from './types.ts';
 
 const SOURCE = { component: 'job-controller' };
+/** The field manager of the pods the controller creates, as on a real cluster. */
+const CONTROLLER = { manager: 'kube-controller-manager' };
 
 function isTerminal(p: KubeObject): boolean {
   const phase = (p as Pod).status?.phase;
@@ -364,7 +366,7 @@ export class JobController {
     };
     if (Object.keys(annotations).length === 0) delete body.metadata.annotations;
     try {
-      return this.cluster.create(PODS, job.metadata.namespace, body) as Pod;
+      return this.cluster.create(PODS, job.metadata.namespace, body, false, CONTROLLER) as Pod;
     } catch (err) {
       if (process.env.KUBE_SIM_DEBUG) console.error('create pod', err);
       return undefined;
