@@ -196,6 +196,7 @@ spec:
     new RegExp(`Error from server \\(Conflict\\): .*"${name}": the object has been modified`),
   );
   await kubectl('delete', 'lease', name);
+});
 
 test('kubectl apply --server-side creates, then updates a Job; managedFields record kubectl; conflicts need --force-conflicts', async () => {
   const name = uniq('kctl-ssa');
