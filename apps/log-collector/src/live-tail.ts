@@ -29,6 +29,8 @@ interface Tail {
   pod: V1Pod | null;
   follow?: LogFollow;
   done: Promise<void>;
+  /** changes to the pod seen so far: one during an attach makes its answer stale */
+  changes: number;
   /** cuts a pause short: the pod changed */
   wake?: () => void;
 }
@@ -39,7 +41,8 @@ interface Tail {
  * outside (deadline, cancel, eviction) is removed once its containers exit, and what was not read
  * by then is lost. The final capture after the attempt ends reads the whole log again where it
  * still can and waits for this tail where the pod is gone (settle); offsets make the two overlap
- * safely, and every replica's tail stores idempotently.
+ * safely, and every replica's tail stores idempotently. A pause between attaches is cut short by
+ * any change to the pod, including one that arrived while the attach was on its way.
  */
 export class LiveTail {
   readonly #o: LiveTailOptions;
@@ -59,10 +62,11 @@ export class LiveTail {
     const existing = this.#tails.get(name);
     if (existing) {
       existing.pod = pod;
+      existing.changes++;
       existing.wake?.();
       return;
     }
-    const tail: Tail = { pipelineId, attempt, pod, done: Promise.resolve() };
+    const tail: Tail = { pipelineId, attempt, pod, done: Promise.resolve(), changes: 0 };
     tail.done = this.#run(namespace, name, tail)
       .catch((err) =>
         this.#o.logger.warn({ err, pod: name }, 'live tail failed; final capture will complete it'),
@@ -75,6 +79,7 @@ export class LiveTail {
     const tail = this.#tails.get(pod.metadata?.name ?? '');
     if (!tail) return;
     tail.pod = null;
+    tail.changes++;
     tail.wake?.();
   }
 
@@ -105,6 +110,10 @@ export class LiveTail {
     let waited = 0;
     while (!this.#stopped) {
       let pauseMs = retryMs;
+      // A change that lands while the attach is on its way (the container started, the pod was
+      // deleted) has no pause to cut short yet: it must not be lost, or a pod that lives less than
+      // the pause would be read by no one.
+      const seen = tail.changes;
       const follow = this.#o.follow(namespace, name);
       tail.follow = follow;
       try {
@@ -129,11 +138,13 @@ export class LiveTail {
           this.#o.logger.debug({ pod: name, reason: c.reason }, 'live tail attach failed; retrying');
         }
       }
-      await this.#pause(tail, pauseMs);
+      await this.#pause(tail, pauseMs, seen);
     }
   }
 
-  #pause(tail: Tail, ms: number): Promise<void> {
+  /** Waits `ms`, or until the pod changes; not at all if it already has since `seen`. */
+  #pause(tail: Tail, ms: number, seen: number): Promise<void> {
+    if (tail.changes !== seen) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(done, ms);
       function done() {

@@ -279,3 +279,72 @@ test('a timed-out pod already removed: the capture waits for the live tail, atta
     await live.stop();
   }
 });
+
+/** The API server's answer to a log request for a container still being created (what followPodLog throws). */
+function waitingToStart(name: string): ApiException<string> {
+  const message = `container in pod ${name} is waiting to start (log not available yet)`;
+  return new ApiException(400, message, JSON.stringify({ code: 400, reason: 'BadRequest', message }), {});
+}
+
+test('a container that starts while the tail is attaching: the tail attaches again at once, and what the pod printed before the deadline removed it is stored', async () => {
+  const id = await admitted();
+  // The pod as the API server sees it, and each attach's view of it.
+  let state: 'waiting' | 'running' | 'gone' = 'waiting';
+  const attaches: string[] = [];
+  let answerFirst: () => void = () => {};
+  const firstAnswered = new Promise<void>((r) => {
+    answerFirst = r;
+  });
+  let kill: () => void = () => {};
+  const killed = new Promise<void>((r) => {
+    kill = r;
+  });
+  const follow = (): LogFollow => {
+    const n = attaches.push(state);
+    const seen = state;
+    return {
+      lines: (async function* () {
+        // The first request reached the server while the container was being created; its answer
+        // comes back only after the informer has delivered the pod's start.
+        if (n === 1) await firstAnswered;
+        if (seen === 'waiting') throw waitingToStart('p-1');
+        if (seen === 'gone') throw new ApiException(404, 'not found', '{"code":404}', {});
+        yield* lines('first line');
+        await killed;
+      })(),
+      abort() {},
+    };
+  };
+  const live = new LiveTail({
+    logger: logger().l,
+    follow,
+    // A pause far longer than the pod lives: only a wake-up can attach the tail in time.
+    retryMs: 60_000,
+    flushMs: 10,
+    store: (req) => appendLogs(tdb.db, { ...req, capBytes: 1 << 20 }).then(() => {}),
+  });
+  try {
+    live.podChanged(pod(id, 'p-1', 'waiting'));
+    await waitFor('the first attach', () => attaches.length === 1);
+    state = 'running';
+    live.podChanged(pod(id, 'p-1', 'running'));
+    answerFirst();
+    await waitFor(
+      'the tail to store what the running pod printed',
+      async () => (await storedLines(id)).length > 0,
+      5_000,
+    );
+    // The deadline: the pod is killed and removed, its stream ends; then the attempt is captured.
+    state = 'gone';
+    kill();
+    live.podDeleted(pod(id, 'p-1', 'running'));
+    await collector({ settleTails: (...a) => live.settle(...a) }).capture(finished(id, 'Timeout'), 1);
+    assert.deepEqual(await storedLines(id), ['first line']);
+    assert.deepEqual(await capturedEvents(id), [{ reason: 'logs stored' }]);
+    assert.deepEqual(attaches.slice(0, 2), ['waiting', 'running']);
+  } finally {
+    answerFirst();
+    kill();
+    await live.stop();
+  }
+});
