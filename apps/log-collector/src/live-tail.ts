@@ -110,6 +110,7 @@ export class LiveTail {
     let waited = 0;
     while (!this.#stopped) {
       let pauseMs = retryMs;
+      let failed: string | undefined;
       // A change that lands while the attach is on its way (the container started, the pod was
       // deleted) has no pause to cut short yet: it must not be lost, or a pod that lives less than
       // the pause would be read by no one.
@@ -125,6 +126,7 @@ export class LiveTail {
       } catch (err) {
         if (isNotFound(err)) return;
         const c = classifyKubeError(err);
+        failed = c.reason;
         const waiting = /waiting to start/i.test(c.reason);
         if (!waiting && ++failures >= maxFailures) {
           this.#o.logger.warn({ pod: name, reason: c.reason, failures }, 'live tail gave up attaching');
@@ -135,8 +137,20 @@ export class LiveTail {
           pauseMs = Math.min(retryMs * 2 ** waited, 20 * retryMs);
           waited++;
         } else {
-          this.#o.logger.debug({ pod: name, reason: c.reason }, 'live tail attach failed; retrying');
+          // The first failure of a run is worth a warning: lines not stored by the time the pod is
+          // removed are lost (a read that failed, or a store that did).
+          const level = failures === 1 ? 'warn' : 'debug';
+          this.#o.logger[level](
+            { pod: name, reason: c.reason, failures },
+            'live tail failed; attaching again',
+          );
         }
+      }
+      if (failed !== undefined && tail.changes !== seen) {
+        this.#o.logger.debug(
+          { pod: name, reason: failed, now: containerState(tail.pod) },
+          'the pod changed while attaching; attaching again',
+        );
       }
       await this.#pause(tail, pauseMs, seen);
     }
@@ -180,14 +194,22 @@ export class LiveTail {
       return chain;
     };
     // Flushes on size or age as lines arrive; a quiet pod's last lines are flushed by the timer.
+    // A store that fails ends the stream at once, so the tail attaches again (reading from the first
+    // line) while the pod is still there, rather than finding out when the pod has gone.
+    let failed: { err: unknown } | undefined;
     const timer = setInterval(() => {
-      if (Date.now() - last >= flushMs) void flush().catch(() => {});
+      if (Date.now() - last < flushMs) return;
+      flush().catch((err: unknown) => {
+        failed ??= { err };
+        follow.abort();
+      });
     }, flushMs);
     try {
       for await (const line of follow.lines) {
         batch.push(line);
         if (batch.length >= flushLines || Date.now() - last >= flushMs) await flush();
       }
+      if (failed) throw failed.err;
       await flush();
     } finally {
       clearInterval(timer);
@@ -202,6 +224,13 @@ export class LiveTail {
     }
     await Promise.allSettled([...this.#tails.values()].map((t) => t.done));
   }
+}
+
+/** What the pod's main container is doing, as last seen: `gone` once the pod is deleted. */
+function containerState(pod: V1Pod | null): string {
+  if (pod === null) return 'gone';
+  const s = pod.status?.containerStatuses?.[0]?.state;
+  return s?.running ? 'running' : s?.terminated ? 'terminated' : (s?.waiting?.reason ?? 'unscheduled');
 }
 
 /** The pod's main container has exited for good (restartPolicy Never), or the pod is being deleted and its containers are done. */

@@ -348,3 +348,42 @@ test('a container that starts while the tail is attaching: the tail attaches aga
     await live.stop();
   }
 });
+
+test('a live tail whose store fails warns with the reason, attaches again and stores the lines', async () => {
+  const id = await admitted();
+  const log = logger();
+  let stores = 0;
+  const live = new LiveTail({
+    logger: log.l,
+    follow: () => {
+      let abort: () => void = () => {};
+      const aborted = new Promise<void>((r) => {
+        abort = r;
+      });
+      return {
+        lines: (async function* () {
+          yield* lines('first line');
+          // The stream stays open, as a running pod's does.
+          await aborted;
+        })(),
+        abort,
+      };
+    },
+    retryMs: 10,
+    flushMs: 10,
+    store: async (req) => {
+      if (++stores === 1) throw new Error('Connection terminated unexpectedly');
+      await appendLogs(tdb.db, { ...req, capBytes: 1 << 20 });
+    },
+  });
+  try {
+    live.podChanged(pod(id, 'p-1', 'running'));
+    await waitFor('the line stored', async () => ((await storedLines(id)).length > 0 ? true : undefined));
+    assert.deepEqual(await storedLines(id), ['first line']);
+    const warned = log.lines.filter((l) => l.level === 40 && l.msg === 'live tail failed; attaching again');
+    assert.equal(warned.length, 1);
+    assert.match(warned[0]?.reason ?? '', /Connection terminated unexpectedly/);
+  } finally {
+    await live.stop();
+  }
+});
