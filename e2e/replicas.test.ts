@@ -161,7 +161,9 @@ test('cancel: a running pipeline ends Cancelled with its partial logs, its Job d
 });
 
 test('timeout: a pipeline that outlives timeout_seconds ends Timeout with what it printed', async () => {
-  const p = await submitGated(stack, gate('timeout-never-opened'), { timeoutSeconds: 2 });
+  const p = await submitGated(stack, gate('timeout-never-opened'), { timeoutSeconds: 8 });
+  // The workload must print its first line before the deadline: a python3 start takes 1-2 s on a
+  // loaded 2-core machine, and the deadline counts from startTime rounded down to the second.
   const done = await settled(stack, p.id);
   assert.equal(done.status, 'Timeout', `reason: ${done.reason}`);
   await assertOnce(p.id, 1, ['first line']);

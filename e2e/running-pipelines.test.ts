@@ -162,7 +162,9 @@ test('a config value holding U+2028 runs to Succeeded (the Job reaches the watch
 });
 
 test('a pipeline that outlives timeout_seconds ends Timeout, with the logs it printed', async () => {
-  const p = await submitGated(stack, join(stack.dir, 'gate-timeout-never-opened'), { timeoutSeconds: 2 });
+  const p = await submitGated(stack, join(stack.dir, 'gate-timeout-never-opened'), { timeoutSeconds: 8 });
+  // The workload must print its first line before the deadline: a python3 start takes 1-2 s on a
+  // loaded 2-core machine, and the deadline counts from startTime rounded down to the second.
   const done = await waitFor('the pipeline to time out', async () => {
     const s = await statusOf(stack, p.id);
     return s.status === 'Running' || s.status === 'Queued' ? undefined : s;
