@@ -1,24 +1,14 @@
-import { commonEnv, kubeEnv, opsPort, parseConfig } from '@po/runtime';
+import { commonEnv, jobPolicyEnv, kubeEnv, opsPort, parseConfig } from '@po/runtime';
 import { startTracing } from '@po/telemetry';
 import { z } from 'zod';
-
-const csv = z
-  .string()
-  .default('')
-  .transform((s) =>
-    s
-      .split(',')
-      .map((x) => x.trim())
-      .filter(Boolean),
-  );
 
 const config = parseConfig(
   z.object({
     ...commonEnv,
     ...kubeEnv,
     OPS_PORT: opsPort(9102),
-    /** Image prefixes a Job may use; empty allows every image. */
-    JOB_IMAGE_ALLOW_LIST: csv,
+    /** The same image allow-list (whole repositories) the gateway checks at create time. */
+    JOB_IMAGE_ALLOW_LIST: jobPolicyEnv.JOB_IMAGE_ALLOW_LIST,
     JOB_MAX_CPU: z.string().default('4'),
     JOB_MAX_MEMORY: z.string().default('8Gi'),
     /** A safety net only: normal cleanup deletes Jobs as soon as their logs are stored. */
