@@ -7,15 +7,14 @@
  * - `subjects.submit(tenant)` (JetStream, durable consumer CONSUMERS.intake): a pipeline request, the
  *   HTTP body, published with the caller's idempotency key as `Nats-Msg-Id`. The pipeline's id is
  *   derived from (tenant, idempotency key) — `intakePipelineId` — so the publisher knows it up front and
- *   can subscribe to `subjects.pipelineStatus(tenant, id)` before publishing. Every door derives a keyed
- *   pipeline's id the same way (`service/pipeline-id.ts`), so a key first used over HTTP or request/reply
- *   with the same body answers that same id; with another body the submission is refused (InvalidState). Invalid or refused
+ *   can subscribe to `subjects.pipelineStatus(tenant, id)` before publishing. Invalid or refused
  *   messages are dead-lettered (redacted) with the reason (`Po-Dead-Letter-Reason`), never dropped.
  * - `subjects.api('create'|'get'|'cancel', tenant)` (core request/reply, queue group `gateway`): the
  *   same operations as HTTP, with the rights of a submitter of that tenant. The reply body is exactly
  *   the HTTP body (a Pipeline, or `{"error","type"}`), with the HTTP status in the `Po-Status` header.
  *   Requests without a reply subject that cannot be served are dead-lettered.
  */
+import { createHash, randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import {
   type Msg,
@@ -38,14 +37,23 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ApiError, errors, isApiError } from '../errors/api-error.ts';
-import { keyedPipelineId, newPipelineId } from '../service/pipeline-id.ts';
 import type { PipelineService } from '../service/pipelines.ts';
 import { toDetail, toResponse } from '../service/present.ts';
 import { listAttempts } from '../store/pipelines.ts';
 import type { Principal } from '../types.ts';
 
-/** A submission's pipeline id, known to the publisher up front: see `keyedPipelineId`. */
-export const intakePipelineId = keyedPipelineId;
+/** Fixed namespace for name-based (v5) pipeline ids of NATS submissions. */
+export const INTAKE_ID_NAMESPACE = '6f1d3c2e-8a4b-5e7f-9c0d-1a2b3c4d5e6f';
+
+/** RFC 4122 version 5 UUID of `${tenantId}/${idempotencyKey}`. */
+export function intakePipelineId(tenantId: string, idempotencyKey: string): string {
+  const ns = Buffer.from(INTAKE_ID_NAMESPACE.replaceAll('-', ''), 'hex');
+  const h = createHash('sha1').update(ns).update(`${tenantId}/${idempotencyKey}`).digest();
+  h[6] = ((h[6] ?? 0) & 0x0f) | 0x50;
+  h[8] = ((h[8] ?? 0) & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
 
 const IdRequest = z.strictObject({ id: z.string().max(64) });
 const Envelope = z.record(z.string(), z.unknown());
@@ -174,7 +182,7 @@ export function startIntake(d: IntakeDeps): Stoppable {
     if (op === 'create') {
       const key = idempotencyKey(parsed.data.idempotency_key, 'idempotency_key');
       const req = d.service.parse(without(parsed.data, 'idempotency_key'));
-      const id = newPipelineId(principal.tenantId, key);
+      const id = randomUUID();
       const r = await d.service.create(principal, req, {
         idempotencyKey: key,
         id,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import {
   BUILTIN_PIPELINE_TYPES,
@@ -15,7 +16,6 @@ import { errors } from '../errors/api-error.ts';
 import { auditTrail } from '../middleware/audit/index.ts';
 import { requireRole } from '../middleware/auth/index.ts';
 import { checkConfigBounds } from '../service/bounds.ts';
-import { newPipelineId } from '../service/pipeline-id.ts';
 import type { PipelineService } from '../service/pipelines.ts';
 import { toDetail, toEvent, toResponse } from '../service/present.ts';
 import { decodeCursor, encodeCursor, listAttempts, listEvents, listPipelines } from '../store/pipelines.ts';
@@ -130,7 +130,7 @@ export function registerPipelineRoutes(app: App, d: PipelineRoutesDeps): void {
     const bound = checkConfigBounds(body.config);
     if (bound) throw errors.invalidConfig(bound);
     const key = c.req.valid('header')['idempotency-key'];
-    const id = newPipelineId(principal.tenantId, key);
+    const id = randomUUID();
     const template = templateNameOf(body.pipeline_type);
     c.set('audit', { action: 'pipeline.create', target: id, details: { template } });
     const trail = auditTrail(c);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { context, type Link, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import {
   CreatePipelineRequest,
@@ -34,7 +34,6 @@ import type { TemplateCatalog } from '../store/templates.ts';
 import type { Clock, Principal } from '../types.ts';
 import { Batcher, type BatcherOptions } from './batcher.ts';
 import { checkConfigBounds } from './bounds.ts';
-import { newPipelineId } from './pipeline-id.ts';
 import type { QueueGuard } from './queue-guard.ts';
 
 export interface PipelineServiceDeps {
@@ -177,7 +176,7 @@ export class PipelineService {
     if (outside.length > 0) throw errors.invalidConfig(`template '${t.name}': ${outside.join('; ')}`);
     const valid = validateConfig(t, req.config);
     if (!valid.ok) throw errors.invalidConfig(valid.message);
-    const id = opts.id ?? newPipelineId(principal.tenantId, opts.idempotencyKey);
+    const id = opts.id ?? randomUUID();
     let job: ReturnType<typeof renderJob>;
     try {
       job = renderJob(t, { pipelineId: id, config: valid.config });
