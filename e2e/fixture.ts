@@ -47,6 +47,11 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/** How many times a Job of this name was ever created in the stack's namespace (kube-sim's creation log). */
+export function jobsCreated(stack: Pick<Stack, 'sim'>, name: string): number {
+  return stack.sim.creations.get(`jobs/${NAMESPACE}/${name}`) ?? 0;
+}
+
 export interface StackOptions {
   env?: Record<string, string>;
   /** Tenants to issue NATS users for at start (more with `stack.nats.addTenants`). */
@@ -76,6 +81,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     kubeconfigPath: join(dir, 'kubeconfig'),
     namespaces: ['default', NAMESPACE],
     workDir: dir,
+    // kube-sim counts every create: "exactly one Job ever created" is read from it (jobsCreated).
+    recordCreations: true,
     ...opts.sim,
   });
   const kc = new KubeConfig();

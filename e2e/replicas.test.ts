@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { SERVICES } from '@po/devstack';
 import pg from 'pg';
-import { type Stack, startStack, waitFor } from './fixture.ts';
-import { type JobCreations, watchJobCreations } from './job-creations.ts';
+import { jobsCreated, type Stack, startStack, waitFor } from './fixture.ts';
 import {
   type Created,
   jobGone,
@@ -28,7 +27,6 @@ const MAX_RUNNING = 2;
 let stack: Stack;
 let db: pg.Client;
 /** Every Job created, by name, on a watch opened before the first submit. */
-let creations: JobCreations | undefined;
 
 before(async () => {
   const base = await startStack({
@@ -54,11 +52,9 @@ before(async () => {
   };
   db = new pg.Client({ connectionString: stack.databaseUrl });
   await db.connect();
-  creations = await watchJobCreations(stack.kc);
   await registerGatedTemplate(stack);
 });
 after(async () => {
-  creations?.stop();
   await db?.end();
   await stack?.stop();
 });
@@ -92,9 +88,9 @@ async function assertOnce(id: string, attempts: number, wantLines: string[]): Pr
   for (let a = 1; a <= attempts; a++) {
     const job = `pipeline-${id}-${a}`;
     await jobGone(stack, job);
-    assert.equal(creations?.count(job), 1, `${job} created exactly once`);
+    assert.equal(jobsCreated(stack, job), 1, `${job} created exactly once`);
   }
-  assert.equal(creations?.count(`pipeline-${id}-${attempts + 1}`), 0, 'no further attempt');
+  assert.equal(jobsCreated(stack, `pipeline-${id}-${attempts + 1}`), 0, 'no further attempt');
   const rows = await db.query<{ attempt: number }>(
     'select attempt from pipeline_attempts where pipeline_id = $1 order by attempt',
     [id],

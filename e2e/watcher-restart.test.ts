@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { NAMESPACE, type Stack, startStack, waitFor } from './fixture.ts';
-import { watchJobCreations } from './job-creations.ts';
+import { jobsCreated, NAMESPACE, type Stack, startStack, waitFor } from './fixture.ts';
 import { type Created, jobGone, statusOf, submit } from './pipelines.ts';
 
 const POD_SECONDS = 40;
@@ -81,90 +80,80 @@ async function finished(id: string): Promise<Detail> {
 }
 
 test('a watcher SIGKILLed while 50 pipelines run comes back: each ends Succeeded on its one attempt and one Job', async () => {
-  const creations = await watchJobCreations(stack.kc);
-  try {
-    const pipelines: Created[] = [];
-    for (let i = 0; i < 50; i++) pipelines.push(await submitOne());
-    const ids = new Set(pipelines.map((p) => p.id));
-    // All started (a slow machine may finish the first before the last starts), most still running.
-    await waitFor('all 50 pipelines to have started', async () =>
-      (await countIn('Queued', ids)) === 0 ? true : undefined,
-    );
-    const running = await countIn('Running', ids);
-    assert.ok(running >= 40, `${running} of 50 Running when the watcher is killed`);
+  const pipelines: Created[] = [];
+  for (let i = 0; i < 50; i++) pipelines.push(await submitOne());
+  const ids = new Set(pipelines.map((p) => p.id));
+  // All started (a slow machine may finish the first before the last starts), most still running.
+  await waitFor('all 50 pipelines to have started', async () =>
+    (await countIn('Queued', ids)) === 0 ? true : undefined,
+  );
+  const running = await countIn('Running', ids);
+  assert.ok(running >= 40, `${running} of 50 Running when the watcher is killed`);
 
-    // Killed while Postgres says Running for all 50. Whether their pods end while it is down or
-    // after it is back, it must come back to the same outcomes: no pipeline declared lost or re-run.
-    await stack.system.kill('watcher', 'SIGKILL');
-    await stack.system.start('watcher');
+  // Killed while Postgres says Running for all 50. Whether their pods end while it is down or
+  // after it is back, it must come back to the same outcomes: no pipeline declared lost or re-run.
+  await stack.system.kill('watcher', 'SIGKILL');
+  await stack.system.start('watcher');
 
-    for (const p of pipelines) {
-      const done = await finished(p.id);
-      assert.equal(done.status, 'Succeeded', `${p.id}: ${done.reason}`);
-      assert.deepEqual(
-        done.attempts.map((a) => [a.attempt, a.status]),
-        [[1, 'Succeeded']],
-      );
-      const transitions = (await eventsOf(p.id)).filter((e) => e.kind === 'transition').map((e) => e.to);
-      assert.deepEqual(transitions, ['Queued', 'Running', 'Succeeded']);
-    }
-    for (const p of pipelines) {
-      await jobGone(stack, p.job_name);
-      assert.equal(creations.count(p.job_name), 1, `exactly one Job ever created for ${p.id}`);
-      assert.equal(creations.count(p.job_name.replace(/-1$/, '-2')), 0, `no second attempt for ${p.id}`);
-    }
-  } finally {
-    creations.stop();
-  }
-});
-
-test('a Running pod evicted through the eviction API is replaced: the pipeline succeeds on one attempt', async () => {
-  const creations = await watchJobCreations(stack.kc);
-  try {
-    const p = await submitOne();
-    const first = await waitFor('the pod to run', async () => {
-      const pods = await podsOf(p.job_name);
-      return pods.length === 1 && pods[0]?.status?.phase === 'Running' ? pods[0] : undefined;
-    });
-    const firstName = first.metadata?.name ?? '';
-    await waitFor('the pipeline to be Running', async () =>
-      (await statusOf(stack, p.id)).status === 'Running' ? true : undefined,
-    );
-
-    await stack.core.createNamespacedPodEviction({
-      name: firstName,
-      namespace: NAMESPACE,
-      body: {
-        apiVersion: 'policy/v1',
-        kind: 'Eviction',
-        metadata: { name: firstName, namespace: NAMESPACE },
-      },
-    });
-    await waitFor('a replacement pod to run', async () => {
-      const pods = await podsOf(p.job_name);
-      return pods.some((x) => x.metadata?.name !== firstName && x.status?.phase === 'Running')
-        ? true
-        : undefined;
-    });
-    assert.equal((await statusOf(stack, p.id)).status, 'Running', 'a disruption is not a failure');
-
+  for (const p of pipelines) {
     const done = await finished(p.id);
-    assert.equal(done.status, 'Succeeded', `reason: ${done.reason}`);
+    assert.equal(done.status, 'Succeeded', `${p.id}: ${done.reason}`);
     assert.deepEqual(
       done.attempts.map((a) => [a.attempt, a.status]),
       [[1, 'Succeeded']],
     );
-    const events = await eventsOf(p.id);
-    const disruption = events.find((e) => e.kind === 'pod_disrupted');
-    assert.ok(disruption, `the disruption is in the pipeline's events: ${JSON.stringify(events)}`);
-    assert.match(disruption.reason ?? '', new RegExp(`pod ${firstName} disrupted: EvictionByEvictionAPI`));
-    assert.deepEqual(
-      events.filter((e) => e.kind === 'transition').map((e) => e.to),
-      ['Queued', 'Running', 'Succeeded'],
-    );
-    await jobGone(stack, p.job_name);
-    assert.equal(creations.count(p.job_name), 1, 'one Job: the Job controller replaced the pod');
-  } finally {
-    creations.stop();
+    const transitions = (await eventsOf(p.id)).filter((e) => e.kind === 'transition').map((e) => e.to);
+    assert.deepEqual(transitions, ['Queued', 'Running', 'Succeeded']);
   }
+  for (const p of pipelines) {
+    await jobGone(stack, p.job_name);
+    assert.equal(jobsCreated(stack, p.job_name), 1, `exactly one Job ever created for ${p.id}`);
+    assert.equal(jobsCreated(stack, p.job_name.replace(/-1$/, '-2')), 0, `no second attempt for ${p.id}`);
+  }
+});
+
+test('a Running pod evicted through the eviction API is replaced: the pipeline succeeds on one attempt', async () => {
+  const p = await submitOne();
+  const first = await waitFor('the pod to run', async () => {
+    const pods = await podsOf(p.job_name);
+    return pods.length === 1 && pods[0]?.status?.phase === 'Running' ? pods[0] : undefined;
+  });
+  const firstName = first.metadata?.name ?? '';
+  await waitFor('the pipeline to be Running', async () =>
+    (await statusOf(stack, p.id)).status === 'Running' ? true : undefined,
+  );
+
+  await stack.core.createNamespacedPodEviction({
+    name: firstName,
+    namespace: NAMESPACE,
+    body: {
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name: firstName, namespace: NAMESPACE },
+    },
+  });
+  await waitFor('a replacement pod to run', async () => {
+    const pods = await podsOf(p.job_name);
+    return pods.some((x) => x.metadata?.name !== firstName && x.status?.phase === 'Running')
+      ? true
+      : undefined;
+  });
+  assert.equal((await statusOf(stack, p.id)).status, 'Running', 'a disruption is not a failure');
+
+  const done = await finished(p.id);
+  assert.equal(done.status, 'Succeeded', `reason: ${done.reason}`);
+  assert.deepEqual(
+    done.attempts.map((a) => [a.attempt, a.status]),
+    [[1, 'Succeeded']],
+  );
+  const events = await eventsOf(p.id);
+  const disruption = events.find((e) => e.kind === 'pod_disrupted');
+  assert.ok(disruption, `the disruption is in the pipeline's events: ${JSON.stringify(events)}`);
+  assert.match(disruption.reason ?? '', new RegExp(`pod ${firstName} disrupted: EvictionByEvictionAPI`));
+  assert.deepEqual(
+    events.filter((e) => e.kind === 'transition').map((e) => e.to),
+    ['Queued', 'Running', 'Succeeded'],
+  );
+  await jobGone(stack, p.job_name);
+  assert.equal(jobsCreated(stack, p.job_name), 1, 'one Job: the Job controller replaced the pod');
 });
