@@ -16,6 +16,9 @@ import { NAMESPACE } from '../fixture.ts';
 import { type PrivateNats, startPrivateNats } from '../nats-server.ts';
 import type { Fault } from './schedule.ts';
 
+/** The application_name of the harness's own connections, which faults spare. */
+const HARNESS = 'po-chaos-harness';
+
 export interface World {
   systems: System[];
   sim: KubeSim;
@@ -105,8 +108,9 @@ export async function startWorld(replicas: number): Promise<World> {
     await nats.stop();
     throw new Error(`chaos system did not start; logs in ${dir}`, { cause: err });
   }
-  const db = new pg.Pool({ connectionString: databaseUrl, max: 4 });
-  // Connections the fault kills: the pool must not crash the suite.
+  // The fault targets the services' connections, never the harness's own: two
+  // overlapping pg-terminate faults would otherwise kill each other's query.
+  const db = new pg.Pool({ connectionString: databaseUrl, max: 4, application_name: HARNESS });
   db.on('error', () => {});
 
   /** Each replica of each service is killed and restarted one fault at a time. */
@@ -157,7 +161,9 @@ export async function startWorld(replicas: number): Promise<World> {
       }
       case 'pg-terminate':
         await db.query(
-          'select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+          `select pg_terminate_backend(pid) from pg_stat_activity
+            where datname = current_database() and application_name <> $1`,
+          [HARNESS],
         );
         return;
       case 'kube-errors': {
