@@ -1,5 +1,4 @@
 import { httpInstrumentationMiddleware } from '@hono/otel';
-import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { createNoopMeter, type MeterProvider } from '@opentelemetry/api';
 import type { Subjects } from '@po/contracts';
@@ -18,6 +17,7 @@ import { rateLimit } from './middleware/rate-limit/index.ts';
 import { requestId } from './middleware/request-id/index.ts';
 import { requestTimeout } from './middleware/request-timeout/index.ts';
 import { type DeadLetterSource, registerDeadLetterRoutes } from './routes/dead-letters.ts';
+import { DOCS_ASSETS, registerDocsRoutes } from './routes/docs.ts';
 import { type ReadinessChecks, registerHealthRoutes } from './routes/health.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
 import { registerLogRoutes } from './routes/logs.ts';
@@ -106,6 +106,18 @@ export interface AppDeps {
 const NO_OTEL_METRICS: MeterProvider = { getMeter: () => createNoopMeter() };
 
 const PUBLIC = new Set(['/health', '/ready', '/metrics', '/openapi.json', '/docs']);
+const isPublic = (path: string) => PUBLIC.has(path) || path.startsWith(`${DOCS_ASSETS}/`);
+
+/** What /openapi.json describes itself as (also used to build the document without a server). */
+export const OPENAPI_CONFIG = {
+  openapi: '3.0.3',
+  info: {
+    title: 'Pipeline Operator API',
+    version: '1.0.0',
+    description:
+      'Submit data pipelines that run as Kubernetes Jobs. Errors are {"error": message, "type": kind}.',
+  },
+};
 
 export function createApp(deps: AppDeps): App {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
@@ -158,12 +170,12 @@ export function createApp(deps: AppDeps): App {
       ratePerSecond: limits.ipRatePerSecond,
       burst: limits.ipBurst,
       clock: deps.clock,
-      key: (c) => (PUBLIC.has(c.req.path) ? undefined : (clientAddress(c, hops) ?? 'unknown')),
+      key: (c) => (isPublic(c.req.path) ? undefined : (clientAddress(c, hops) ?? 'unknown')),
     }),
   );
   app.use('*', audit({ db: deps.db, logger: deps.logger, clientAddr: (c) => clientAddress(c, hops) }));
   app.use('*', jsonBodyOnly({ maxBodyBytes: limits.maxBodyBytes }));
-  app.use('*', auth(deps.keys, { skip: (path) => PUBLIC.has(path) }));
+  app.use('*', auth(deps.keys, { skip: isPublic }));
   app.use(
     '*',
     rateLimit({
@@ -202,15 +214,7 @@ export function createApp(deps: AppDeps): App {
   registerDeadLetterRoutes(app, deps.deadLetters ?? (async () => ({ letters: [] })));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });
-  app.doc('/openapi.json', {
-    openapi: '3.0.3',
-    info: {
-      title: 'Pipeline Operator API',
-      version: '1.0.0',
-      description:
-        'Submit data pipelines that run as Kubernetes Jobs. Errors are {"error": message, "type": kind}.',
-    },
-  });
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  app.doc('/openapi.json', OPENAPI_CONFIG);
+  registerDocsRoutes(app);
   return app;
 }

@@ -14,7 +14,7 @@
  *   the HTTP body (a Pipeline, or `{"error","type"}`), with the HTTP status in the `Po-Status` header.
  *   Requests without a reply subject that cannot be served are dead-lettered.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import {
   type Msg,
@@ -32,6 +32,7 @@ import {
   streams,
   tenantToken,
 } from '@po/contracts';
+import { intakePipelineId } from '@po/contracts/intake-id';
 import { type AuditEntry, type Database, recordAudit } from '@po/db';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -42,18 +43,7 @@ import { toDetail, toResponse } from '../service/present.ts';
 import { listAttempts } from '../store/pipelines.ts';
 import type { Principal } from '../types.ts';
 
-/** Fixed namespace for name-based (v5) pipeline ids of NATS submissions. */
-export const INTAKE_ID_NAMESPACE = '6f1d3c2e-8a4b-5e7f-9c0d-1a2b3c4d5e6f';
-
-/** RFC 4122 version 5 UUID of `${tenantId}/${idempotencyKey}`. */
-export function intakePipelineId(tenantId: string, idempotencyKey: string): string {
-  const ns = Buffer.from(INTAKE_ID_NAMESPACE.replaceAll('-', ''), 'hex');
-  const h = createHash('sha1').update(ns).update(`${tenantId}/${idempotencyKey}`).digest();
-  h[6] = ((h[6] ?? 0) & 0x0f) | 0x50;
-  h[8] = ((h[8] ?? 0) & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
+export { INTAKE_ID_NAMESPACE, intakePipelineId } from '@po/contracts/intake-id';
 
 const IdRequest = z.strictObject({ id: z.string().max(64) });
 const Envelope = z.record(z.string(), z.unknown());
