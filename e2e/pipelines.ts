@@ -75,27 +75,27 @@ while not os.path.exists(gate):
 print("second line", flush=True)
 `;
 
+/** The gated template's spec (POST /templates body). */
+export const GATED_TEMPLATE = {
+  name: 'gated',
+  description: 'prints a line, waits for a file, prints another',
+  image: 'python:3.11-slim',
+  command: ['python3', '-c'],
+  args: [GATED_SCRIPT],
+  env: { GATE_PATH: '{{gate_path}}' },
+  resources: { cpu_request: '50m', memory_request: '64Mi', cpu_limit: '500m', memory_limit: '256Mi' },
+  configSchema: {
+    type: 'object',
+    properties: { gate_path: { type: 'string', maxLength: 4096 } },
+    required: ['gate_path'],
+    additionalProperties: false,
+  },
+  backoffLimit: 0,
+  defaultTimeoutSeconds: 300,
+};
+
 export async function registerGatedTemplate(stack: Stack): Promise<void> {
-  const res = await stack.api('/templates', {
-    method: 'POST',
-    body: JSON.stringify({
-      name: 'gated',
-      description: 'prints a line, waits for a file, prints another',
-      image: 'python:3.11-slim',
-      command: ['python3', '-c'],
-      args: [GATED_SCRIPT],
-      env: { GATE_PATH: '{{gate_path}}' },
-      resources: { cpu_request: '50m', memory_request: '64Mi', cpu_limit: '500m', memory_limit: '256Mi' },
-      configSchema: {
-        type: 'object',
-        properties: { gate_path: { type: 'string', maxLength: 4096 } },
-        required: ['gate_path'],
-        additionalProperties: false,
-      },
-      backoffLimit: 0,
-      defaultTimeoutSeconds: 300,
-    }),
-  });
+  const res = await stack.api('/templates', { method: 'POST', body: JSON.stringify(GATED_TEMPLATE) });
   assert.equal(res.status, 201, await res.text());
 }
 
