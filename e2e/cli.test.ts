@@ -86,7 +86,10 @@ test('submit --wait of a succeeding pipeline exits 0 with its status, live statu
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^[0-9a-f-]{36} Succeeded\n$/);
   assert.match(r.stderr, /submitted [0-9a-f-]{36}/);
-  assert.match(r.stderr, /Running/, 'a status line per change (not a terminal: no spinner)');
+  // Not a terminal: a plain timestamped line per status seen (no spinner), the last one the end.
+  const statusLines = r.stderr.split('\n').filter((l) => /^\S+Z [0-9a-f-]{36} \w+/.test(l));
+  assert.match(statusLines[0] ?? '', / (Queued|Running|Succeeded)$/);
+  assert.match(statusLines.at(-1) ?? '', / Succeeded$/);
   assert.doesNotMatch(r.stderr, /\x1b|\r/);
 });
 
