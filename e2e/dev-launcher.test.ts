@@ -66,6 +66,7 @@ test('the dev launcher restarts a service killed with SIGKILL, and SIGTERM stops
   const exited = once(dev, 'exit');
   try {
     await waitFor('the launcher to be up', async () => out.includes('Pipeline Operator is up.'), 180_000);
+    assert.match(out, new RegExp(`export PO_URL=http://\\S+ PO_API_KEY=key-${id}\\n\\s+pnpm exec po submit`));
     const pid = dev.pid ?? 0;
     const services = childrenOf(pid);
     assert.equal(services.length, 5, `five services: ${services.join(' ')}\n${out}`);

@@ -99,6 +99,12 @@ Try:
   curl -s ${url}/pipelines/<id> -H "Authorization: Bearer ${devApiKey}"
   curl -s ${url}/pipelines/<id>/logs -H "Authorization: Bearer ${devApiKey}"
 
+Or with the CLI (pnpm exec po --help):
+  export PO_URL=${url} PO_API_KEY=${devApiKey}
+  pnpm exec po submit --type DataProcessing --set input_path=/tmp/input.txt --set output_path=/tmp/output.txt --wait
+  pnpm exec po list
+  pnpm exec po logs -f <id>
+
 Ctrl-C stops everything.`);
 
 let stopping = false;
