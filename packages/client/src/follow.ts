@@ -54,6 +54,8 @@ export async function* followLogs(
     const ctrl = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, ctrl.signal]) : ctrl.signal;
     let reason: string;
+    /** A refusal that waiting will not change: thrown as it is. */
+    let final = false;
     try {
       const headers: Record<string, string> = { accept: 'text/event-stream' };
       if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
@@ -61,8 +63,8 @@ export async function* followLogs(
       if (!res.ok) {
         const err = errorFromResponse(res, await res.json().catch(() => undefined));
         // A tenant at its follower cap waits as told; any other refusal is final.
-        if (err.type !== 'ResourceQuotaExceeded' && err.status < 500) throw err;
-        throw Object.assign(err, { retryable: true });
+        final = err.type !== 'ResourceQuotaExceeded' && err.status < 500;
+        throw err;
       }
       if (!res.body) throw new Error('log stream has no body');
       const events = res.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
@@ -89,7 +91,7 @@ export async function* followLogs(
       if (!received && ++failures > maxRetries) throw new Error(`log stream: ${reason}`);
     } catch (err) {
       opts.signal?.throwIfAborted();
-      if (err instanceof PoApiError && !(err as { retryable?: boolean }).retryable) throw err;
+      if (final) throw err;
       failures++;
       if (failures > maxRetries) throw err;
       reason = err instanceof Error ? err.message : String(err);
