@@ -49,7 +49,10 @@ async function succeededOnce(p: Created): Promise<void> {
     lines: { pod: string; line: string }[];
   };
   const runs = logs.lines.filter((l) => l.line.startsWith('Processing data for pipeline'));
-  assert.equal(runs.length, 1, `one run of the workload for ${p.id}`);
+  // What a recurrence needs to be diagnosed: the stored lines, the attempts, and the service logs.
+  const detail = () =>
+    `${p.id}: stored ${JSON.stringify(logs.lines)}; pipeline ${JSON.stringify(done)}; service logs in ${stack.dir}`;
+  assert.equal(runs.length, 1, `one run of the workload: ${detail()}`);
   assert.equal(new Set(logs.lines.map((l) => l.pod)).size, 1, 'one pod');
 }
 
