@@ -105,7 +105,8 @@ export interface AppDeps {
  */
 const NO_OTEL_METRICS: MeterProvider = { getMeter: () => createNoopMeter() };
 
-const PUBLIC = new Set(['/health', '/ready', '/metrics', '/openapi.json', '/docs']);
+// /metrics is served on the ops port (OPS_PORT), never on this public one.
+const PUBLIC = new Set(['/health', '/ready', '/openapi.json', '/docs']);
 
 export function createApp(deps: AppDeps): App {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
@@ -175,7 +176,7 @@ export function createApp(deps: AppDeps): App {
     }),
   );
 
-  registerHealthRoutes(app, { checks: deps.checks, registry: deps.registry, instance: deps.instanceId });
+  registerHealthRoutes(app, { checks: deps.checks, instance: deps.instanceId });
   registerPipelineRoutes(app, { db: deps.db, service, maxPageSize: limits.maxPageSize });
   registerLogRoutes(app, {
     db: deps.db,
