@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { listDeadLetters } from '@po/bus';
+import { CONSUMERS } from '@po/contracts';
 import { bootService, type Lifecycle } from '@po/runtime';
 import type { Tracing } from '@po/telemetry';
 import { builtinTemplates } from '@po/templates';
@@ -86,7 +87,9 @@ export async function startGateway(
     subjects,
     service,
     logger: logger.child({ component: 'intake' }),
+    metrics: ctx.busMetrics,
   });
+  ctx.trackConsumer('intake', CONSUMERS.intake);
   lifecycle.add('nats-intake', intake.stop);
 
   const server = serveHttp(app.fetch, config.PORT, '0.0.0.0');

@@ -60,6 +60,11 @@ export interface ServiceContext {
   checks: ReadinessChecks;
   /** Extra facts /health reports (the service adds them as it starts). */
   health: HealthDetails;
+  /**
+   * A durable consumer this service reads (started by `consume`, or by the service itself): /ready
+   * waits until it exists, and its backlog is po_nats_consumer_pending.
+   */
+  trackConsumer(stream: keyof Streams, consumer: string): void;
   /** Starts a durable consumer with this service's connection, logger and metrics; stopped with the service. */
   consume<T>(opts: ConsumeOptions<T>): void;
 }
@@ -159,6 +164,15 @@ export async function bootService(
     },
   );
   let kubeMetrics: KubeMetrics | undefined;
+  const trackConsumer = (name: keyof Streams, consumer: string) => {
+    const stream = streams[name];
+    consumers.push({ stream, consumer });
+    // Not ready until the stream and this durable consumer exist (provisioned by the provisioning
+    // step): a consumer without them would loop on StreamNotFound behind a green /ready.
+    checks[`consumer ${consumer}`] = async () => {
+      await consumerBacklog(nc, stream, consumer);
+    };
+  };
   return {
     name,
     logger,
@@ -179,14 +193,9 @@ export async function bootService(
     },
     checks,
     health,
+    trackConsumer,
     consume: (o) => {
-      const stream = streams[o.stream];
-      consumers.push({ stream, consumer: o.consumer });
-      // Not ready until the stream and this durable consumer exist (provisioned by the provisioning
-      // step): a consumer without them would loop on StreamNotFound behind a green /ready.
-      checks[`consumer ${o.consumer}`] = async () => {
-        await consumerBacklog(nc, stream, o.consumer);
-      };
+      trackConsumer(o.stream, o.consumer);
       const consumer = startConsumer({
         nc,
         subjects,
