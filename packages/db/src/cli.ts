@@ -50,7 +50,8 @@ if (!url) {
 }
 try {
   if (command === 'migrate') await migrate(url);
-  else if (command === 'wait') await waitForMigrations(url, Number(process.env.MIGRATION_WAIT_SECONDS ?? 600));
+  else if (command === 'wait')
+    await waitForMigrations(url, Number(process.env.MIGRATION_WAIT_SECONDS ?? 600));
   else if (command === 'create-db') {
     const name = new URL(url).pathname.slice(1);
     console.log((await ensureDatabase(url)) ? `database ${name} created` : `database ${name} exists`);
