@@ -7,10 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { KUBE_ACCESS } from '@po/kube';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const OVERLAYS = ['dev', 'prod'] as const;
@@ -176,3 +177,40 @@ for (const overlay of OVERLAYS) {
     }
   });
 }
+
+test('compose: Postgres and NATS healthy, then migrations and provisioning, then the workers, then the gateway', () => {
+  const compose = parse(readFileSync(`${ROOT}/infra/compose.yaml`, 'utf8'), { merge: true }) as {
+    services: Record<
+      string,
+      {
+        command?: string[];
+        depends_on?: Record<string, { condition: string }>;
+        healthcheck?: unknown;
+        environment?: Record<string, string>;
+      }
+    >;
+  };
+  const s = compose.services;
+  assert.deepEqual(s.migrate?.command, ['packages/db/src/cli.ts', 'migrate']);
+  assert.deepEqual(s.provision?.command, ['packages/runtime/src/provision-cli.ts']);
+  assert.equal(s.provision?.environment?.NATS_USER, 'po-provisioner');
+  for (const infra of ['postgres', 'nats']) assert.ok(s[infra]?.healthcheck, `${infra} healthcheck`);
+  for (const svc of SERVICES) {
+    const deps = s[svc]?.depends_on ?? {};
+    assert.deepEqual(
+      Object.fromEntries(['postgres', 'nats', 'migrate', 'provision'].map((d) => [d, deps[d]?.condition])),
+      {
+        postgres: 'service_healthy',
+        nats: 'service_healthy',
+        migrate: 'service_completed_successfully',
+        provision: 'service_completed_successfully',
+      },
+      `${svc} starts after the setup`,
+    );
+    assert.ok(s[svc]?.healthcheck, `${svc} healthcheck (its /ready)`);
+    assert.equal(s[svc]?.environment?.NATS_USER, `po-${svc}`, `${svc} has its own NATS user`);
+  }
+  for (const worker of SERVICES.filter((x) => x !== 'gateway')) {
+    assert.equal(s.gateway?.depends_on?.[worker]?.condition, 'service_healthy', `gateway after ${worker}`);
+  }
+});
