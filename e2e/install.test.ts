@@ -8,9 +8,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { glob } from 'node:fs/promises';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { KUBE_ACCESS } from '@po/kube';
+import { createMetrics } from '@po/telemetry';
 import { parse, parseAllDocuments } from 'yaml';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -212,5 +214,50 @@ test('compose: Postgres and NATS healthy, then migrations and provisioning, then
   }
   for (const worker of SERVICES.filter((x) => x !== 'gateway')) {
     assert.equal(s.gateway?.depends_on?.[worker]?.condition, 'service_healthy', `gateway after ${worker}`);
+  }
+});
+
+test('the dashboard and the alert rules query only metrics the services define', async () => {
+  const defined = new Set<string>();
+  for (const pattern of ['apps/*/src/**/*.ts', 'packages/*/src/**/*.ts']) {
+    for await (const file of glob(pattern, { cwd: ROOT })) {
+      if (file.includes('node_modules') || file.endsWith('.test.ts')) continue;
+      const text = readFileSync(`${ROOT}/${file}`, 'utf8');
+      for (const m of text.matchAll(/\.(?:counter|histogram|gauge)\(\s*'([a-z0-9_]+)'/g))
+        defined.add(`po_${m[1]}`);
+      for (const m of text.matchAll(/name: '(po_[a-z0-9_]+)'/g)) defined.add(m[1] as string);
+    }
+  }
+  // Process and runtime defaults, as the services register them.
+  const { registry } = createMetrics({ service: 'probe' });
+  for (const m of await registry.getMetricsAsJSON()) defined.add(m.name);
+  assert.ok(defined.has('po_queue_depth') && defined.has('po_process_cpu_seconds_total'));
+
+  const dashboard = JSON.parse(readFileSync(`${ROOT}/infra/grafana/pipeline-operator.json`, 'utf8')) as {
+    panels: { title: string; targets?: { expr: string }[] }[];
+  };
+  const alerts = parse(readFileSync(`${ROOT}/infra/prometheus/alerts.yaml`, 'utf8')) as {
+    groups: { rules: { alert: string; expr: string }[] }[];
+  };
+  const queries = [
+    ...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => [p.title, t.expr] as const)),
+    ...alerts.groups.flatMap((g) => g.rules.map((r) => [r.alert, r.expr] as const)),
+  ];
+  const alertNames = alerts.groups.flatMap((g) => g.rules.map((r) => r.alert));
+  for (const a of [
+    'PipelineQueueStuck',
+    'KubernetesApiFailing',
+    'NatsConsumerLag',
+    'OutboxLag',
+    'DeadLetters',
+    'GatewayErrorRate',
+  ]) {
+    assert.ok(alertNames.includes(a), `alert ${a}`);
+  }
+  for (const [where, expr] of queries) {
+    for (const [name] of expr.matchAll(/\bpo_[a-z0-9_]+/g)) {
+      const base = name.replace(/_(bucket|count|sum)$/, '');
+      assert.ok(defined.has(name) || defined.has(base), `${where}: ${name} is not defined by any service`);
+    }
   }
 });
