@@ -54,6 +54,7 @@ const gateway: ChildProcess = spawn(process.execPath, [...profileArgs, 'apps/gat
     DATABASE_URL: databaseUrl,
     BUS_PREFIX: prefix,
     PORT: String(port),
+    OPS_PORT: '0',
     DEV_API_KEY: key,
     LOG_LEVEL: 'warn',
     RATE_LIMIT_IP_PER_SECOND: '1000000',

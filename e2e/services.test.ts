@@ -44,9 +44,13 @@ test('each service serves /health, /ready and /metrics, and stops cleanly on SIG
     const base = `http://127.0.0.1:${svc.port}`;
     assert.equal((await fetch(`${base}/health`)).status, 200, `${svc.name} /health`);
     assert.equal((await fetch(`${base}/ready`)).status, 200, `${svc.name} /ready`);
-    const metrics = await fetch(`${base}/metrics`);
+    const ops = `http://127.0.0.1:${svc.opsPort}`;
+    assert.equal((await fetch(`${ops}/ready`)).status, 200, `${svc.name} ops /ready`);
+    const metrics = await fetch(`${ops}/metrics`);
     assert.equal(metrics.status, 200);
     assert.match(await metrics.text(), /^po_/m, `${svc.name} exposes po_ metrics`);
+    // The gateway's public API port does not serve them.
+    if (svc.name === 'gateway') assert.notEqual((await fetch(`${base}/metrics`)).status, 200);
   }
   for (const name of SERVICES) {
     assert.equal(await stack.system.kill(name, 'SIGTERM'), 0, `${name} exit code after SIGTERM`);

@@ -105,7 +105,8 @@ export interface AppDeps {
  */
 const NO_OTEL_METRICS: MeterProvider = { getMeter: () => createNoopMeter() };
 
-const PUBLIC = new Set(['/health', '/ready', '/metrics', '/openapi.json', '/docs']);
+// /metrics is served on the ops port (OPS_PORT), never on this public one.
+const PUBLIC = new Set(['/health', '/ready', '/openapi.json', '/docs']);
 const isPublic = (path: string) => PUBLIC.has(path) || path.startsWith(`${DOCS_ASSETS}/`);
 
 /** What /openapi.json describes itself as (also used to build the document without a server). */
@@ -187,7 +188,7 @@ export function createApp(deps: AppDeps): App {
     }),
   );
 
-  registerHealthRoutes(app, { checks: deps.checks, registry: deps.registry, instance: deps.instanceId });
+  registerHealthRoutes(app, { checks: deps.checks, instance: deps.instanceId });
   registerPipelineRoutes(app, { db: deps.db, service, maxPageSize: limits.maxPageSize });
   registerLogRoutes(app, {
     db: deps.db,

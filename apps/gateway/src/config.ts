@@ -1,4 +1,4 @@
-import { commonEnv, jobPolicyEnv, kubeEnv, quotaEnv } from '@po/runtime';
+import { commonEnv, jobPolicyEnv, kubeEnv, opsPort, quotaEnv } from '@po/runtime';
 import { z } from 'zod';
 
 const int = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
@@ -10,6 +10,8 @@ export const GatewayEnv = z.object({
   ...jobPolicyEnv,
   K8S_NAMESPACE: kubeEnv.K8S_NAMESPACE,
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** /metrics (and /health, /ready again) for Prometheus and probes, apart from the public API port. */
+  OPS_PORT: opsPort(9100),
   /** When set, this bearer key is admin of tenant `default` (dev mode; the dev command prints it). */
   DEV_API_KEY: z.string().min(8).max(512).optional(),
   /**

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { serve } from '@hono/node-server';
+import { connectNats, deleteStreams, provision } from '@po/bus';
 import type { PipelineResponse } from '@po/contracts';
 import { GatewayEnv } from './config.ts';
 import { startGateway } from './server.ts';
@@ -93,19 +94,27 @@ describe('over a real socket', () => {
 });
 
 describe('main composition (startGateway)', () => {
-  test('serves the API on PORT with the DEV_API_KEY, reports ready, and stops cleanly', async () => {
+  test('serves the API on PORT with the DEV_API_KEY, reports ready once its stream exists, and stops cleanly', async () => {
     const h = await createHarness();
+    const nc = await connectNats({ servers: 'nats://127.0.0.1:4222', name: 'server-test' });
     try {
       const config = GatewayEnv.parse({
         DATABASE_URL: h.dbUrl,
         BUS_PREFIX: h.deps.subjects.prefix,
         PORT: '0',
+        OPS_PORT: '0',
         DEV_API_KEY: 'dev-key-for-test',
         LOG_LEVEL: 'silent',
       });
       const gw = await startGateway(config);
       try {
         const base = `http://127.0.0.1:${gw.port}`;
+        // Its intake stream and consumer do not exist yet: not ready (they come from provisioning).
+        const before = await fetch(`${base}/ready`);
+        assert.equal(before.status, 503);
+        const checks = ((await before.json()) as { checks: Record<string, string> }).checks;
+        assert.match(checks['consumer gateway-intake'] ?? '', /not found/i);
+        await provision(nc, h.deps.subjects.prefix);
         assert.equal((await fetch(`${base}/ready`)).status, 200);
         const res = await fetch(`${base}/pipelines`, {
           method: 'POST',
@@ -122,6 +131,8 @@ describe('main composition (startGateway)', () => {
         await gw.stop();
       }
     } finally {
+      await deleteStreams(nc, h.deps.subjects.prefix).catch(() => {});
+      await nc.close();
       await h.close();
     }
   });

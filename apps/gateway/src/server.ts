@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { listDeadLetters } from '@po/bus';
+import { CONSUMERS } from '@po/contracts';
 import { bootService, type Lifecycle } from '@po/runtime';
 import type { Tracing } from '@po/telemetry';
 import { builtinTemplates } from '@po/templates';
@@ -38,6 +39,7 @@ export async function startGateway(
     namespace: config.K8S_NAMESPACE,
     clock,
     queueGuard,
+    pipelineMetrics: ctx.pipelineMetrics,
     policy: {
       imageAllowList: config.JOB_IMAGE_ALLOW_LIST,
       maxParallelism: config.JOB_MAX_PARALLELISM,
@@ -85,7 +87,9 @@ export async function startGateway(
     subjects,
     service,
     logger: logger.child({ component: 'intake' }),
+    metrics: ctx.busMetrics,
   });
+  ctx.trackConsumer('intake', CONSUMERS.intake);
   lifecycle.add('nats-intake', intake.stop);
 
   const server = serveHttp(app.fetch, config.PORT, '0.0.0.0');

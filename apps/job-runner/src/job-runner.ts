@@ -12,6 +12,7 @@ import {
 } from '@po/contracts';
 import { type Database, getAttempt, getPipeline, markJobCreated, markJobDeleted, transition } from '@po/db';
 import { buildJob, classifyKubeError, type JobPolicy, type JobsApi, PolicyViolation } from '@po/kube';
+import type { PipelineMetrics } from '@po/runtime';
 import type { Logger, Metrics } from '@po/telemetry';
 import type { Kysely } from 'kysely';
 import { createDue, deleteDue } from './decide.ts';
@@ -22,6 +23,7 @@ export interface JobRunnerOptions {
   jobs: JobsApi;
   logger: Logger;
   metrics: Metrics;
+  pipelineMetrics?: PipelineMetrics;
   /** Its namespace is the only one this job-runner creates or deletes Jobs in. */
   policy: JobPolicy;
 }
@@ -87,12 +89,13 @@ export class JobRunner {
       }
       log.warn({ reason: reason.reason }, 'Job refused; failing the pipeline');
       this.#ops.inc({ operation: 'create', outcome: 'refused' });
-      await transition(db, subjects, {
+      const failed = await transition(db, subjects, {
         pipelineId: cmd.pipelineId,
         attempt: cmd.attempt,
         to: 'Failed',
         reason: `JobRejected: ${reason.reason}`,
       });
+      this.#o.pipelineMetrics?.transitioned(failed);
       return;
     }
     await markJobCreated(db, cmd.pipelineId, cmd.attempt);

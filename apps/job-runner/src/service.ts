@@ -18,6 +18,7 @@ export async function runJobRunner(config: JobRunnerConfig, tracing: Tracing): P
   const ctx = await bootService('job-runner', config);
   ctx.lifecycle.add('tracing', tracing.shutdown);
   const kc = loadKubeConfig(config.KUBECONFIG ? { kubeconfigPath: config.KUBECONFIG } : {});
+  ctx.instrumentKube(kc);
   const jobs = createJobsApi(kc);
   const runner = new JobRunner({
     db: ctx.db,
@@ -25,6 +26,7 @@ export async function runJobRunner(config: JobRunnerConfig, tracing: Tracing): P
     jobs,
     logger: ctx.logger,
     metrics: ctx.metrics,
+    pipelineMetrics: ctx.pipelineMetrics,
     policy: {
       namespace: config.K8S_NAMESPACE,
       imageAllowList: config.JOB_IMAGE_ALLOW_LIST,

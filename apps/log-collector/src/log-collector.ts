@@ -22,6 +22,8 @@ export interface LogCollectorOptions {
   subjects: Subjects;
   logger: Logger;
   metrics: Metrics;
+  /** Bytes of log lines a capture stored (po_log_bytes_stored_total). */
+  storedBytes?: (bytes: number) => void;
   capBytes: number;
   budget: CaptureBudget;
   listPods(namespace: string, jobName: string): Promise<V1Pod[]>;
@@ -108,6 +110,7 @@ export class LogCollector {
       capBytes: this.#o.capBytes,
       reason: (truncated) => incomplete ?? (truncated ? 'logs stored (truncated)' : 'logs stored'),
     });
+    if (r.bytes > 0) this.#o.storedBytes?.(r.bytes);
     if (!r.stored) {
       log.info('logs already captured by another collector');
       this.#captured.inc({ outcome: 'duplicate' });

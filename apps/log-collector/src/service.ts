@@ -22,12 +22,19 @@ export async function runLogCollector(config: LogCollectorConfig, tracing: Traci
   const ctx = await bootService('log-collector', config);
   ctx.lifecycle.add('tracing', tracing.shutdown);
   const kc = loadKubeConfig(config.KUBECONFIG ? { kubeconfigPath: config.KUBECONFIG } : {});
+  const kubeMetrics = ctx.instrumentKube(kc);
   const jobs = createJobsApi(kc);
+  const logBytes = ctx.metrics.counter(
+    'log_bytes_stored_total',
+    'Bytes of pod log lines stored (live tail while the pod runs, capture after it ends)',
+    ['source'],
+  );
   const live = new LiveTail({
     logger: ctx.logger.child({ component: 'live-tail' }),
     follow: (ns, pod) => followPodLog(kc, ns, pod),
     store: async (req) => {
-      await appendLogs(ctx.db, { ...req, capBytes: config.LOG_CAP_BYTES });
+      const r = await appendLogs(ctx.db, { ...req, capBytes: config.LOG_CAP_BYTES });
+      logBytes.inc({ source: 'live' }, r.bytes);
     },
   });
   const collector = new LogCollector({
@@ -35,6 +42,7 @@ export async function runLogCollector(config: LogCollectorConfig, tracing: Traci
     subjects: ctx.subjects,
     logger: ctx.logger,
     metrics: ctx.metrics,
+    storedBytes: (bytes) => logBytes.inc({ source: 'capture' }, bytes),
     capBytes: config.LOG_CAP_BYTES,
     budget: {
       budgetMs: config.LOG_CAPTURE_BUDGET_SECONDS * 1000,
@@ -49,6 +57,7 @@ export async function runLogCollector(config: LogCollectorConfig, tracing: Traci
   const pods = startManagedInformer<V1Pod>(kc, 'pods', config.K8S_NAMESPACE, ctx.logger, {
     onChange: (pod) => live.podChanged(pod),
     onDelete: (pod) => live.podDeleted(pod),
+    metrics: kubeMetrics,
   });
   ctx.lifecycle.add('live-tail', async () => {
     await pods.stop();

@@ -1,5 +1,6 @@
 import type { Subjects } from '@po/contracts';
 import { admitQueued, type Database, expireQueued } from '@po/db';
+import type { PipelineMetrics } from '@po/runtime';
 import type { Logger, Metrics } from '@po/telemetry';
 import type { Kysely } from 'kysely';
 
@@ -8,6 +9,8 @@ export interface SchedulerOptions {
   subjects: Subjects;
   logger: Logger;
   metrics: Metrics;
+  /** Queue waits of admitted attempts; queue timeouts as finished pipelines. */
+  pipelineMetrics?: PipelineMetrics;
   maxRunning: number;
   /** Per-tenant concurrency quota for tenants without their own (tenant_quotas). */
   tenantMaxRunning: number;
@@ -62,6 +65,7 @@ export class Scheduler {
     const ended = await expireQueued(db, subjects, { maxWaitSeconds: queueTimeoutSeconds, limit: 500 });
     for (const p of ended) {
       this.#expired.inc();
+      this.#opts.pipelineMetrics?.transitioned({ ok: true, pipeline: p });
       logger.info({ pipelineId: p.id, attempt: p.attempt, reason: p.reason }, 'queue timeout');
     }
   }
@@ -96,6 +100,9 @@ export class Scheduler {
         }
         for (const p of admitted) {
           this.#admitted.inc({ priority: p.priority });
+          const waited =
+            (new Date(p.admitted_at ?? Date.now()).getTime() - new Date(p.queued_at).getTime()) / 1000;
+          this.#opts.pipelineMetrics?.admitted(p.priority, waited);
           this.#opts.logger.info({ pipelineId: p.id, attempt: p.attempt, priority: p.priority }, 'admitted');
         }
         if (admitted.length < this.#opts.batch) break;

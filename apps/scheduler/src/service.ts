@@ -1,5 +1,5 @@
 import { CONSUMERS, PipelineQueued } from '@po/contracts';
-import { CHANNELS, listen } from '@po/db';
+import { CHANNELS, listen, queueDepth } from '@po/db';
 import { bootService, type ServiceConfig } from '@po/runtime';
 import type { Tracing } from '@po/telemetry';
 import { Scheduler } from './scheduler.ts';
@@ -21,12 +21,24 @@ export async function runScheduler(
     subjects: ctx.subjects,
     logger: ctx.logger,
     metrics: ctx.metrics,
+    pipelineMetrics: ctx.pipelineMetrics,
     maxRunning: config.SCHEDULER_MAX_RUNNING,
     tenantMaxRunning: config.TENANT_MAX_RUNNING,
     queueTimeoutSeconds: config.SCHEDULER_QUEUE_TIMEOUT_SECONDS,
     batch: config.SCHEDULER_BATCH,
     pollMs: config.SCHEDULER_POLL_MS,
   });
+  // Computed when scraped: one grouped read of the queue, whatever its length.
+  ctx.metrics.gauge(
+    'queue_depth',
+    'Pipelines waiting for admission, by priority and tenant',
+    ['priority', 'tenant'],
+    async (g) => {
+      const rows = await queueDepth(ctx.db);
+      g.reset();
+      for (const r of rows) g.set({ priority: r.priority, tenant: r.tenant }, r.count);
+    },
+  );
   scheduler.start();
   ctx.lifecycle.add('scheduler', () => scheduler.stop());
   // A finished attempt frees its slot: the database says so at commit, and the next pass runs now.

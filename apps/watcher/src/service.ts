@@ -1,5 +1,12 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
-import { createJobsApi, type JobsApi, type KubeConfig, loadKubeConfig, startManagedInformer } from '@po/kube';
+import {
+  createJobsApi,
+  type JobsApi,
+  type KubeConfig,
+  type KubeMetrics,
+  loadKubeConfig,
+  startManagedInformer,
+} from '@po/kube';
 import { bootService, type ServiceConfig, type ServiceContext } from '@po/runtime';
 import type { Tracing } from '@po/telemetry';
 import { registerOnce, startLeadership, type Term } from './leadership.ts';
@@ -21,6 +28,7 @@ export async function runWatcher(config: WatcherConfig, tracing: Tracing, identi
   const ctx = await bootService('watcher', config);
   ctx.lifecycle.add('tracing', tracing.shutdown);
   const kc = loadKubeConfig(config.KUBECONFIG ? { kubeconfigPath: config.KUBECONFIG } : {});
+  const kubeMetrics = ctx.instrumentKube(kc);
   const api = createJobsApi(kc);
   const metrics = registerOnce(ctx.metrics);
   // Replicas elect one leader; only it watches and decides (see README, Scale-out).
@@ -33,7 +41,7 @@ export async function runWatcher(config: WatcherConfig, tracing: Tracing, identi
     leaseDurationMs: config.WATCHER_LEASE_DURATION_SECONDS * 1000,
     renewDeadlineMs: config.WATCHER_RENEW_DEADLINE_SECONDS * 1000,
     retryPeriodMs: config.WATCHER_RETRY_PERIOD_SECONDS * 1000,
-    startTerm: () => startWatching({ ...ctx, metrics }, kc, api, config),
+    startTerm: () => startWatching({ ...ctx, metrics }, kc, api, config, kubeMetrics),
   });
   ctx.lifecycle.add('leader-election', leadership.stop);
   ctx.checks.leadership = leadership.ready;
@@ -44,10 +52,11 @@ export async function runWatcher(config: WatcherConfig, tracing: Tracing, identi
 
 /** The watching part, for one leadership term: informers over Jobs and pods feeding a new Watcher. */
 function startWatching(
-  ctx: Pick<ServiceContext, 'db' | 'subjects' | 'logger' | 'metrics'>,
+  ctx: Pick<ServiceContext, 'db' | 'subjects' | 'logger' | 'metrics' | 'pipelineMetrics'>,
   kc: KubeConfig,
   api: JobsApi,
   config: WatcherConfig,
+  kubeMetrics: KubeMetrics,
 ): Term {
   const namespace = config.K8S_NAMESPACE;
   const watcher = new Watcher({
@@ -55,6 +64,7 @@ function startWatching(
     subjects: ctx.subjects,
     logger: ctx.logger,
     metrics: ctx.metrics,
+    pipelineMetrics: ctx.pipelineMetrics,
     namespace,
     // Read only after start(), once both informers below have synced.
     caches: { jobs: () => jobs.list(), job: (name) => jobs.get(name) },
@@ -69,10 +79,12 @@ function startWatching(
   const pods = startManagedInformer<V1Pod>(kc, 'pods', namespace, ctx.logger, {
     onChange: (pod) => watcher.podChanged(pod),
     onDelete: (pod) => watcher.podDeleted(pod),
+    metrics: kubeMetrics,
   });
   const jobs = startManagedInformer<V1Job>(kc, 'jobs', namespace, ctx.logger, {
     onChange: (job) => watcher.jobChanged(job),
     onDelete: (job) => watcher.jobDeleted(job),
+    metrics: kubeMetrics,
   });
   let stopped = false;
   // Invariant 9: decide only once both informers have completed their initial list.

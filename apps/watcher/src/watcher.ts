@@ -20,6 +20,7 @@ import {
   transition,
 } from '@po/db';
 import { disruptionOf, mapJobStatus } from '@po/kube';
+import type { PipelineMetrics } from '@po/runtime';
 import type { Logger, Metrics } from '@po/telemetry';
 import type { Kysely } from 'kysely';
 import { KeyedQueue } from './keyed-queue.ts';
@@ -30,6 +31,8 @@ export interface WatcherOptions {
   subjects: Subjects;
   logger: Logger;
   metrics: Metrics;
+  /** Pipelines this watcher ends (terminal transitions), by template and status. */
+  pipelineMetrics?: PipelineMetrics;
   namespace: string;
   /** The synced informer caches (read only after start()). */
   caches: Caches;
@@ -323,6 +326,7 @@ export class Watcher {
         span.setAttribute('pipeline.transition.applied', result.ok);
         if (!result.ok) return false;
         this.#transitions.inc({ to: step.to });
+        this.#o.pipelineMetrics?.transitioned(result);
         log.info({ from: result.from, to: step.to, reason: step.reason }, 'pipeline transition');
         return true;
       } catch (err) {

@@ -90,6 +90,7 @@ export function startConsumer<T>(opts: ConsumerOptions<T>): Stoppable {
     const parent = extractContext(m.headers);
     const link = trace.getSpanContext(parent);
     const deliveryCount = m.info.deliveryCount;
+    if (m.info.redelivered) opts.metrics?.redelivered?.(opts.consumer);
     await tracer.startActiveSpan(
       `process ${m.subject}`,
       {

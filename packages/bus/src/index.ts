@@ -1,4 +1,5 @@
 export { type ConsumerOptions, type MessageMeta, type Stoppable, startConsumer } from './consumer.ts';
+export { consumerBacklog } from './consumer-info.ts';
 export {
   DEAD_LETTER_HEADERS,
   type DeadLetter,

@@ -2,6 +2,8 @@
 export interface BusMetrics {
   deadLettered(subject: string): void;
   published(subject: string): void;
+  /** A durable consumer got a message again (ack wait expired, nak, a restart). */
+  redelivered?(consumer: string): void;
 }
 
 /** Subjects with per-pipeline or per-tenant tokens, and how many trailing tokens to fold. */

@@ -39,5 +39,6 @@ export {
   requestJobCreateAgain,
 } from './reconcile.ts';
 export * from './schema.ts';
+export { outboxLagSeconds, type QueueDepth, queueDepth } from './stats.ts';
 export { type TransitionRequest, type TransitionResult, transition } from './transition.ts';
 export { inTransaction, type Tx } from './tx.ts';

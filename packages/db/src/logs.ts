@@ -138,7 +138,7 @@ export function storeCapture(
   db: Tx,
   subjects: Subjects,
   req: StoreCapture,
-): Promise<{ stored: boolean; truncated: boolean }> {
+): Promise<{ stored: boolean; truncated: boolean; bytes: number }> {
   return inTransaction(db, async (trx) => {
     // The same rows, in the same order, as appendLogs locks: no deadlock between the two.
     const attempts = await trx
@@ -149,8 +149,9 @@ export function storeCapture(
       .forUpdate()
       .execute();
     const mine = attempts.find((a) => a.attempt === req.attempt);
-    if (!mine || mine.logs_captured_at) return { stored: false, truncated: false };
+    if (!mine || mine.logs_captured_at) return { stored: false, truncated: false, bytes: 0 };
     let truncated = false;
+    let bytes = 0;
     for (const { podName, lines } of req.pods) {
       const r = await appendLogs(trx, {
         pipelineId: req.pipelineId,
@@ -161,6 +162,7 @@ export function storeCapture(
         capBytes: req.capBytes,
       });
       truncated ||= r.truncated;
+      bytes += r.bytes;
     }
     await markLogsCaptured(trx, subjects, {
       pipelineId: req.pipelineId,
@@ -169,6 +171,6 @@ export function storeCapture(
       namespace: req.namespace,
       reason: req.reason(truncated),
     });
-    return { stored: true, truncated };
+    return { stored: true, truncated, bytes };
   });
 }

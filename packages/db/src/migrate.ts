@@ -7,9 +7,8 @@ import type { Database } from './schema.ts';
 
 const MIGRATIONS = path.join(import.meta.dirname, 'migrations');
 
-/** Applies pending migrations; returns the names applied by this call (empty when up to date). */
-export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
-  const migrator = new Migrator({
+function migratorFor(db: Kysely<Database>): Migrator {
+  return new Migrator({
     db,
     provider: new FileMigrationProvider({
       fs,
@@ -18,6 +17,17 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
       import: (file) => import(pathToFileURL(file).href),
     }),
   });
+}
+
+/** Migrations this code knows that the database has not applied (empty: the schema is current). */
+export async function pendingMigrations(db: Kysely<Database>): Promise<string[]> {
+  const all = await migratorFor(db).getMigrations();
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
+/** Applies pending migrations; returns the names applied by this call (empty when up to date). */
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  const migrator = migratorFor(db);
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;

@@ -44,7 +44,10 @@ export interface RunningService {
   name: ServiceName;
   /** 0 for the first replica. */
   replica: number;
+  /** Its HTTP port: the gateway's API port, another service's ops port. */
   port: number;
+  /** Where it serves /metrics, /health and /ready (the gateway's OPS_PORT; the others' only port). */
+  opsPort: number;
   process: ChildProcess;
   /** The INSTANCE_ID it was started with (its /health reports it). */
   instance: string;
@@ -70,6 +73,8 @@ interface Slot {
   name: ServiceName;
   replica: number;
   port: number;
+  /** The gateway's ops port (0 for the other services, whose only port is their ops port). */
+  opsPort: number;
   current: RunningService | undefined;
   /** Stopped on purpose (kill/stop): not restarted. */
   held: boolean;
@@ -91,7 +96,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
   const newPort = async (): Promise<number> => {
     for (;;) {
       const port = await freePort();
-      if (!slots.some((s) => s.port === port)) return port;
+      if (!slots.some((s) => s.port === port || s.opsPort === port)) return port;
     }
   };
   for (const name of names) {
@@ -101,6 +106,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
         name,
         replica,
         port: 0,
+        opsPort: 0,
         current: undefined,
         held: false,
         restarts: 0,
@@ -108,6 +114,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
         timer: undefined,
       };
       slot.port = pinned ?? (await newPort());
+      if (name === 'gateway') slot.opsPort = await newPort();
       slots.push(slot);
     }
   }
@@ -121,7 +128,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
   const logs: WriteStream[] = [];
   let stopping = false;
 
-  const envFor = (name: ServiceName, instance: string, port: number): NodeJS.ProcessEnv => ({
+  const envFor = (name: ServiceName, instance: string, port: number, opsPort: number): NodeJS.ProcessEnv => ({
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     DATABASE_URL: opts.databaseUrl,
@@ -134,7 +141,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     K8S_NAMESPACE: opts.namespace,
     LOG_LEVEL: opts.logLevel ?? 'info',
     DEV_API_KEY: opts.devApiKey,
-    [name === 'gateway' ? 'PORT' : 'OPS_PORT']: String(port),
+    ...(name === 'gateway' ? { PORT: String(port), OPS_PORT: String(opsPort) } : { OPS_PORT: String(port) }),
     // This process holds each service's stdin: if it dies, even by SIGKILL, the services stop too.
     STOP_WITH_PARENT: 'true',
     INSTANCE_ID: instance,
@@ -160,6 +167,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
         const pinned = slot.name === 'gateway' && slot.replica === 0 && opts.gatewayPort !== undefined;
         if (abandoned || stopping || !exited || pinned || attempt === 3) throw err;
         slot.port = await newPort();
+        if (slot.name === 'gateway') slot.opsPort = await newPort();
       }
     }
   };
@@ -169,7 +177,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     const { name } = slot;
     const child = spawn(process.execPath, [`apps/${name}/src/main.ts`], {
       cwd: ROOT,
-      env: envFor(name, instance, slot.port),
+      env: envFor(name, instance, slot.port, slot.opsPort),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     if (opts.output === 'inherit') {
@@ -190,7 +198,14 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
       child.stdout.pipe(out, { end: false });
       child.stderr.pipe(out, { end: false });
     }
-    const svc: RunningService = { name, replica: slot.replica, port: slot.port, process: child, instance };
+    const svc: RunningService = {
+      name,
+      replica: slot.replica,
+      port: slot.port,
+      opsPort: slot.name === 'gateway' ? slot.opsPort : slot.port,
+      process: child,
+      instance,
+    };
     slot.current = svc;
     if (slot.replica === 0) services.set(name, svc);
     const list = replicas.get(name) ?? [];

@@ -1,4 +1,5 @@
 export type { KubeConfig, KubernetesObject, V1Job, V1Pod } from '@kubernetes/client-node';
+export { KUBE_ACCESS, type KubeAccessService } from './access.ts';
 export { type BuildJobInput, buildJob, type JobPolicy } from './build-job.ts';
 export { type KubeConfigOptions, loadKubeConfig } from './config.ts';
 export {
@@ -36,4 +37,11 @@ export {
   readPodLog,
 } from './logs.ts';
 export { parseQuantity } from './quantity.ts';
+export {
+  instrumentKubeRequests,
+  isKubeFailure,
+  type KubeMetrics,
+  type KubeRequest,
+  kubeRequestOf,
+} from './requests.ts';
 export { disruptionOf, type JobOutcome, mapJobStatus } from './status.ts';

@@ -9,6 +9,7 @@ import {
 } from '@kubernetes/client-node';
 import { MANAGED_SELECTOR } from '@po/contracts';
 import type { Logger } from './logger.ts';
+import type { KubeMetrics } from './requests.ts';
 
 export interface InformerOptions<T extends KubernetesObject> {
   kind: 'jobs' | 'pods';
@@ -24,6 +25,8 @@ export interface InformerOptions<T extends KubernetesObject> {
   watchdogMs?: number;
   /** A list that takes longer fails (client-node sets no timeout on it) and the informer restarts. */
   listTimeoutMs?: number;
+  /** Restarts and watch (re)connects, for po_informer_restarts_total and po_informer_watch_age_seconds. */
+  metrics?: Pick<KubeMetrics, 'informerRestarted' | 'watchConnected'> | undefined;
 }
 
 export interface RunningInformer<T> {
@@ -122,11 +125,13 @@ export function startInformer<T extends KubernetesObject>(
   lw.on('delete', safely(opts.onDelete, 'delete'));
   lw.on('connect', () => {
     seen();
+    opts.metrics?.watchConnected(kind);
     logger.debug(log, 'informer (re)connecting');
   });
 
   const restart = (why: string) => {
     if (stopped || restartTimer !== undefined) return;
+    opts.metrics?.informerRestarted(kind);
     const wait = delayMs;
     delayMs = Math.min(delayMs * 2, backoff.maxMs);
     logger.warn({ ...log, delayMs: wait }, `informer restarting: ${why}`);
@@ -194,7 +199,7 @@ export function startManagedInformer<T extends KubernetesObject>(
   kind: 'jobs' | 'pods',
   namespace: string,
   logger: Logger,
-  handlers: Pick<InformerOptions<T>, 'onChange' | 'onDelete'>,
+  handlers: Pick<InformerOptions<T>, 'onChange' | 'onDelete' | 'metrics'>,
 ): RunningInformer<T> {
   return startInformer<T>(kc, {
     kind,

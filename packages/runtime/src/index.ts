@@ -1,5 +1,6 @@
 export { ConfigError, commonEnv, jobPolicyEnv, kubeEnv, opsPort, parseConfig, quotaEnv } from './config.ts';
 export { Lifecycle, type Stop } from './lifecycle.ts';
+export { busMetricsFor, kubeMetricsFor, type PipelineMetrics, pipelineMetricsFor } from './metrics.ts';
 export {
   type HealthDetails,
   type Identity,
@@ -8,10 +9,4 @@ export {
   readiness,
   startOpsServer,
 } from './ops-server.ts';
-export {
-  type BootOptions,
-  bootService,
-  busMetricsFor,
-  type ServiceConfig,
-  type ServiceContext,
-} from './service.ts';
+export { type BootOptions, bootService, type ServiceConfig, type ServiceContext } from './service.ts';

@@ -2,6 +2,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import {
   type BusMetrics,
   connectNats,
+  consumerBacklog,
   type MessageMeta,
   serviceInbox,
   startConsumer,
@@ -9,11 +10,13 @@ import {
 } from '@po/bus';
 import { type Streams, type Subjects, streams as streamsFor, subjects as subjectsFor } from '@po/contracts';
 import type { Database } from '@po/db';
-import { createDb } from '@po/db';
+import { createDb, outboxLagSeconds } from '@po/db';
+import { instrumentKubeRequests, type KubeConfig, type KubeMetrics } from '@po/kube';
 import { createLogger, createMetrics, type Logger, type Metrics } from '@po/telemetry';
 import { type Kysely, sql } from 'kysely';
 import type { z } from 'zod';
 import { Lifecycle } from './lifecycle.ts';
+import { busMetricsFor, kubeMetricsFor, type PipelineMetrics, pipelineMetricsFor } from './metrics.ts';
 import { type HealthDetails, type ReadinessChecks, startOpsServer } from './ops-server.ts';
 
 export interface ServiceConfig {
@@ -46,10 +49,22 @@ export interface ServiceContext {
   subjects: Subjects;
   /** Counters for the relay and every consumer of this service (dead letters are visible here and in the API). */
   busMetrics: BusMetrics;
+  /** Terminal pipelines and queue waits, for the transitions this service makes. */
+  pipelineMetrics: PipelineMetrics;
+  /**
+   * Measures this process's requests to the API server `kc` points at (by verb, resource and code)
+   * and returns the hook its informers report restarts and watch reconnects to. Once per process.
+   */
+  instrumentKube(kc: KubeConfig): KubeMetrics;
   /** Extra readiness checks the service adds before `ready()` is served. */
   checks: ReadinessChecks;
   /** Extra facts /health reports (the service adds them as it starts). */
   health: HealthDetails;
+  /**
+   * A durable consumer this service reads (started by `consume`, or by the service itself): /ready
+   * waits until it exists, and its backlog is po_nats_consumer_pending.
+   */
+  trackConsumer(stream: keyof Streams, consumer: string): void;
   /** Starts a durable consumer with this service's connection, logger and metrics; stopped with the service. */
   consume<T>(opts: ConsumeOptions<T>): void;
 }
@@ -60,18 +75,6 @@ export interface ConsumeOptions<T> {
   schema: z.ZodType<T>;
   handler: (msg: T, meta: MessageMeta) => Promise<void>;
   concurrency?: number;
-}
-
-/** Prometheus counters behind the bus's metrics hook. */
-export function busMetricsFor(metrics: Metrics): BusMetrics {
-  const deadLetters = metrics.counter('bus_dead_letters_total', 'Messages moved to the dead-letter stream', [
-    'subject',
-  ]);
-  const published = metrics.counter('bus_published_total', 'Outbox messages published to NATS', ['subject']);
-  return {
-    deadLettered: (subject) => deadLetters.inc({ subject }),
-    published: (subject) => published.inc({ subject }),
-  };
 }
 
 /**
@@ -129,6 +132,12 @@ export async function bootService(
       await nc.flush();
     },
   };
+  metrics.gauge(
+    'outbox_lag_seconds',
+    'Age of the oldest outbox row not yet published (0: none waits)',
+    [],
+    async (g) => g.set(await outboxLagSeconds(database.db)),
+  );
   const health: HealthDetails = {};
   if (config.OPS_PORT !== undefined) {
     const ops = await startOpsServer({
@@ -144,6 +153,26 @@ export async function bootService(
 
   const subjects = subjectsFor(config.BUS_PREFIX);
   const streams = streamsFor(config.BUS_PREFIX);
+  const consumers: { stream: string; consumer: string }[] = [];
+  metrics.gauge(
+    'nats_consumer_pending',
+    'Messages a durable consumer has not yet acknowledged (undelivered + awaiting ack)',
+    ['consumer'],
+    async (g) => {
+      for (const c of consumers)
+        g.set({ consumer: c.consumer }, await consumerBacklog(nc, c.stream, c.consumer));
+    },
+  );
+  let kubeMetrics: KubeMetrics | undefined;
+  const trackConsumer = (name: keyof Streams, consumer: string) => {
+    const stream = streams[name];
+    consumers.push({ stream, consumer });
+    // Not ready until the stream and this durable consumer exist (provisioned by the provisioning
+    // step): a consumer without them would loop on StreamNotFound behind a green /ready.
+    checks[`consumer ${consumer}`] = async () => {
+      await consumerBacklog(nc, stream, consumer);
+    };
+  };
   return {
     name,
     logger,
@@ -153,9 +182,20 @@ export async function bootService(
     nc,
     subjects,
     busMetrics,
+    pipelineMetrics: pipelineMetricsFor(metrics),
+    instrumentKube: (kc) => {
+      if (kubeMetrics) return kubeMetrics;
+      const km = kubeMetricsFor(metrics);
+      const off = instrumentKubeRequests(kc, km);
+      lifecycle.add('kube-metrics', async () => off());
+      kubeMetrics = km;
+      return km;
+    },
     checks,
     health,
+    trackConsumer,
     consume: (o) => {
+      trackConsumer(o.stream, o.consumer);
       const consumer = startConsumer({
         nc,
         subjects,

@@ -22,7 +22,7 @@ import {
   headers as natsHeaders,
   type Subscription,
 } from '@nats-io/transport-node';
-import { deadLetterRequest, Permanent, type Stoppable, startConsumer } from '@po/bus';
+import { type BusMetrics, deadLetterRequest, Permanent, type Stoppable, startConsumer } from '@po/bus';
 import {
   API_OPERATIONS,
   type ApiOperation,
@@ -62,6 +62,8 @@ export interface IntakeDeps {
   subjects: Subjects;
   service: PipelineService;
   logger: Logger;
+  /** Dead letters and redeliveries of the intake consumer. */
+  metrics?: BusMetrics;
   /** Submissions handled at once. */
   concurrency?: number;
 }
@@ -122,6 +124,7 @@ export function startIntake(d: IntakeDeps): Stoppable {
     consumer: CONSUMERS.intake,
     schema: Envelope,
     logger: d.logger,
+    ...(d.metrics ? { metrics: d.metrics } : {}),
     subjects: d.subjects,
     concurrency: d.concurrency ?? 16,
     handler: async (raw, meta) => {

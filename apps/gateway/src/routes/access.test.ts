@@ -28,9 +28,11 @@ describe('auth, tenancy, limits, pagination, audit', () => {
     assert.equal((await json<ErrorBody>(none)).type, 'Unauthorized');
     const bad = await h.req('GET', '/pipelines', undefined, { authorization: 'Bearer nope' });
     assert.equal(bad.status, 401);
-    for (const path of ['/health', '/openapi.json', '/docs', '/metrics']) {
+    for (const path of ['/health', '/openapi.json', '/docs']) {
       assert.equal((await h.app.request(path)).status, 200, path);
     }
+    // Metrics are on the ops port only: the public API does not serve them, with or without a key.
+    assert.notEqual((await h.app.request('/metrics')).status, 200);
   });
 
   test('roles: a viewer cannot submit (403), a submitter cannot manage keys (403)', async () => {

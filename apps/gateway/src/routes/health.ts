@@ -1,5 +1,4 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Registry } from 'prom-client';
 import type { App } from '../env.ts';
 
 export type ReadinessChecks = Record<string, () => Promise<void>>;
@@ -33,14 +32,6 @@ const ready = createRoute({
   },
 });
 
-const metrics = createRoute({
-  method: 'get',
-  path: '/metrics',
-  tags: ['ops'],
-  summary: 'Prometheus metrics',
-  responses: { 200: { content: { 'text/plain': { schema: z.string() } }, description: 'metrics' } },
-});
-
 async function runChecks(checks: ReadinessChecks, timeoutMs: number) {
   const entries = await Promise.all(
     Object.entries(checks).map(async ([name, check]) => {
@@ -65,7 +56,7 @@ async function runChecks(checks: ReadinessChecks, timeoutMs: number) {
 
 export function registerHealthRoutes(
   app: App,
-  d: { checks: ReadinessChecks; registry: Registry; instance?: string | undefined },
+  d: { checks: ReadinessChecks; instance?: string | undefined },
 ): void {
   app.openapi(health, (c) =>
     c.json({ status: 'ok', service: 'gateway', ...(d.instance ? { instance: d.instance } : {}) }, 200),
@@ -74,7 +65,4 @@ export function registerHealthRoutes(
     const r = await runChecks(d.checks, 2000);
     return c.json({ status: r.ok ? 'ready' : 'not ready', checks: r.checks }, r.ok ? 200 : 503);
   });
-  app.openapi(metrics, async (c) =>
-    c.text(await d.registry.metrics(), 200, { 'Content-Type': d.registry.contentType }),
-  );
 }

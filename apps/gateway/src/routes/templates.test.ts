@@ -225,7 +225,6 @@ describe('templates, OpenAPI and the seed examples', () => {
       ['/keys/{id}', 'delete'],
       ['/health', 'get'],
       ['/ready', 'get'],
-      ['/metrics', 'get'],
       ['/dead-letters', 'get'],
       ['/quota', 'get'],
       ['/quotas/{tenant}', 'put'],

@@ -18,6 +18,7 @@ import {
   type Pipeline,
   transition,
 } from '@po/db';
+import type { PipelineMetrics } from '@po/runtime';
 import {
   checkTemplatePolicy,
   DEFAULT_TEMPLATE_POLICY,
@@ -52,6 +53,8 @@ export interface PipelineServiceDeps {
   queueGuard: QueueGuard;
   /** Image allow-list and Job count caps; a pipeline whose template is outside it is refused (400). */
   policy?: TemplatePolicy;
+  /** A cancel ends a pipeline: counted with the others that finish (po_pipelines_finished_total). */
+  pipelineMetrics?: PipelineMetrics;
 }
 
 export interface CreateResult {
@@ -255,6 +258,7 @@ export class PipelineService {
       reason: `cancelled by ${principal.actor}`,
       ...(audit ? { audit } : {}),
     });
+    this.#d.pipelineMetrics?.transitioned(r);
     if (r.ok) return r.pipeline;
     if (!r.current) throw errors.notFound();
     throw errors.invalidState(r.current.status);
