@@ -42,7 +42,10 @@ const present = (j: V1Job): JobView => ({ kind: 'present', job: j });
 const absentInCache: JobView = { kind: 'absent-in-cache' };
 const confirmedAbsent: JobView = { kind: 'confirmed-absent' };
 
-function pod(phase: string, opts: { exitCode?: number; disruption?: string; name?: string } = {}): V1Pod {
+function pod(
+  phase: string,
+  opts: { exitCode?: number; disruption?: string; name?: string; message?: string } = {},
+): V1Pod {
   return {
     metadata: { name: opts.name ?? `p-${phase}`, uid: `uid-${opts.name ?? phase}` },
     status: {
@@ -59,7 +62,13 @@ function pod(phase: string, opts: { exitCode?: number; disruption?: string; name
                 imageID: '',
                 ready: false,
                 restartCount: 0,
-                state: { terminated: { exitCode: opts.exitCode, reason: 'Error' } },
+                state: {
+                  terminated: {
+                    exitCode: opts.exitCode,
+                    reason: 'Error',
+                    ...(opts.message ? { message: opts.message } : {}),
+                  },
+                },
               },
             ],
           }
@@ -145,6 +154,15 @@ const cases: Case[] = [
     job: present(job([['Failed', 'BackoffLimitExceeded']])),
     pods: [pod('Failed', { exitCode: 1 })],
     steps: ['Failed(BackoffLimitExceeded: container exited with code 1)'],
+    settled: 'Failed',
+  },
+  {
+    name: "a failed attempt's reason carries the last line of its log tail (FallbackToLogsOnError)",
+    pipeline: pipeline('Running'),
+    attemptRow: attemptRow(),
+    job: present(job([['Failed', 'BackoffLimitExceeded']])),
+    pods: [pod('Failed', { exitCode: 1, message: 'starting\nerror: input not found: /data/in\n' })],
+    steps: ['Failed(BackoffLimitExceeded: exit code 1: error: input not found: /data/in)'],
     settled: 'Failed',
   },
   {
