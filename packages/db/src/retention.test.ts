@@ -62,11 +62,7 @@ test('finished pipelines past retention go with their attempts, events and logs;
   const oldFailed = await pipeline('Failed', 31);
   const young = await pipeline('Cancelled', 29);
   const running = await pipeline('Running', null);
-  await tdb.db
-    .updateTable('pipelines')
-    .set({ created_at: daysAgo(100) } as never)
-    .where('id', '=', running)
-    .execute();
+  await sql`update pipelines set created_at = ${daysAgo(100)} where id = ${running}`.execute(tdb.db);
   assert.ok((await count('pipeline_events', old)) > 0, 'insertPipeline wrote an event');
 
   assert.deepEqual(await sweepAll('pipelines', 30), [1, 1], 'small batches, one pipeline each');
