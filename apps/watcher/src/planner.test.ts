@@ -2,11 +2,18 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { CONTAINER_NAME, type PipelineStatus } from '@po/contracts';
-import { type AttemptView, type JobView, type PipelineView, type Plan, plan } from './planner.ts';
+import {
+  type AttemptView,
+  type JobView,
+  type PipelineView,
+  type Plan,
+  plan,
+  planUnowned,
+} from './planner.ts';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
 const ago = (s: number) => new Date(NOW.getTime() - s * 1000);
-const POLICY = { jobAppearTimeoutMs: 60_000, maxCreateRequests: 2 };
+const POLICY = { jobAppearTimeoutMs: 60_000, maxCreateRequests: 2, orphanGraceMs: 60_000 };
 
 const pipeline = (status: PipelineStatus, over: Partial<PipelineView> = {}): PipelineView => ({
   status,
@@ -442,5 +449,53 @@ for (const c of cases) {
     for (const [i, w] of want.entries()) assert.ok(got[i]?.startsWith(w), `command ${got[i]} is not ${w}`);
     assert.equal(p.settled, c.settled);
     if (c.attemptOutcome) assert.deepEqual(p.steps.at(-1)?.attemptOutcome, c.attemptOutcome);
+  });
+}
+
+/** A Job carrying only our managed-by label (no pipeline or attempt label), made `ageS` seconds ago. */
+const bare = (ageS: number, over: Partial<V1Job['metadata']> = {}): V1Job => ({
+  metadata: {
+    name: 'hand-made',
+    namespace: 'pipelines',
+    uid: 'uid-bare',
+    labels: { 'app.kubernetes.io/managed-by': 'pipeline-operator' },
+    creationTimestamp: ago(ageS),
+    ...over,
+  },
+  spec: { template: {} },
+});
+
+const unownedCases: { name: string; job: V1Job; commands: string[] }[] = [
+  {
+    name: 'past its grace period → delete it by name',
+    job: bare(61),
+    commands: ['delete-orphan:uid-bare:hand-made'],
+  },
+  {
+    name: 'exactly at its grace period → delete it',
+    job: bare(60),
+    commands: ['delete-orphan:uid-bare:hand-made'],
+  },
+  { name: 'within its grace period → wait (a resync looks again)', job: bare(59), commands: [] },
+  {
+    name: 'no creation time → never deleted on a guess',
+    job: bare(0, { creationTimestamp: undefined }),
+    commands: [],
+  },
+  { name: 'already being deleted → nothing', job: bare(600, { deletionTimestamp: ago(1) }), commands: [] },
+  {
+    name: 'not labelled as ours → never touched',
+    job: bare(600, { labels: { 'app.kubernetes.io/managed-by': 'someone-else' } }),
+    commands: [],
+  },
+];
+for (const c of unownedCases) {
+  test(`planUnowned: ${c.name}`, () => {
+    const p = planUnowned(c.job, NOW, POLICY);
+    assert.deepEqual(p.steps, []);
+    assert.deepEqual(
+      p.commands.map((x) => (x.type === 'delete-orphan' ? `delete-orphan:${x.uid}:${x.jobName}` : x.type)),
+      c.commands,
+    );
   });
 }
