@@ -20,12 +20,9 @@ const View = z
     deliveries: z.number().int(),
     payload: z.unknown().openapi({ description: 'Redacted (credentials replaced) and cut to 4 KiB' }),
     truncated_from: z.number().int().optional().openapi({ description: "The original's size, when cut" }),
-    message_id: z
-      .string()
-      .optional()
-      .openapi({
-        description: "The original message's id (idempotency key or envelope id), kept by a replay",
-      }),
+    message_id: z.string().optional().openapi({
+      description: "The original message's id (idempotency key or envelope id), kept by a replay",
+    }),
   })
   .openapi('DeadLetter');
 
