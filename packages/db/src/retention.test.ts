@@ -143,3 +143,24 @@ test('audit rows past retention go, in batches', async () => {
     ['young'],
   );
 });
+
+test('two sweepers at once (scheduler replicas) delete each expired row once and count it once', async () => {
+  const n = 40;
+  await tdb.db
+    .insertInto('audit_log')
+    .values(
+      Array.from({ length: n }, (_, i) => ({ actor: 'a', action: `a${i}`, outcome: 'ok', at: daysAgo(400) })),
+    )
+    .execute();
+  const sweeper = async () => {
+    let total = 0;
+    for (;;) {
+      const got = await sweepBatch(tdb.db, 'audit', { maxAgeSeconds: 365 * DAY, limit: 3 });
+      if (got === 0) return total;
+      total += got;
+    }
+  };
+  const counts = await Promise.all([sweeper(), sweeper()]);
+  assert.equal(counts[0] + counts[1], n);
+  assert.equal((await tdb.db.selectFrom('audit_log').select('id').execute()).length, 0);
+});
