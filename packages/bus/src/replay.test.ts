@@ -20,6 +20,7 @@ describe('planReplay', () => {
           [H.reason]: 'InvalidConfig: api_key',
           [H.redacted]: 'true',
           [H.msgId]: 'order-1',
+          'Nats-Msg-Id': 'dlq:PO_INTAKE:12',
           traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
         },
         { pipeline_type: 'DataProcessing', api_key: '[REDACTED]', config: { token: '[REDACTED]', a: 1 } },

@@ -95,7 +95,9 @@ export function planReplay(prefix: string, letter: StoredLetter): ReplayPlan {
   const messageId = h[DEAD_LETTER_HEADERS.msgId] || envelopeId;
   if (!messageId) throw new NotReplayable('the dead letter has no message id to keep');
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (!OWN_HEADERS.has(k.toLowerCase())) headers[k] = v;
+  // NATS's own headers (the letter's Nats-Msg-Id) and the dead letter's are not the message's.
+  for (const [k, v] of Object.entries(h))
+    if (!OWN_HEADERS.has(k.toLowerCase()) && !k.startsWith('Nats-')) headers[k] = v;
   headers[DEAD_LETTER_HEADERS.msgId] = messageId;
   headers[DEAD_LETTER_HEADERS.replayOf] = String(letter.seq);
   return {
