@@ -17,8 +17,8 @@ let db: pg.Client;
 before(async () => {
   stack = await startStack({
     env: {
-      // Finished pipelines expire ~9 s after they end; the sweep looks twice a second.
-      RETENTION_PIPELINES_DAYS: '0.0001',
+      // Finished pipelines expire ~17 s after they end; the sweep looks twice a second.
+      RETENTION_PIPELINES_DAYS: '0.0002',
       RETENTION_SWEEP_INTERVAL_SECONDS: '0.5',
       WATCHER_ORPHAN_GRACE_SECONDS: '1',
       WATCHER_RESYNC_SECONDS: '1',
@@ -59,8 +59,8 @@ test('the retention sweep removes a finished pipeline past its retention, with i
     priority: 'High',
   });
   assert.equal((await settled(stack, done.id)).status, 'Succeeded');
-  await jobGone(stack, done.job_name);
   assert.ok((await rows('pipeline_events', done.id)) > 0);
+  await jobGone(stack, done.job_name);
 
   await waitFor('the finished pipeline swept', async () => {
     const res = await stack.api(`/pipelines/${done.id}`);
