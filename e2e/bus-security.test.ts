@@ -11,7 +11,8 @@ import { after, before, test } from 'node:test';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { subjects as subjectsFor } from '@po/contracts';
-import { NAMESPACE, type Stack, startStack, waitFor } from './fixture.ts';
+import pg from 'pg';
+import { jobsCreated, NAMESPACE, type Stack, startStack, waitFor } from './fixture.ts';
 import { settled, storedLines, submit, tenantAdmin } from './pipelines.ts';
 
 let stack: Stack;
@@ -194,4 +195,59 @@ test('an api_key in a NATS submission is refused and stays nowhere: not in any s
   } finally {
     await op.close();
   }
+});
+
+test('a dead-lettered submission replayed once creates its pipeline once; replayed twice, still one', async () => {
+  const s = subjectsFor(stack.busPrefix);
+  const key = `replay-${randomUUID()}`;
+  const acme = await stack.nats.connect(stack.nats.tenant('acme'));
+  try {
+    // Refused (a credential in the body) and dead-lettered, redacted.
+    await jetstream(acme).publish(s.submit('acme'), JSON.stringify({ ...body(), api_key: stack.apiKey }), {
+      msgID: key,
+    });
+  } finally {
+    await acme.close();
+  }
+  const letter = await waitFor('the submission dead-lettered', async () => {
+    const letters = (await (await stack.api('/dead-letters?limit=20')).json()) as {
+      seq: number;
+      message_id?: string;
+      payload: Record<string, unknown>;
+    }[];
+    return letters.find((l) => l.message_id === key);
+  });
+  assert.equal(letter.payload.api_key, '[REDACTED]');
+
+  const replay = async () => {
+    const res = await stack.api(`/dead-letters/${letter.seq}/replay`, { method: 'POST' });
+    assert.equal(res.status, 200, await res.clone().text());
+    return (await res.json()) as { pipeline_id: string; created: boolean; message_id: string; via: string };
+  };
+  const first = await replay();
+  assert.equal(first.via, 'intake');
+  assert.equal(first.message_id, key, 'the replay keeps the idempotency key');
+  assert.equal(first.created, true);
+  const acmeAdmin = await tenantAdmin(stack, 'acme');
+  const done = await settled(acmeAdmin, first.pipeline_id);
+  assert.equal(done.status, 'Succeeded', `reason: ${done.reason}`);
+
+  const second = await replay();
+  assert.deepEqual(second, { ...first, created: false }, 'a second replay changes nothing');
+  const db = new pg.Client({ connectionString: stack.databaseUrl });
+  await db.connect();
+  try {
+    const rows = await db.query(
+      "select id, status, attempt from pipelines where tenant_id = 'acme' and idempotency_key = $1",
+      [key],
+    );
+    assert.deepEqual(rows.rows, [{ id: first.pipeline_id, status: 'Succeeded', attempt: 1 }]);
+  } finally {
+    await db.end();
+  }
+  assert.equal(jobsCreated(stack, `pipeline-${first.pipeline_id}-1`), 1, 'one Job ever');
+
+  // Settled: the operator discards it.
+  assert.equal((await stack.api(`/dead-letters/${letter.seq}`, { method: 'DELETE' })).status, 204);
+  assert.equal((await stack.api(`/dead-letters/${letter.seq}/replay`, { method: 'POST' })).status, 404);
 });

@@ -75,13 +75,18 @@ test('a DataProcessing pipeline runs its process in a pod, succeeds, keeps its l
   assert.ok(kinds.indexOf('logs_captured') < kinds.indexOf('job_deleted'), kinds.join(','));
 });
 
-test('a pipeline whose command exits non-zero ends Failed with the reason, its logs stored too', async () => {
+test('a pipeline whose command exits non-zero ends Failed with the reason and its last log line, its logs stored too', async () => {
   const missing = join(stack.dir, 'does-not-exist.txt');
   const created = await dataProcessing({ input_path: missing, output_path: join(stack.dir, 'never.txt') });
 
   const done = await settled(stack, created.id);
   assert.equal(done.status, 'Failed');
-  assert.match(done.reason ?? '', /exit(ed)? (with )?code 1/i, `reason: ${done.reason}`);
+  // The cause is in the reason, not only in the logs (FallbackToLogsOnError → terminated.message).
+  assert.equal(done.reason, `BackoffLimitExceeded: exit code 1: error: input not found: ${missing}`);
+  const detail = (await (await stack.api(`/pipelines/${created.id}`)).json()) as {
+    attempts: { reason: string | null }[];
+  };
+  assert.equal(detail.attempts[0]?.reason, done.reason, 'the attempt keeps it too');
   await jobGone(stack, created.job_name);
 
   const logs = await logsOf(created.id);

@@ -54,7 +54,10 @@ const nats = await startNats({
 const natsUrl = nats.url;
 console.log(`nats-server listening on ${natsUrl} (configuration in .dev/nats/)`);
 const nc = await nats.connect(nats.service('provisioner'), 'dev-provisioner');
-await provision(nc, busPrefix);
+// Dead letters age out of their stream (max_age): RETENTION_DEAD_LETTERS_DAYS, default 30.
+const deadLetterDays = Number(env.RETENTION_DEAD_LETTERS_DAYS ?? 30);
+if (!(deadLetterDays > 0)) throw new Error('RETENTION_DEAD_LETTERS_DAYS must be a positive number of days');
+await provision(nc, busPrefix, { deadLetterMaxAgeMs: Math.round(deadLetterDays * 86_400_000) });
 await nc.close();
 
 // Absolute: the services run in the repository's root, whatever this command's directory.

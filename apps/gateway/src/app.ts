@@ -16,7 +16,7 @@ import { jsonBodyOnly } from './middleware/limits/index.ts';
 import { rateLimit } from './middleware/rate-limit/index.ts';
 import { requestId } from './middleware/request-id/index.ts';
 import { requestTimeout } from './middleware/request-timeout/index.ts';
-import { type DeadLetterSource, registerDeadLetterRoutes } from './routes/dead-letters.ts';
+import { registerDeadLetterRoutes } from './routes/dead-letters.ts';
 import { DOCS_ASSETS, registerDocsRoutes } from './routes/docs.ts';
 import { type ReadinessChecks, registerHealthRoutes } from './routes/health.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
@@ -24,6 +24,7 @@ import { registerLogRoutes } from './routes/logs.ts';
 import { registerPipelineRoutes } from './routes/pipelines.ts';
 import { type QuotaDefaults, registerQuotaRoutes } from './routes/quotas.ts';
 import { registerTemplateRoutes } from './routes/templates.ts';
+import { type DeadLetters, noDeadLetters } from './service/dead-letters.ts';
 import { FollowerSlots, LogFeeds } from './service/log-feed.ts';
 import { describeIssues, type PipelineService } from './service/pipelines.ts';
 import type { QueueGuard } from './service/queue-guard.ts';
@@ -91,8 +92,8 @@ export interface AppDeps {
   service: PipelineService;
   /** The service's backpressure per tenant (told when the operator changes a quota). */
   queueGuard: QueueGuard;
-  /** Dead letters for GET /dead-letters (the route is listed but answers [] without it). */
-  deadLetters?: DeadLetterSource;
+  /** Dead letters for /dead-letters (the routes are listed but find none without it). */
+  deadLetters?: DeadLetters;
   /** Reported by /health (INSTANCE_ID). */
   instanceId?: string | undefined;
   /** The platform's per-tenant quota defaults (TENANT_MAX_RUNNING, TENANT_MAX_QUEUED). */
@@ -212,7 +213,7 @@ export function createApp(deps: AppDeps): App {
   registerTemplateRoutes(app, { templates: deps.templates, policy: service.policy });
   registerKeyRoutes(app, { db: deps.db, keys: deps.keys });
   registerQuotaRoutes(app, { db: deps.db, defaults: deps.quotas, queueGuard: deps.queueGuard });
-  registerDeadLetterRoutes(app, deps.deadLetters ?? (async () => ({ letters: [] })));
+  registerDeadLetterRoutes(app, deps.deadLetters ?? noDeadLetters, deps.registry);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });
   app.doc('/openapi.json', OPENAPI_CONFIG);

@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
-import { listDeadLetters } from '@po/bus';
 import { CONSUMERS } from '@po/contracts';
 import { bootService, type Lifecycle } from '@po/runtime';
 import type { Tracing } from '@po/telemetry';
@@ -10,7 +9,8 @@ import { createApp } from './app.ts';
 import { onClientError, onRequestError } from './client-error.ts';
 import type { GatewayConfig } from './config.ts';
 import { dbKeyResolver } from './middleware/auth/index.ts';
-import { startIntake } from './nats/intake.ts';
+import { startIntake, submissionHandler } from './nats/intake.ts';
+import { natsDeadLetters } from './service/dead-letters.ts';
 import { PipelineService } from './service/pipelines.ts';
 import { QueueGuard } from './service/queue-guard.ts';
 import { TemplateCatalog } from './store/templates.ts';
@@ -61,7 +61,11 @@ export async function startGateway(
     keys,
     registry: metrics.registry,
     service,
-    deadLetters: (page) => listDeadLetters(nc, config.BUS_PREFIX, page),
+    deadLetters: natsDeadLetters({
+      nc,
+      subjects,
+      submit: submissionHandler({ db: ctx.db, service, logger: logger.child({ component: 'intake' }) }),
+    }),
     namespace: config.K8S_NAMESPACE,
     trustedProxyHops: config.TRUSTED_PROXY_HOPS,
     queueGuard,

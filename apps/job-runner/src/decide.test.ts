@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createDue, deleteDue } from './decide.ts';
+import { createDue, deleteDue, unownedDeleteDue } from './decide.ts';
 
 const at = new Date('2026-01-01T00:00:00Z');
 
@@ -32,4 +32,25 @@ test('delete is due after the logs are stored, or when nothing wants the Job; ne
     ['repeat after deletion', [running, { ...fresh, job_deleted_at: at }, 1], true],
   ];
   for (const [name, args, due] of cases) assert.equal(deleteDue(...args).due, due, name);
+});
+
+test('an unowned delete (no pipeline) takes only a managed Job that names no attempt, by labels or name', () => {
+  const ours = { 'app.kubernetes.io/managed-by': 'pipeline-operator' };
+  const cases: [string, Parameters<typeof unownedDeleteDue>[0], boolean][] = [
+    ['managed-by label alone', { name: 'hand-made', labels: ours }, true],
+    ['not ours', { name: 'hand-made', labels: { 'app.kubernetes.io/managed-by': 'helm' } }, false],
+    ['no labels', { name: 'hand-made', labels: {} }, false],
+    [
+      'names a pipeline (its own path decides)',
+      { name: 'x', labels: { ...ours, 'pipeline-operator.io/pipeline-id': 'p' } },
+      false,
+    ],
+    ['names an attempt', { name: 'x', labels: { ...ours, 'pipeline-operator.io/attempt': '1' } }, false],
+    [
+      "a pipeline attempt's name",
+      { name: 'pipeline-0b5f6a3e-9a43-4c55-9d6e-2d2b0c1c7f10-1', labels: ours },
+      false,
+    ],
+  ];
+  for (const [name, job, due] of cases) assert.equal(unownedDeleteDue(job).due, due, name);
 });

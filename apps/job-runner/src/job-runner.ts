@@ -8,6 +8,7 @@ import {
   LABEL_MANAGED_BY,
   LABEL_PIPELINE_ID,
   MANAGED_BY,
+  NO_PIPELINE_ID,
   type Subjects,
 } from '@po/contracts';
 import { type Database, getAttempt, getPipeline, markJobCreated, markJobDeleted, transition } from '@po/db';
@@ -15,7 +16,7 @@ import { buildJob, classifyKubeError, type JobPolicy, type JobsApi, PolicyViolat
 import type { PipelineMetrics } from '@po/runtime';
 import type { Logger, Metrics } from '@po/telemetry';
 import type { Kysely } from 'kysely';
-import { createDue, deleteDue } from './decide.ts';
+import { createDue, deleteDue, unownedDeleteDue } from './decide.ts';
 
 export interface JobRunnerOptions {
   db: Kysely<Database>;
@@ -104,6 +105,7 @@ export class JobRunner {
   }
 
   async delete(cmd: JobDelete): Promise<void> {
+    if (cmd.pipelineId === NO_PIPELINE_ID) return this.#deleteUnowned(cmd);
     const { db, logger, policy, jobs } = this.#o;
     const namespace = policy.namespace;
     const jobName = jobNameFor(cmd.pipelineId, cmd.attempt);
@@ -136,5 +138,32 @@ export class JobRunner {
     if (attempt) await markJobDeleted(db, cmd.pipelineId, cmd.attempt);
     this.#ops.inc({ operation: 'delete', outcome });
     log.info({ outcome, reason: cmd.data.reason }, 'Job deleted');
+  }
+
+  /** A managed Job that names no pipeline attempt (the watcher's orphan collection): by name, if still so. */
+  async #deleteUnowned(cmd: JobDelete): Promise<void> {
+    const { logger, policy, jobs } = this.#o;
+    const jobName = cmd.data.jobName ?? '';
+    const log = logger.child({ job: jobName });
+    let outcome: 'deleted' | 'gone';
+    try {
+      const job = jobName ? await jobs.get(policy.namespace, jobName) : undefined;
+      if (!job) outcome = 'gone';
+      else {
+        const due = unownedDeleteDue({ name: jobName, labels: job.metadata?.labels ?? {} });
+        if (!due.due) {
+          log.warn({ why: due.why }, 'delete refused: not an unowned managed Job');
+          this.#ops.inc({ operation: 'delete', outcome: 'skipped' });
+          return;
+        }
+        outcome = await jobs.delete(policy.namespace, jobName);
+      }
+    } catch (err) {
+      const c = classifyKubeError(err);
+      this.#ops.inc({ operation: 'delete', outcome: c.kind });
+      throw new RetryLater(c.reason, c.kind === 'retry' ? c.delayMs : 30_000);
+    }
+    this.#ops.inc({ operation: 'delete', outcome });
+    log.info({ outcome, reason: cmd.data.reason }, 'unowned Job deleted');
   }
 }

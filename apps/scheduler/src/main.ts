@@ -1,4 +1,4 @@
-import { commonEnv, opsPort, parseConfig, quotaEnv } from '@po/runtime';
+import { commonEnv, opsPort, parseConfig, quotaEnv, retentionEnv } from '@po/runtime';
 import { startTracing } from '@po/telemetry';
 import { z } from 'zod';
 
@@ -6,6 +6,7 @@ const config = parseConfig(
   z.object({
     ...commonEnv,
     ...quotaEnv,
+    ...retentionEnv,
     OPS_PORT: opsPort(9101),
     /** Global concurrency quota: pipelines admitted and not yet finished. */
     SCHEDULER_MAX_RUNNING: z.coerce.number().int().min(1).default(50),

@@ -1,8 +1,18 @@
 import { CONSUMERS, PipelineQueued } from '@po/contracts';
 import { CHANNELS, listen, queueDepth } from '@po/db';
-import { bootService, type ServiceConfig } from '@po/runtime';
+import { bootService, daysToSeconds, type ServiceConfig } from '@po/runtime';
 import type { Tracing } from '@po/telemetry';
+import { RetentionSweeper } from './retention.ts';
 import { Scheduler } from './scheduler.ts';
+
+interface RetentionConfig {
+  RETENTION_PIPELINES_DAYS: number;
+  RETENTION_LOGS_DAYS: number;
+  RETENTION_OUTBOX_DAYS: number;
+  RETENTION_AUDIT_DAYS: number;
+  RETENTION_SWEEP_INTERVAL_SECONDS: number;
+  RETENTION_BATCH: number;
+}
 
 export async function runScheduler(
   config: ServiceConfig & {
@@ -11,7 +21,7 @@ export async function runScheduler(
     SCHEDULER_POLL_MS: number;
     SCHEDULER_QUEUE_TIMEOUT_SECONDS: number;
     TENANT_MAX_RUNNING: number;
-  },
+  } & RetentionConfig,
   tracing: Tracing,
 ): Promise<void> {
   const ctx = await bootService('scheduler', config);
@@ -60,6 +70,23 @@ export async function runScheduler(
       await scheduler.admitNow();
     },
   });
+  // The scheduler also sweeps what retention lets go (any number of replicas may: SKIP LOCKED batches).
+  const retention = new RetentionSweeper({
+    db: ctx.db,
+    logger: ctx.logger.child({ component: 'retention' }),
+    metrics: ctx.metrics,
+    policy: {
+      pipelines: daysToSeconds(config.RETENTION_PIPELINES_DAYS),
+      logs: daysToSeconds(config.RETENTION_LOGS_DAYS),
+      outbox: daysToSeconds(config.RETENTION_OUTBOX_DAYS),
+      audit: daysToSeconds(config.RETENTION_AUDIT_DAYS),
+    },
+    batch: config.RETENTION_BATCH,
+    maxBatchesPerPass: 50,
+    intervalMs: config.RETENTION_SWEEP_INTERVAL_SECONDS * 1000,
+  });
+  retention.start();
+  ctx.lifecycle.add('retention', () => retention.stop());
   ctx.logger.info('scheduler started');
   await ctx.lifecycle.handleSignals();
 }

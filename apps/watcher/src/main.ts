@@ -18,6 +18,8 @@ const config = parseConfig(
       WATCHER_JOB_CREATE_REQUESTS: z.coerce.number().int().min(0).max(10).default(2),
       /** Level-triggered resync: the safety net for missed events and the clock of bounded waits. */
       WATCHER_RESYNC_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+      /** A managed Job naming no pipeline attempt (the managed-by label alone) is deleted once this old. */
+      WATCHER_ORPHAN_GRACE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
       /** The Lease the watcher replicas elect their leader on (in K8S_NAMESPACE). */
       WATCHER_LEASE_NAME: z
         .string()

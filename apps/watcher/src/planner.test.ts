@@ -2,11 +2,18 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { CONTAINER_NAME, type PipelineStatus } from '@po/contracts';
-import { type AttemptView, type JobView, type PipelineView, type Plan, plan } from './planner.ts';
+import {
+  type AttemptView,
+  type JobView,
+  type PipelineView,
+  type Plan,
+  plan,
+  planUnowned,
+} from './planner.ts';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
 const ago = (s: number) => new Date(NOW.getTime() - s * 1000);
-const POLICY = { jobAppearTimeoutMs: 60_000, maxCreateRequests: 2 };
+const POLICY = { jobAppearTimeoutMs: 60_000, maxCreateRequests: 2, orphanGraceMs: 60_000 };
 
 const pipeline = (status: PipelineStatus, over: Partial<PipelineView> = {}): PipelineView => ({
   status,
@@ -42,7 +49,10 @@ const present = (j: V1Job): JobView => ({ kind: 'present', job: j });
 const absentInCache: JobView = { kind: 'absent-in-cache' };
 const confirmedAbsent: JobView = { kind: 'confirmed-absent' };
 
-function pod(phase: string, opts: { exitCode?: number; disruption?: string; name?: string } = {}): V1Pod {
+function pod(
+  phase: string,
+  opts: { exitCode?: number; disruption?: string; name?: string; message?: string } = {},
+): V1Pod {
   return {
     metadata: { name: opts.name ?? `p-${phase}`, uid: `uid-${opts.name ?? phase}` },
     status: {
@@ -59,7 +69,13 @@ function pod(phase: string, opts: { exitCode?: number; disruption?: string; name
                 imageID: '',
                 ready: false,
                 restartCount: 0,
-                state: { terminated: { exitCode: opts.exitCode, reason: 'Error' } },
+                state: {
+                  terminated: {
+                    exitCode: opts.exitCode,
+                    reason: 'Error',
+                    ...(opts.message ? { message: opts.message } : {}),
+                  },
+                },
               },
             ],
           }
@@ -145,6 +161,15 @@ const cases: Case[] = [
     job: present(job([['Failed', 'BackoffLimitExceeded']])),
     pods: [pod('Failed', { exitCode: 1 })],
     steps: ['Failed(BackoffLimitExceeded: container exited with code 1)'],
+    settled: 'Failed',
+  },
+  {
+    name: "a failed attempt's reason carries the last line of its log tail (FallbackToLogsOnError)",
+    pipeline: pipeline('Running'),
+    attemptRow: attemptRow(),
+    job: present(job([['Failed', 'BackoffLimitExceeded']])),
+    pods: [pod('Failed', { exitCode: 1, message: 'starting\nerror: input not found: /data/in\n' })],
+    steps: ['Failed(BackoffLimitExceeded: exit code 1: error: input not found: /data/in)'],
     settled: 'Failed',
   },
   {
@@ -424,5 +449,53 @@ for (const c of cases) {
     for (const [i, w] of want.entries()) assert.ok(got[i]?.startsWith(w), `command ${got[i]} is not ${w}`);
     assert.equal(p.settled, c.settled);
     if (c.attemptOutcome) assert.deepEqual(p.steps.at(-1)?.attemptOutcome, c.attemptOutcome);
+  });
+}
+
+/** A Job carrying only our managed-by label (no pipeline or attempt label), made `ageS` seconds ago. */
+const bare = (ageS: number, over: Partial<V1Job['metadata']> = {}): V1Job => ({
+  metadata: {
+    name: 'hand-made',
+    namespace: 'pipelines',
+    uid: 'uid-bare',
+    labels: { 'app.kubernetes.io/managed-by': 'pipeline-operator' },
+    creationTimestamp: ago(ageS),
+    ...over,
+  },
+  spec: { template: {} },
+});
+
+const unownedCases: { name: string; job: V1Job; commands: string[] }[] = [
+  {
+    name: 'past its grace period → delete it by name',
+    job: bare(61),
+    commands: ['delete-orphan:uid-bare:hand-made'],
+  },
+  {
+    name: 'exactly at its grace period → delete it',
+    job: bare(60),
+    commands: ['delete-orphan:uid-bare:hand-made'],
+  },
+  { name: 'within its grace period → wait (a resync looks again)', job: bare(59), commands: [] },
+  {
+    name: 'no creation time → never deleted on a guess',
+    job: bare(0, { creationTimestamp: undefined }),
+    commands: [],
+  },
+  { name: 'already being deleted → nothing', job: bare(600, { deletionTimestamp: ago(1) }), commands: [] },
+  {
+    name: 'not labelled as ours → never touched',
+    job: bare(600, { labels: { 'app.kubernetes.io/managed-by': 'someone-else' } }),
+    commands: [],
+  },
+];
+for (const c of unownedCases) {
+  test(`planUnowned: ${c.name}`, () => {
+    const p = planUnowned(c.job, NOW, POLICY);
+    assert.deepEqual(p.steps, []);
+    assert.deepEqual(
+      p.commands.map((x) => (x.type === 'delete-orphan' ? `delete-orphan:${x.uid}:${x.jobName}` : x.type)),
+      c.commands,
+    );
   });
 }

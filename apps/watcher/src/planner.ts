@@ -7,7 +7,7 @@
  * named in docs/WATCHER.md.
  */
 import type { PipelineStatus, RenderedJob } from '@po/contracts';
-import { isTerminal } from '@po/contracts';
+import { isTerminal, LABEL_MANAGED_BY, MANAGED_BY } from '@po/contracts';
 import { disruptionOf, type JobOutcome, mapJobStatus, type V1Job, type V1Pod } from '@po/kube';
 
 /** What is known about the Job: seen (in the informer's cache or read from the API server), or not. */
@@ -39,6 +39,11 @@ export interface PlanPolicy {
   jobAppearTimeoutMs: number;
   /** How many times a Job that never appeared is asked for again before the pipeline fails. */
   maxCreateRequests: number;
+  /**
+   * How old a managed Job that names no pipeline attempt (the managed-by label alone) must be before
+   * it is deleted: a grace for whoever made it by hand, and never a decision from a Job just seen.
+   */
+  orphanGraceMs: number;
 }
 
 export interface PlanInput {
@@ -69,8 +74,11 @@ export type Command =
   | { type: 'confirm-absence' }
   /** Ask the job-runner again for the Job (same deterministic name: idempotent). */
   | { type: 'request-create'; request: number; reason: string }
-  /** A managed Job nobody wants: delete it (keyed by its uid, so once per object). */
-  | { type: 'delete-orphan'; uid: string; namespace: string | undefined }
+  /**
+   * A managed Job nobody wants: delete it (keyed by its uid, so once per object). `jobName` when the
+   * Job names no pipeline attempt (deleted by name).
+   */
+  | { type: 'delete-orphan'; uid: string; namespace: string | undefined; jobName?: string }
   /** Record in the pipeline's history that the cluster disrupted one of its pods. */
   | { type: 'record-disruption'; reason: string };
 
@@ -238,4 +246,24 @@ export function plan(input: PlanInput): Plan {
   }
   if (!current) return nothing('no unfinished attempt wants this Job');
   return planAbsent(input, pipeline, job.kind === 'confirmed-absent');
+}
+
+/**
+ * A Job with our managed-by label whose labels and name name no pipeline attempt: no live attempt can
+ * own it, so it is deleted once it is older than the grace period (until then, each resync looks again).
+ */
+export function planUnowned(job: V1Job, now: Date, policy: Pick<PlanPolicy, 'orphanGraceMs'>): Plan {
+  const meta = job.metadata ?? {};
+  if (meta.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY) return nothing('not a managed Job');
+  if (meta.deletionTimestamp) return nothing('Job is being deleted');
+  const created = meta.creationTimestamp ? new Date(meta.creationTimestamp).getTime() : Number.NaN;
+  const age = now.getTime() - created;
+  if (!(age >= policy.orphanGraceMs)) return nothing('unowned managed Job: within its grace period');
+  return {
+    steps: [],
+    commands: [
+      { type: 'delete-orphan', uid: meta.uid ?? '', namespace: meta.namespace, jobName: meta.name ?? '' },
+    ],
+    why: 'orphan: a managed Job that names no pipeline attempt, past its grace period',
+  };
 }

@@ -18,6 +18,7 @@ export interface WatcherConfig extends ServiceConfig {
   WATCHER_JOB_APPEAR_TIMEOUT_SECONDS: number;
   WATCHER_JOB_CREATE_REQUESTS: number;
   WATCHER_RESYNC_SECONDS: number;
+  WATCHER_ORPHAN_GRACE_SECONDS: number;
   WATCHER_LEASE_NAME: string;
   WATCHER_LEASE_DURATION_SECONDS: number;
   WATCHER_RENEW_DEADLINE_SECONDS: number;
@@ -72,6 +73,7 @@ function startWatching(
     policy: {
       jobAppearTimeoutMs: config.WATCHER_JOB_APPEAR_TIMEOUT_SECONDS * 1000,
       maxCreateRequests: config.WATCHER_JOB_CREATE_REQUESTS,
+      orphanGraceMs: config.WATCHER_ORPHAN_GRACE_SECONDS * 1000,
     },
     resyncMs: config.WATCHER_RESYNC_SECONDS * 1000,
   });

@@ -6,6 +6,7 @@ import {
   jobNameFor,
   LABEL_ATTEMPT,
   LABEL_PIPELINE_ID,
+  NO_PIPELINE_ID,
   type PipelineStatus,
   type Subjects,
 } from '@po/contracts';
@@ -24,7 +25,15 @@ import type { PipelineMetrics } from '@po/runtime';
 import type { Logger, Metrics } from '@po/telemetry';
 import type { Kysely } from 'kysely';
 import { KeyedQueue } from './keyed-queue.ts';
-import { type Command, type JobView, type Plan, type PlanPolicy, plan, type Step } from './planner.ts';
+import {
+  type Command,
+  type JobView,
+  type Plan,
+  type PlanPolicy,
+  plan,
+  planUnowned,
+  type Step,
+} from './planner.ts';
 
 export interface WatcherOptions {
   db: Kysely<Database>;
@@ -63,6 +72,7 @@ export class Watcher {
   readonly #o: WatcherOptions;
   readonly #queue: KeyedQueue;
   readonly #transitions;
+  readonly #orphans;
   readonly #now: () => Date;
   /** Pods by their Job's name, kept from the pod informer's events (a lookup per reconcile, not a scan). */
   readonly #pods = new Map<string, Map<string, V1Pod>>();
@@ -88,6 +98,11 @@ export class Watcher {
       'watcher_transitions_total',
       'Transitions made from Kubernetes state',
       ['to'],
+    );
+    this.#orphans = opts.metrics.counter(
+      'watcher_orphans_deleted_total',
+      'Orphaned managed Jobs the watcher asked to delete (unowned: naming no pipeline attempt)',
+      ['kind'],
     );
   }
 
@@ -184,9 +199,18 @@ export class Watcher {
 
   async #reconcile(name: string): Promise<void> {
     const cached = this.#o.caches.job(name);
-    const ids = (cached && idsOf(cached)) ?? parseJobName(name);
-    if (!ids) return;
     const pods = [...(this.#pods.get(name)?.values() ?? [])];
+    const ids = (cached && idsOf(cached)) ?? parseJobName(name);
+    if (!ids) {
+      // Managed (the informer lists only those), yet it names no pipeline attempt: nobody owns it.
+      if (cached) {
+        const log = this.#o.logger.child({ job: name });
+        const p = planUnowned(cached, this.#now(), this.#o.policy);
+        const target = { pipelineId: NO_PIPELINE_ID, attempt: 0, name, job: cached, pods, status: undefined };
+        await this.#apply(p, target, log, null);
+      }
+      return;
+    }
     const settled = this.#settled.get(name);
     if (settled !== undefined) {
       // A finished attempt's Job being cleaned up, or a Job that still shows what was recorded: no read.
@@ -287,7 +311,8 @@ export class Watcher {
           log.warn({ reason: c.reason }, 'Job not seen; asked for it again');
         return;
       case 'delete-orphan':
-        log.info('deleting orphaned Job');
+        log.info({ unowned: c.jobName !== undefined }, 'deleting orphaned Job');
+        this.#orphans.inc({ kind: c.jobName !== undefined ? 'unowned' : 'no-live-attempt' });
         // Keyed by the Job's uid: one delete per orphaned object, however often it is seen.
         await enqueue(db, subjects.jobDelete, {
           id: `orphan:${c.uid || target.name}`,
@@ -296,7 +321,11 @@ export class Watcher {
           occurredAt: new Date().toISOString(),
           pipelineId: target.pipelineId,
           attempt: target.attempt,
-          data: { jobName: target.name, namespace: c.namespace ?? namespace, reason: 'orphaned' },
+          data: {
+            jobName: c.jobName ?? target.name,
+            namespace: c.namespace ?? namespace,
+            reason: c.jobName !== undefined ? 'orphaned: names no pipeline attempt' : 'orphaned',
+          },
         });
         return;
     }

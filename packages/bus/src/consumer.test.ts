@@ -5,11 +5,15 @@ import { CONSUMERS, PipelineQueued } from '@po/contracts';
 import { pino } from 'pino';
 import {
   DEAD_LETTER_HEADERS,
+  deleteDeadLetter,
   listDeadLetters,
   type MessageMeta,
   Permanent,
+  planReplay,
   publish,
+  publishReplay,
   RetryLater,
+  readDeadLetter,
   type Stoppable,
   startConsumer,
 } from './index.ts';
@@ -99,6 +103,34 @@ test('Permanent dead-letters at once with the payload and the reason', async () 
   assert.deepEqual(deliveries, [1]);
   await waitFor(async () => (await streamMessages(bus.streams.commands)) === 0, 'term');
   assert.deepEqual(metrics.deadLetteredSubjects, [bus.subjects.pipelineQueued]);
+});
+
+test('a replayed dead letter comes back to its consumer with its id; replaying it again at once is dropped', async () => {
+  const seen: { id: string; replayOf: string | undefined }[] = [];
+  let refuse = true;
+  start(async (m, meta) => {
+    if (refuse) throw new Permanent('not yet');
+    seen.push({ id: m.id, replayOf: meta.headers[DEAD_LETTER_HEADERS.replayOf] });
+  });
+  const msg = queuedMessage();
+  await publish(jetstream(bus.nc), bus.subjects.pipelineQueued, msg);
+  const [dl] = await waitFor(async () => {
+    const l = (await listDeadLetters(bus.nc, bus.prefix, { limit: 10 })).letters;
+    return l.length > 0 ? l : undefined;
+  }, 'dead letter');
+  assert.ok(dl);
+  assert.equal(dl.messageId, msg.id, 'the dead letter keeps the message id');
+  refuse = false;
+  const letter = await readDeadLetter(bus.nc, bus.prefix, dl.seq);
+  assert.ok(letter);
+  const plan = planReplay(bus.prefix, letter);
+  assert.equal((await publishReplay(bus.nc, plan)).duplicate, false);
+  await waitFor(async () => (seen.length > 0 ? true : undefined), 'the replay handled');
+  assert.deepEqual(seen, [{ id: msg.id, replayOf: String(dl.seq) }]);
+  assert.equal((await publishReplay(bus.nc, plan)).duplicate, true, 'inside the duplicate window');
+  assert.equal(await deleteDeadLetter(bus.nc, bus.prefix, dl.seq), true);
+  assert.equal(await deleteDeadLetter(bus.nc, bus.prefix, dl.seq), false);
+  assert.equal(await readDeadLetter(bus.nc, bus.prefix, dl.seq), undefined);
 });
 
 test('an invalid message is dead-lettered without reaching the handler', async () => {

@@ -17,7 +17,19 @@ export const DEAD_LETTER_HEADERS = {
   truncated: 'Po-Original-Size',
   /** Present when a credential was removed from the payload. */
   redacted: 'Po-Redacted',
+  /**
+   * The original message's id (its Nats-Msg-Id: an envelope's id, or a submitter's idempotency key),
+   * which a replay keeps. NATS's own headers are not kept, so it is copied here.
+   */
+  msgId: 'Po-Original-Msg-Id',
+  /** On a replayed message: the sequence of the dead letter it was replayed from. */
+  replayOf: 'Po-Replay-Of',
 } as const;
+
+/** The id a message carries for idempotency: kept through dead-lettering and replays. */
+export function originalMsgId(h: MsgHdrs | undefined): string | undefined {
+  return h?.get(DEAD_LETTER_HEADERS.msgId) || h?.get('Nats-Msg-Id') || undefined;
+}
 
 export interface DeadLettered {
   /** A credential was removed from the copy: the original should not stay at rest either. */
@@ -44,10 +56,12 @@ async function writeDeadLetter(
   extra: Record<string, string>,
 ): Promise<DeadLettered> {
   const copy = redactPayload(original.data);
+  const id = originalMsgId(original.headers);
   await publishRaw(js, subjects.deadLetter(original.subject), msgId, copy.data, {
     headers: {
       ...keptHeaders(original.headers),
       ...extra,
+      ...(id !== undefined ? { [DEAD_LETTER_HEADERS.msgId]: headerSafe(id) } : {}),
       [DEAD_LETTER_HEADERS.subject]: original.subject,
       ...(copy.truncatedFrom !== undefined
         ? { [DEAD_LETTER_HEADERS.truncated]: String(copy.truncatedFrom) }
@@ -100,6 +114,8 @@ export interface DeadLetter {
   payload: unknown;
   /** The original payload's size when the stored copy is cut. */
   truncatedFrom?: number;
+  /** The original message's id (what a replay keeps), when known. */
+  messageId?: string;
 }
 
 export interface DeadLetterPage {
@@ -153,6 +169,7 @@ export async function listDeadLetters(
       deliveries: Number(h.get(DEAD_LETTER_HEADERS.deliveries)) || 0,
       payload,
       ...(stored ? { truncatedFrom: stored } : {}),
+      ...(h.get(DEAD_LETTER_HEADERS.msgId) ? { messageId: h.get(DEAD_LETTER_HEADERS.msgId) } : {}),
     });
   }
   const more = letters.length === page.limit && seq >= state.first_seq && seq > 0;

@@ -6,6 +6,7 @@ export {
   type DeadLetterPage,
   deadLetterRequest,
   listDeadLetters,
+  originalMsgId,
 } from './dead-letters.ts';
 export { Permanent, RetryLater } from './errors.ts';
 export { type BusMetrics, metricSubject } from './metrics.ts';
@@ -24,4 +25,13 @@ export { deleteStreams, type ProvisionOptions, provision, topology } from './pro
 export { type PublishOptions, publish } from './publish.ts';
 export { DEAD_LETTER_MAX_BYTES, REDACTED, redactPayload, redactValue } from './redact.ts';
 export { type OutboxRelay, type OutboxRelayOptions, startOutboxRelay } from './relay.ts';
+export {
+  deleteDeadLetter,
+  NotReplayable,
+  planReplay,
+  publishReplay,
+  type ReplayPlan,
+  readDeadLetter,
+  type StoredLetter,
+} from './replay.ts';
 export { extractContext, natsGetter } from './trace.ts';

@@ -63,9 +63,12 @@ export function servicePermissions(prefix: string): Record<ServiceRole, SubjectP
         ...relay,
         s.deadLetters,
         ...consumerOf(n.intake, CONSUMERS.intake),
-        // GET /dead-letters reads the dead-letter stream.
+        // GET /dead-letters reads the dead-letter stream and DELETE removes one. A replay publishes
+        // commands and events (the relay's subjects); a submission is replayed in the gateway itself,
+        // so no service ever publishes on a tenant's submit subject.
         `$JS.API.STREAM.INFO.${n.deadLetters}`,
         `$JS.API.STREAM.MSG.GET.${n.deadLetters}`,
+        `$JS.API.STREAM.MSG.DELETE.${n.deadLetters}`,
       ],
       subscribe: [...inbox('gateway'), ...API_OPERATIONS.map((op) => s.apiAll(op))],
       allowResponses: true,

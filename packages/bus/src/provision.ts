@@ -16,6 +16,8 @@ import { CONSUMERS, streams, subjects } from '@po/contracts';
 export interface ProvisionOptions {
   maxDeliver?: number;
   ackWaitMs?: number;
+  /** How long a dead letter is kept (the stream's max_age; default 30 days): RETENTION_DEAD_LETTERS_DAYS. */
+  deadLetterMaxAgeMs?: number;
 }
 
 const DAY_MS = 24 * 3600_000;
@@ -53,7 +55,7 @@ export function topology(prefix: string, opts: ProvisionOptions = {}) {
       stream(n.commands, s.commands, RetentionPolicy.Workqueue, 7 * DAY_MS),
       stream(n.events, s.events, RetentionPolicy.Limits, 7 * DAY_MS),
       stream(n.intake, s.intake, RetentionPolicy.Limits, 7 * DAY_MS),
-      stream(n.deadLetters, s.deadLetters, RetentionPolicy.Limits, 30 * DAY_MS),
+      stream(n.deadLetters, s.deadLetters, RetentionPolicy.Limits, opts.deadLetterMaxAgeMs ?? 30 * DAY_MS),
     ],
     consumers: [
       consumer(n.commands, CONSUMERS.scheduler, s.pipelineQueued),

@@ -8,6 +8,11 @@ export const LABEL_TEMPLATE = 'pipeline-operator.io/template';
 export const ANNOTATION_TRACEPARENT = 'pipeline-operator.io/traceparent';
 export const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
 export const CONTAINER_NAME = 'pipeline';
+/**
+ * The pipeline id of a job.delete for a managed Job that names no pipeline attempt (the managed-by
+ * label alone): the nil UUID, with attempt 0 and the Job's name in `data.jobName`.
+ */
+export const NO_PIPELINE_ID = '00000000-0000-0000-0000-000000000000';
 
 /** Deterministic, so a re-delivered create is an AlreadyExists and never a second Job. */
 export function jobNameFor(pipelineId: string, attempt: number): string {

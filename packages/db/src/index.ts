@@ -38,6 +38,7 @@ export {
   recordPodDisruption,
   requestJobCreateAgain,
 } from './reconcile.ts';
+export { RETENTION_KINDS, type RetentionKind, sweepBatch } from './retention.ts';
 export * from './schema.ts';
 export { outboxLagSeconds, type QueueDepth, queueDepth } from './stats.ts';
 export { type TransitionRequest, type TransitionResult, transition } from './transition.ts';

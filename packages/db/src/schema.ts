@@ -38,6 +38,8 @@ export interface PipelinesTable {
   queued_at: DefaultedTimestamp;
   started_at: NullableTimestamp;
   finished_at: NullableTimestamp;
+  /** The finished_at of the run whose logs the retention sweep deleted (logs kept: null or another). */
+  logs_deleted_for: NullableTimestamp;
 }
 
 export interface PipelineAttemptsTable {

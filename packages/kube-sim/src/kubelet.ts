@@ -14,6 +14,7 @@ import type { LogStore } from './logs.ts';
 import { cond, derivePhase, incompleteMessage, unreadyMessage } from './pod-phase.ts';
 import { resolveRunAs } from './security-context.ts';
 import type { StoreEvent } from './store.ts';
+import { terminationMessage } from './termination-message.ts';
 import type { Container, ContainerState, ContainerStatus, Pod, PodStatus } from './types.ts';
 import { now, randomHex } from './types.ts';
 
@@ -538,15 +539,26 @@ export class Kubelet {
     cr.proc = undefined;
     if (cr.timer) clearTimeout(cr.timer);
     const id = containerID ?? cr.containerID;
-    if (id !== undefined) this.logs.get(run.uid, name, id)?.end();
+    const log = id !== undefined ? this.logs.get(run.uid, name, id) : undefined;
+    log?.end();
     const finishedAt = now();
     const startedAt = startedAtOverride ?? cr.startedAt ?? finishedAt;
+    const cur = this.current(run.ns, run.name, run.uid);
+    const spec = [...(cur?.spec.initContainers ?? []), ...(cur?.spec.containers ?? [])].find(
+      (c) => c.name === name,
+    );
     const terminated: Terminated = { exitCode, reason, startedAt, finishedAt };
-    if (message) terminated.message = message;
+    const text = terminationMessage({
+      policy: spec?.terminationMessagePolicy,
+      exitCode,
+      reason,
+      runtimeMessage: message,
+      lines: log?.lines ?? [],
+    });
+    if (text) terminated.message = text;
     if (id) terminated.containerID = id;
     cr.prevExit = cr.lastExit;
     cr.lastExit = terminated;
-    const cur = this.current(run.ns, run.name, run.uid);
     const live = !!cur && !cur.metadata.deletionTimestamp && !run.terminating && !this.stopped;
     const restart = live && restartsInPlace(cur?.spec.restartPolicy, cr.init, exitCode);
     if (!restart) cr.done = true;

@@ -49,6 +49,8 @@ export interface Container {
   args?: string[];
   env?: EnvVar[];
   workingDir?: string;
+  /** 'File' (the API server's default) or 'FallbackToLogsOnError'. */
+  terminationMessagePolicy?: string;
   [k: string]: unknown;
 }
 

@@ -111,6 +111,12 @@ describe('buildJob', () => {
     assert.equal(podSpec(build({}, { serviceAccountName: 'runner' })).serviceAccountName, 'runner');
   });
 
+  it('falls back to the log tail for the termination message, whatever the template', () => {
+    for (const job of [build(), build({ job: rendered({ backoffLimit: 3, parallelism: 2 }) })]) {
+      assert.equal(container(job).terminationMessagePolicy, 'FallbackToLogsOnError');
+    }
+  });
+
   it('sets deadline, ttl, backoff, parallelism and completions', () => {
     const job = build({
       job: rendered({ backoffLimit: 3, parallelism: 2, completions: 4 }),

@@ -143,6 +143,9 @@ export function buildJob(input: BuildJobInput, policy: JobPolicy): V1Job {
             name: CONTAINER_NAME,
             image: job.image,
             imagePullPolicy: 'IfNotPresent',
+            // A workload that fails without writing /dev/termination-log still explains itself: the
+            // kubelet puts its log's tail (80 lines, 2 KiB) in the terminated state's message.
+            terminationMessagePolicy: 'FallbackToLogsOnError',
             command: job.command.map(escapeExpansion),
             args: job.args.map(escapeExpansion),
             env: envFor(input),

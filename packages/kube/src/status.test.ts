@@ -132,6 +132,38 @@ const cases: { name: string; job: V1Job; pods?: V1Pod[]; expect: JobOutcome | nu
     expect: { status: 'Failed', reason: 'BackoffLimitExceeded: container exited with code 1', exitCode: 1 },
   },
   {
+    name: 'the log tail (FallbackToLogsOnError) gives the last line it printed',
+    job: job({ conditions: [['Failed', 'BackoffLimitExceeded']] }),
+    pods: [exited(1, undefined, 'Error', 'reading /data/in\nerror: input not found: /data/in\n')],
+    expect: {
+      status: 'Failed',
+      reason: 'BackoffLimitExceeded: exit code 1: error: input not found: /data/in',
+      exitCode: 1,
+    },
+  },
+  {
+    name: 'trailing blank lines and spaces are skipped',
+    job: job({ conditions: [['Failed', 'PodFailurePolicy']] }),
+    pods: [exited(2, undefined, 'Error', 'first\n  bad   thing \r\n\n\n')],
+    expect: { status: 'Failed', reason: 'PodFailurePolicy: exit code 2: bad thing', exitCode: 2 },
+  },
+  {
+    name: 'a blank message says nothing',
+    job: job({ conditions: [['Failed', 'BackoffLimitExceeded']] }),
+    pods: [exited(1, undefined, 'Error', '\n \n')],
+    expect: { status: 'Failed', reason: 'BackoffLimitExceeded: container exited with code 1', exitCode: 1 },
+  },
+  {
+    name: 'a very long last line is cut',
+    job: job({ conditions: [['Failed', 'BackoffLimitExceeded']] }),
+    pods: [exited(1, undefined, 'Error', `${'y'.repeat(500)}\n`)],
+    expect: {
+      status: 'Failed',
+      reason: `BackoffLimitExceeded: exit code 1: ${'y'.repeat(299)}…`,
+      exitCode: 1,
+    },
+  },
+  {
     name: 'failure target only (terminal already)',
     job: job({
       conditions: [['FailureTarget', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit']],

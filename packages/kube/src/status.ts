@@ -108,7 +108,26 @@ function podDetail(pods: V1Pod[]): { text: string | null; exitCode: number | nul
     return { text: `container was OOMKilled (exit code ${term.exitCode})`, exitCode: term.exitCode };
   }
   const signal = term.signal ? ` (signal ${term.signal})` : '';
+  const said = lastLine(term.message);
+  if (said !== null) return { text: `exit code ${term.exitCode}${signal}: ${said}`, exitCode: term.exitCode };
   return { text: `container exited with code ${term.exitCode}${signal}`, exitCode: term.exitCode };
+}
+
+/** A reason carries one line of what the workload said last; longer ones are cut. */
+export const REASON_LINE_MAX_CHARS = 300;
+
+/**
+ * The last non-blank line of a terminated container's message (with FallbackToLogsOnError, the
+ * kubelet's copy of the log's tail): what a person reads first to know why it failed.
+ */
+export function lastLine(message: string | undefined): string | null {
+  if (!message) return null;
+  const lines = message.split(/\r?\n/);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const l = (lines[i] ?? '').replace(/\s+/g, ' ').trim();
+    if (l !== '') return l.length > REASON_LINE_MAX_CHARS ? `${l.slice(0, REASON_LINE_MAX_CHARS - 1)}…` : l;
+  }
+  return null;
 }
 
 /**

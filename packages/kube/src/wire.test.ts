@@ -138,13 +138,13 @@ describe('Jobs API against kube-sim', () => {
     assert.ok(lines.every((l) => l.ts instanceof Date));
   });
 
-  it('maps the failure path: exit 1 with the reason and exit code', async () => {
+  it('maps the failure path: exit 1 with the reason, the last log line and exit code', async () => {
     const missing = join(dir, 'missing.txt');
     const { job, name } = dataProcessingJob({ input_path: missing, output_path: join(dir, 'o.json') });
     await api.create(job);
     assert.deepEqual(await terminal(name), {
       status: 'Failed',
-      reason: 'BackoffLimitExceeded: container exited with code 1',
+      reason: `BackoffLimitExceeded: exit code 1: error: input not found: ${missing}`,
       exitCode: 1,
     });
     const pod = await podOf(name);

@@ -74,6 +74,29 @@ export const quotaEnv = {
   TENANT_MAX_QUEUED: z.coerce.number().int().min(0).default(10_000),
 };
 
+const days = (fallback: number) => z.coerce.number().min(0).max(36_500).default(fallback);
+
+/**
+ * Retention (the scheduler's sweep), in days (fractions allowed; 0 keeps forever):
+ * RETENTION_PIPELINES_DAYS finished pipelines with their attempts, events and logs (30);
+ * RETENTION_LOGS_DAYS the logs alone of finished pipelines, sooner (0: they go with their pipeline);
+ * RETENTION_OUTBOX_DAYS published outbox rows (7); RETENTION_AUDIT_DAYS audit rows (365).
+ * RETENTION_SWEEP_INTERVAL_SECONDS between passes (300), RETENTION_BATCH rows per statement (100).
+ */
+export const retentionEnv = {
+  RETENTION_PIPELINES_DAYS: days(30),
+  RETENTION_LOGS_DAYS: days(0),
+  RETENTION_OUTBOX_DAYS: days(7),
+  RETENTION_AUDIT_DAYS: days(365),
+  RETENTION_SWEEP_INTERVAL_SECONDS: z.coerce.number().min(0.05).max(86_400).default(300),
+  RETENTION_BATCH: z.coerce.number().int().min(1).max(10_000).default(100),
+};
+
+/** Days (fractions allowed) as whole seconds, at least 1 unless 0 (kept forever). */
+export function daysToSeconds(d: number): number {
+  return d === 0 ? 0 : Math.max(1, Math.round(d * 86_400));
+}
+
 /**
  * What a Job may ask for, shared by the gateway (which refuses a pipeline or template outside it with
  * a 400) and the job-runner (which checks again when it makes the Job).

@@ -1,4 +1,14 @@
-export { ConfigError, commonEnv, jobPolicyEnv, kubeEnv, opsPort, parseConfig, quotaEnv } from './config.ts';
+export {
+  ConfigError,
+  commonEnv,
+  daysToSeconds,
+  jobPolicyEnv,
+  kubeEnv,
+  opsPort,
+  parseConfig,
+  quotaEnv,
+  retentionEnv,
+} from './config.ts';
 export { Lifecycle, type Stop } from './lifecycle.ts';
 export { busMetricsFor, kubeMetricsFor, type PipelineMetrics, pipelineMetricsFor } from './metrics.ts';
 export {

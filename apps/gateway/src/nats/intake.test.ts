@@ -8,9 +8,10 @@ import { type NatsServer, startNats } from '@po/devstack';
 import { waitFor } from '@po/testkit';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { natsDeadLetters } from '../service/dead-letters.ts';
 import { dataProcessing } from '../testing/fixtures.ts';
 import { createHarness, type Harness } from '../testing/harness.ts';
-import { intakePipelineId, startIntake } from './intake.ts';
+import { intakePipelineId, startIntake, submissionHandler } from './intake.ts';
 
 describe('NATS intake', () => {
   let h: Harness;
@@ -90,7 +91,11 @@ describe('NATS intake', () => {
     const app = createApp({
       ...h.deps,
       registry: new Registry(),
-      deadLetters: (page) => listDeadLetters(nc, h.deps.subjects.prefix, page),
+      deadLetters: natsDeadLetters({
+        nc,
+        subjects: h.deps.subjects,
+        submit: submissionHandler({ db: h.deps.db, service: h.deps.service, logger }),
+      }),
     });
     const auth = { headers: { authorization: `Bearer ${h.devKey}` } };
     const first = await app.request('/dead-letters?limit=2', auth);
@@ -106,6 +111,116 @@ describe('NATS intake', () => {
     assert.ok([...page1, ...page2].every((l) => l.original_subject === subject));
     assert.ok(!JSON.stringify([...page1, ...page2]).includes('sk-secret-1'));
     assert.equal((await app.request('/dead-letters?cursor=abc', auth)).status, 400);
+  });
+
+  test('dead letters: a replayed submission creates its pipeline once (its key kept), a refused one answers why; delete discards, all audited and counted', async () => {
+    const js = jetstream(svc);
+    const subject = h.deps.subjects.submit('svc-tenant');
+    await js.publish(subject, JSON.stringify({ ...dataProcessing, api_key: 'sk-secret-2' }), {
+      msgID: 'replay-me',
+    });
+    const registry = new Registry();
+    const { createApp } = await import('../app.ts');
+    const app = createApp({
+      ...h.deps,
+      registry,
+      deadLetters: natsDeadLetters({
+        nc,
+        subjects: h.deps.subjects,
+        submit: submissionHandler({ db: h.deps.db, service: h.deps.service, logger }),
+      }),
+    });
+    const auth = { authorization: `Bearer ${h.devKey}` };
+    const all = async () =>
+      (await (await app.request('/dead-letters?limit=100', { headers: auth })).json()) as {
+        seq: number;
+        reason: string;
+        message_id?: string;
+        payload: Record<string, unknown> | string;
+      }[];
+    const letter = await waitFor('the refused submission dead-lettered', async () =>
+      (await all()).find((l) => l.message_id === 'replay-me'),
+    );
+    assert.equal((letter.payload as Record<string, unknown>).api_key, '[REDACTED]');
+    const replay = (seq: number) =>
+      app.request(`/dead-letters/${seq}/replay`, { method: 'POST', headers: auth });
+    const id = intakePipelineId('svc-tenant', 'replay-me');
+    const first = await replay(letter.seq);
+    assert.equal(first.status, 200);
+    const body = await first.json();
+    assert.deepEqual(body, {
+      seq: letter.seq,
+      original_subject: subject,
+      message_id: 'replay-me',
+      via: 'intake',
+      pipeline_id: id,
+      created: true,
+    });
+    const seq = letter.seq;
+    const again = await replay(seq);
+    assert.equal(again.status, 200);
+    assert.deepEqual(await again.json(), { ...body, created: false }, 'a second replay changes nothing');
+    const rows = await h.deps.db
+      .selectFrom('pipelines')
+      .select(['id', 'tenant_id', 'idempotency_key'])
+      .where('id', '=', id)
+      .execute();
+    assert.deepEqual(rows, [{ id, tenant_id: 'svc-tenant', idempotency_key: 'replay-me' }]);
+
+    // A letter whose submission is still refused answers with the refusal; one cut or not JSON, 409.
+    const badBody = (await all()).find((l) => l.reason.includes('priority'));
+    assert.ok(badBody);
+    const refused = await replay(badBody.seq);
+    assert.equal(refused.status, 400);
+    assert.equal(((await refused.json()) as ErrorBody).type, 'InvalidConfig');
+    const notJson = (await all()).find((l) => l.payload === 'not json');
+    assert.ok(notJson);
+    const conflict = await replay(notJson.seq);
+    assert.equal(conflict.status, 409);
+    assert.match(((await conflict.json()) as ErrorBody).error, /not JSON/);
+
+    // Delete: gone from the list; twice, or a replay of it, is a 404; a bad id is a 400.
+    const del = (s: number | string) =>
+      app.request(`/dead-letters/${s}`, { method: 'DELETE', headers: auth });
+    assert.equal((await del(seq)).status, 204);
+    assert.ok(!(await all()).some((l) => l.seq === seq));
+    assert.equal((await del(seq)).status, 404);
+    assert.equal((await replay(seq)).status, 404);
+    assert.equal((await del('abc')).status, 400);
+    assert.equal((await del(999_999)).status, 404);
+
+    // Operators only.
+    const tenantAdmin = await h.req('POST', '/keys', { name: 'v', role: 'admin', tenant_id: 'acme' });
+    assert.equal(tenantAdmin.status, 201);
+    const key = ((await tenantAdmin.json()) as { key: string }).key;
+    const other = await app.request(`/dead-letters/${notJson.seq}/replay`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}` },
+    });
+    assert.equal(other.status, 403);
+
+    const audit = await h.deps.db
+      .selectFrom('audit_log')
+      .select(['action', 'target', 'outcome', 'status'])
+      .where('action', 'in', ['dead_letter.replay', 'dead_letter.delete'])
+      .where('target', '=', String(seq))
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      audit.map((r) => [r.action, r.outcome, r.status]),
+      [
+        ['dead_letter.replay', 'ok', 200],
+        ['dead_letter.replay', 'ok', 200],
+        ['dead_letter.delete', 'ok', 204],
+        ['dead_letter.delete', 'NotFound', 404],
+        ['dead_letter.replay', 'NotFound', 404],
+      ],
+    );
+    const metrics = await registry.metrics();
+    assert.match(metrics, /po_gateway_dead_letters_total\{action="replay",outcome="created"\} 1/);
+    assert.match(metrics, /po_gateway_dead_letters_total\{action="replay",outcome="existed"\} 1/);
+    assert.match(metrics, /po_gateway_dead_letters_total\{action="delete",outcome="deleted"\} 1/);
+    assert.match(metrics, /po_gateway_dead_letters_total\{action="replay",outcome="InvalidState"\} 1/);
   });
 
   test('request/reply: create, get and cancel answer like HTTP, as the tenant of the subject', async () => {

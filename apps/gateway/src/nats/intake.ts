@@ -105,7 +105,7 @@ function natsAudit(
 }
 
 /** A refusal's audit row, on its own (nothing changed); a failure to write it is logged. */
-async function auditRefusal(d: IntakeDeps, entry: AuditEntry): Promise<void> {
+async function auditRefusal(d: Pick<IntakeDeps, 'db' | 'logger'>, entry: AuditEntry): Promise<void> {
   await recordAudit(d.db, entry).catch((err: unknown) => d.logger.error({ err }, 'audit write failed'));
 }
 
@@ -115,8 +115,56 @@ function without(raw: Record<string, unknown>, ...drop: string[]): Record<string
   return rest;
 }
 
+export interface Submission {
+  /** The tenant's submit subject it came on (the tenant is its last token). */
+  subject: string;
+  /** The idempotency key: the Nats-Msg-Id it was published with, or the one a replay kept. */
+  key: string | null;
+}
+
+/**
+ * Creates the pipeline a submission asks for (id from tenant + key), or finds it created. A refusal
+ * is audited and thrown as the ApiError: the NATS consumer dead-letters it; a replay of a dead letter
+ * (`POST /dead-letters/{id}/replay`) answers with it.
+ */
+export function submissionHandler(
+  d: Pick<IntakeDeps, 'db' | 'service' | 'logger'>,
+): (raw: Record<string, unknown>, s: Submission) => Promise<{ id: string; created: boolean }> {
+  return async (raw, { subject, key }) => {
+    // The key goes in the audit row as the request id only when it is one that can be stored.
+    const auditKey = key !== null && IdempotencyKey.safeParse(key).success ? key : null;
+    let principal: Principal | undefined;
+    try {
+      principal = natsPrincipal(subject);
+      if (!key) throw errors.invalidConfig('Nats-Msg-Id: required (the idempotency key)');
+      idempotencyKey(key, 'Nats-Msg-Id');
+      const req = d.service.parse(raw);
+      const id = intakePipelineId(principal.tenantId, key);
+      const r = await d.service.create(principal, req, {
+        idempotencyKey: key,
+        id,
+        audit: natsAudit(principal, 'pipeline.create', id, subject, key, { status: 201, outcome: 'ok' }),
+      });
+      d.logger.debug({ pipelineId: r.pipeline.id, created: r.created }, 'submission accepted');
+      return { id: r.pipeline.id, created: r.created };
+    } catch (err) {
+      if (isApiError(err)) {
+        await auditRefusal(
+          d,
+          natsAudit(principal, 'pipeline.create', null, subject, auditKey, {
+            status: err.status,
+            outcome: err.type,
+          }),
+        );
+      }
+      throw err;
+    }
+  };
+}
+
 export function startIntake(d: IntakeDeps): Stoppable {
   const js = jetstream(d.nc);
+  const submitOne = submissionHandler(d);
 
   const submit = startConsumer({
     nc: d.nc,
@@ -128,35 +176,11 @@ export function startIntake(d: IntakeDeps): Stoppable {
     subjects: d.subjects,
     concurrency: d.concurrency ?? 16,
     handler: async (raw, meta) => {
-      const key = meta.headers['Nats-Msg-Id'] ?? null;
-      // The key goes in the audit row as the request id only when it is one that can be stored.
-      const auditKey = key !== null && IdempotencyKey.safeParse(key).success ? key : null;
-      const subject = meta.subject;
-      let principal: Principal | undefined;
       try {
-        principal = natsPrincipal(meta.subject);
-        if (!key) throw errors.invalidConfig('Nats-Msg-Id: required (the idempotency key)');
-        idempotencyKey(key, 'Nats-Msg-Id');
-        const req = d.service.parse(raw);
-        const id = intakePipelineId(principal.tenantId, key);
-        const r = await d.service.create(principal, req, {
-          idempotencyKey: key,
-          id,
-          audit: natsAudit(principal, 'pipeline.create', id, subject, key, { status: 201, outcome: 'ok' }),
-        });
-        d.logger.debug({ pipelineId: r.pipeline.id, created: r.created }, 'submission accepted');
+        await submitOne(raw, { subject: meta.subject, key: meta.headers['Nats-Msg-Id'] ?? null });
       } catch (err) {
         // A refusal will not change on redelivery: dead-letter it with the reason.
-        if (isApiError(err)) {
-          await auditRefusal(
-            d,
-            natsAudit(principal, 'pipeline.create', null, subject, auditKey, {
-              status: err.status,
-              outcome: err.type,
-            }),
-          );
-          throw new Permanent(`${err.type}: ${err.message}`);
-        }
+        if (isApiError(err)) throw new Permanent(`${err.type}: ${err.message}`);
         throw err;
       }
     },

@@ -102,6 +102,16 @@ export const TemplateView = z
   })
   .openapi('Template');
 
+export const TemplateVersionView = TemplateView.extend({
+  created_at: z
+    .string()
+    .nullable()
+    .openapi({ description: 'When this version was registered (null: built-in)' }),
+  retired_at: z.string().nullable().openapi({
+    description: 'When the template was retired (DELETE); null while it is current or older but live',
+  }),
+}).openapi('TemplateVersion');
+
 export const IdParam = z.object({
   id: z
     .string()

@@ -91,6 +91,66 @@ describe('templates, OpenAPI and the seed examples', () => {
     assert.equal((await h.req('DELETE', '/templates/etl')).status, 409, 'built-ins are read-only');
   });
 
+  test('template versions: each one readable (retired too); a pipeline keeps the version it ran with, and a restart reuses it', async () => {
+    type Version = View & { created_at: string | null; retired_at: string | null };
+    const v1 = { ...customTemplate, name: 'versioned', description: 'v1' };
+    assert.equal((await h.req('POST', '/templates', v1)).status, 201);
+    const run = await h.req('POST', '/pipelines', {
+      pipeline_type: { Custom: { template: 'versioned' } },
+      config: { text: 'a b' },
+      priority: 'Low',
+    });
+    assert.equal(run.status, 201, await run.clone().text());
+    const p = await json<PipelineResponse>(run);
+    const v2Command = ['python3', '-c', 'print("v2")', '{{mode}}'];
+    const put = await h.req('PUT', '/templates/versioned', { ...v1, description: 'v2', command: v2Command });
+    assert.equal(put.status, 200);
+
+    const list = await json<Version[]>(await h.req('GET', '/templates/versioned/versions'));
+    assert.deepEqual(
+      list.map((v) => [v.version, v.description, v.retired_at]),
+      [
+        [2, 'v2', null],
+        [1, 'v1', null],
+      ],
+    );
+    assert.ok(list.every((v) => v.created_at !== null && !Number.isNaN(Date.parse(v.created_at))));
+    const one = await json<Version>(await h.req('GET', '/templates/versioned/versions/1'));
+    assert.equal(one.description, 'v1');
+    assert.equal((await h.req('GET', '/templates/versioned/versions/3')).status, 404);
+    assert.equal((await h.req('GET', '/templates/versioned/versions/abc')).status, 400);
+    assert.equal((await h.req('GET', '/templates/nope/versions')).status, 404);
+    const builtin = await json<Version[]>(await h.req('GET', '/templates/etl/versions'));
+    assert.deepEqual(
+      builtin.map((v) => [v.version, v.builtin, v.created_at]),
+      [[1, true, null]],
+    );
+    // Another tenant sees none of them.
+    const other = { authorization: `Bearer ${await h.key('gamma', 'viewer')}` };
+    assert.equal((await h.req('GET', '/templates/versioned/versions', undefined, other)).status, 404);
+
+    // The pipeline made with v1 ends; its restart runs v1 again, not the current v2.
+    assert.equal((await h.req('POST', `/pipelines/${p.id}/cancel`)).status, 200);
+    const restarted = await h.req('POST', `/pipelines/${p.id}/restart`);
+    assert.equal(restarted.status, 200, await restarted.clone().text());
+    const detail = await json<{ template_version: number; attempt: number }>(
+      await h.req('GET', `/pipelines/${p.id}`),
+    );
+    assert.deepEqual([detail.template_version, detail.attempt], [1, 2]);
+    const row = await h.deps.db
+      .selectFrom('pipelines')
+      .select(['job', 'template_version'])
+      .where('id', '=', p.id)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(row.job.command, [...customTemplate.command.slice(0, 3), 'fast'], "v1's command");
+
+    // Retired: no longer current, still readable as history.
+    assert.equal((await h.req('DELETE', '/templates/versioned')).status, 204);
+    assert.equal((await h.req('GET', '/templates/versioned')).status, 404);
+    const retired = await json<Version[]>(await h.req('GET', '/templates/versioned/versions'));
+    assert.ok(retired.length === 2 && retired.every((v) => v.retired_at !== null));
+  });
+
   test('two tenants may each register a template of the same name, each seeing only its own', async () => {
     const alpha = { authorization: `Bearer ${await h.key('alpha', 'admin')}` };
     const beta = { authorization: `Bearer ${await h.key('beta', 'admin')}` };

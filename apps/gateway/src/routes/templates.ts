@@ -12,8 +12,8 @@ import { ApiError, errors } from '../errors/api-error.ts';
 import { auditTrail } from '../middleware/audit/index.ts';
 import { requireRole } from '../middleware/auth/index.ts';
 import { describeIssues } from '../service/pipelines.ts';
-import type { ResolvedTemplate, TemplateCatalog } from '../store/templates.ts';
-import { errorResponses, jsonContent, NameParam, TemplateView } from './schemas.ts';
+import type { ResolvedTemplate, TemplateCatalog, TemplateVersion } from '../store/templates.ts';
+import { errorResponses, jsonContent, NameParam, TemplateVersionView, TemplateView } from './schemas.ts';
 
 export interface TemplateRoutesDeps {
   templates: TemplateCatalog;
@@ -63,6 +63,45 @@ const getRoute = createRoute({
   request: { params: NameParam },
   responses: { 200: jsonContent(TemplateView, 'Template'), ...errorResponses(401, 404, 429) },
 });
+
+const versionsRoute = createRoute({
+  method: 'get',
+  path: '/templates/{name}/versions',
+  tags: ['templates'],
+  summary:
+    'Every version of a template, newest first (retired ones too: pipelines name the version they ran with)',
+  security: [{ Bearer: [] }],
+  request: { params: NameParam },
+  responses: { 200: jsonContent(z.array(TemplateVersionView), 'Versions'), ...errorResponses(401, 404, 429) },
+});
+
+const VersionParams = NameParam.extend({
+  version: z
+    .string()
+    .regex(/^[1-9][0-9]{0,8}$/, 'must be a version number')
+    .openapi({ param: { name: 'version', in: 'path' }, example: '1' }),
+});
+
+const versionRoute = createRoute({
+  method: 'get',
+  path: '/templates/{name}/versions/{version}',
+  tags: ['templates'],
+  summary: 'One version of a template',
+  security: [{ Bearer: [] }],
+  request: { params: VersionParams },
+  responses: {
+    200: jsonContent(TemplateVersionView, 'Template version'),
+    ...errorResponses(400, 401, 404, 429),
+  },
+});
+
+function toVersionView(v: TemplateVersion) {
+  return {
+    ...toTemplateView(v),
+    created_at: v.createdAt?.toISOString() ?? null,
+    retired_at: v.retiredAt?.toISOString() ?? null,
+  };
+}
 
 const body = { content: { 'application/json': { schema: TemplateBody } }, required: true };
 
@@ -141,6 +180,21 @@ export function registerTemplateRoutes(app: App, d: TemplateRoutesDeps): void {
     const r = await d.templates.resolve(p.tenantId, c.req.valid('param').name);
     if (!r) throw errors.notFound('Template');
     return c.json(toTemplateView(r), 200);
+  });
+
+  app.openapi(versionsRoute, async (c) => {
+    const p = requireRole(c, 'viewer');
+    const all = await d.templates.versions(p.tenantId, c.req.valid('param').name);
+    if (all.length === 0) throw errors.notFound('Template');
+    return c.json(all.map(toVersionView), 200);
+  });
+
+  app.openapi(versionRoute, async (c) => {
+    const p = requireRole(c, 'viewer');
+    const { name, version } = c.req.valid('param');
+    const v = await d.templates.version(p.tenantId, name, Number(version));
+    if (!v) throw errors.notFound('Template version');
+    return c.json(toVersionView(v), 200);
   });
 
   app.openapi(createRouteDef, async (c) => {

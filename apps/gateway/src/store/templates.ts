@@ -10,6 +10,12 @@ export interface ResolvedTemplate {
   tenantId: string | null;
 }
 
+/** A stored version of a template, with when it was registered and retired (null: built-in / live). */
+export interface TemplateVersion extends ResolvedTemplate {
+  createdAt: Date | null;
+  retiredAt: Date | null;
+}
+
 /**
  * Built-in templates (in memory) and custom templates registered per tenant (table `templates`,
  * one row per version; the newest non-deleted version is current). Custom lookups are cached
@@ -77,6 +83,44 @@ export class TemplateCatalog {
       tenantId: null,
     }));
     return [...builtins, ...custom];
+  }
+
+  /**
+   * Every stored version of a template, newest first, retired ones too (pipelines that ran with them
+   * still name them); a built-in has its one version. Empty when there is no such template.
+   */
+  async versions(tenantId: string, name: string): Promise<TemplateVersion[]> {
+    const b = this.#builtins.get(name);
+    if (b) return [{ template: b, builtin: true, tenantId: null, createdAt: null, retiredAt: null }];
+    const rows = await this.#db
+      .selectFrom('templates')
+      .select(['spec', 'version', 'tenant_id', 'created_at', 'deleted_at'])
+      .where('name', '=', name)
+      .where('tenant_id', '=', tenantId)
+      .orderBy('version', 'desc')
+      .execute();
+    return rows.flatMap((r) => {
+      const t = this.#fromRow(r);
+      return t ? [{ ...t, createdAt: r.created_at, retiredAt: r.deleted_at }] : [];
+    });
+  }
+
+  /** One stored version (retired or not), or null. */
+  async version(tenantId: string, name: string, version: number): Promise<TemplateVersion | null> {
+    const b = this.#builtins.get(name);
+    if (b)
+      return b.version === version
+        ? { template: b, builtin: true, tenantId: null, createdAt: null, retiredAt: null }
+        : null;
+    const r = await this.#db
+      .selectFrom('templates')
+      .select(['spec', 'version', 'tenant_id', 'created_at', 'deleted_at'])
+      .where('name', '=', name)
+      .where('tenant_id', '=', tenantId)
+      .where('version', '=', version)
+      .executeTakeFirst();
+    const t = r ? this.#fromRow(r) : null;
+    return r && t ? { ...t, createdAt: r.created_at, retiredAt: r.deleted_at } : null;
   }
 
   /** The next version number for a custom template (1 for a new name). */
