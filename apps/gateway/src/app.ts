@@ -17,6 +17,7 @@ import { jsonBodyOnly } from './middleware/limits/index.ts';
 import { rateLimit } from './middleware/rate-limit/index.ts';
 import { requestId } from './middleware/request-id/index.ts';
 import { requestTimeout } from './middleware/request-timeout/index.ts';
+import { isConsolePath, registerConsoleRoutes } from './routes/console.ts';
 import { type DeadLetterSource, registerDeadLetterRoutes } from './routes/dead-letters.ts';
 import { type ReadinessChecks, registerHealthRoutes } from './routes/health.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
@@ -97,6 +98,8 @@ export interface AppDeps {
   instanceId?: string | undefined;
   /** The platform's per-tenant quota defaults (TENANT_MAX_RUNNING, TENANT_MAX_QUEUED). */
   quotas: QuotaDefaults;
+  /** The web console's static build (apps/console/dist), served at /ui. */
+  consoleDir?: string | undefined;
 }
 
 /**
@@ -106,6 +109,8 @@ export interface AppDeps {
 const NO_OTEL_METRICS: MeterProvider = { getMeter: () => createNoopMeter() };
 
 const PUBLIC = new Set(['/health', '/ready', '/metrics', '/openapi.json', '/docs']);
+/** Served without a key: the console's static files (the page then signs in with one). */
+const isPublic = (path: string) => PUBLIC.has(path) || isConsolePath(path);
 
 export function createApp(deps: AppDeps): App {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
@@ -158,12 +163,12 @@ export function createApp(deps: AppDeps): App {
       ratePerSecond: limits.ipRatePerSecond,
       burst: limits.ipBurst,
       clock: deps.clock,
-      key: (c) => (PUBLIC.has(c.req.path) ? undefined : (clientAddress(c, hops) ?? 'unknown')),
+      key: (c) => (isPublic(c.req.path) ? undefined : (clientAddress(c, hops) ?? 'unknown')),
     }),
   );
   app.use('*', audit({ db: deps.db, logger: deps.logger, clientAddr: (c) => clientAddress(c, hops) }));
   app.use('*', jsonBodyOnly({ maxBodyBytes: limits.maxBodyBytes }));
-  app.use('*', auth(deps.keys, { skip: (path) => PUBLIC.has(path) }));
+  app.use('*', auth(deps.keys, { skip: isPublic }));
   app.use(
     '*',
     rateLimit({
@@ -212,5 +217,6 @@ export function createApp(deps: AppDeps): App {
     },
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  if (deps.consoleDir !== undefined) registerConsoleRoutes(app, { dir: deps.consoleDir });
   return app;
 }
