@@ -1,5 +1,5 @@
-import { commonEnv, jobPolicyEnv, kubeEnv, quotaEnv } from '@po/runtime';
 import { fileURLToPath } from 'node:url';
+import { commonEnv, jobPolicyEnv, kubeEnv, quotaEnv } from '@po/runtime';
 import { z } from 'zod';
 
 const int = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
