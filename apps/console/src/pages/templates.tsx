@@ -19,6 +19,7 @@ const EXAMPLE = {
     required: ['who'],
     additionalProperties: false,
   },
+  backoffLimit: 0,
   defaultTimeoutSeconds: 300,
 };
 
