@@ -3,22 +3,17 @@
  * console error or page error on the way. A screenshot of each page is kept in test-results/console/.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { buildConsole, consoleBuildIsStale } from '../../scripts/console-build.ts';
 import { type Stack, startStack } from '../fixture.ts';
 import { registerGatedTemplate, settled, statusOf, submit, submitGated } from '../pipelines.ts';
 import { openBrowser, PHONE, type Session } from './browser.ts';
 
-const CONSOLE_DIST = fileURLToPath(new URL('../../apps/console/dist/index.html', import.meta.url));
-
-/** The test command builds the console first; a single file run builds it when it is missing. */
+/** The test command builds the console first; run alone, this file builds it when it is stale. */
 function ensureConsoleBuilt(): void {
-  if (existsSync(CONSOLE_DIST)) return;
-  const r = spawnSync('pnpm', ['--filter', '@po/console', 'run', 'build'], { stdio: 'inherit' });
-  assert.equal(r.status, 0, 'building the console failed');
+  if (consoleBuildIsStale()) assert.ok(buildConsole(), 'building the console failed');
 }
 
 describe('web console', { timeout: 110_000 }, () => {
