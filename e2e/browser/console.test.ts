@@ -81,6 +81,27 @@ describe('web console', { timeout: 110_000 }, () => {
     await s.shot('pipeline-succeeded');
   });
 
+  test("the API's validation message shows at the field it names", async () => {
+    await open('/submit');
+    await s.page.getByLabel('Template').selectOption('data-processing');
+    await s.page.getByLabel('input_path').fill('/tmp/in.txt');
+    await s.page.getByLabel('output_path').fill('/tmp/out.json');
+    await s.page.getByLabel('batch_size').fill('lots');
+    await s.page.getByRole('button', { name: 'Submit' }).click();
+
+    const alert = s.page.locator('#submit-error');
+    await alert.waitFor();
+    assert.match((await alert.textContent()) ?? '', /config\.batch_size/);
+    assert.equal(await s.page.getByLabel('batch_size').getAttribute('aria-invalid'), 'true');
+    assert.equal(await s.page.getByLabel('input_path').getAttribute('aria-invalid'), null);
+    await s.page.locator('#cfg-batch_size-error').waitFor();
+    await s.shot('submit-invalid');
+    // The browser reports the API's 400 in the console; that one is this test's point, nothing else is.
+    const refused = s.problems.findIndex((p) => p.includes('status of 400'));
+    assert.ok(refused >= 0, 'the browser saw the 400');
+    s.problems.splice(refused, 1);
+  });
+
   test('open a failed pipeline from the filtered list and restart it', async () => {
     const failed = await submit(stack, {
       pipeline_type: 'DataProcessing',
