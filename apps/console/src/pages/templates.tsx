@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { getJson, messageOf, send } from '../api.ts';
 import { usePoll } from '../hooks.ts';
 import { atLeast, type Identity } from '../role.ts';
+import { parseTemplate } from '../template-json.ts';
 import type { Template } from '../types.ts';
 import { Alert, Loading, Section } from '../ui.tsx';
 
@@ -22,21 +23,6 @@ const EXAMPLE = {
   backoffLimit: 0,
   defaultTimeoutSeconds: 300,
 };
-
-/** Checks the editor's text before sending: JSON, an object, a name. */
-export function parseTemplate(text: string): { body: Record<string, unknown> } | { error: string } {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (err) {
-    return { error: `Not valid JSON: ${messageOf(err)}` };
-  }
-  if (!body || typeof body !== 'object' || Array.isArray(body))
-    return { error: 'The template must be a JSON object' };
-  const name = (body as { name?: unknown }).name;
-  if (typeof name !== 'string' || name === '') return { error: 'The template needs a "name"' };
-  return { body: body as Record<string, unknown> };
-}
 
 function Editor({ onSaved }: { onSaved: () => void }) {
   const [text, setText] = useState(JSON.stringify(EXAMPLE, null, 2));
