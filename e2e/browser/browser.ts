@@ -31,8 +31,10 @@ export interface Session {
   page: Page;
   /** Console errors and page errors seen so far, as text. */
   problems: string[];
-  /** Saves a full-page screenshot as test-results/<suite>/<name>.png. */
-  shot(name: string): Promise<string>;
+  /** Saves a full-page screenshot of `page` (default: the session's) as test-results/<suite>/<name>.png. */
+  shot(name: string, page?: Page): Promise<string>;
+  /** Another page in a context of its own (its own session storage), watched like the first. */
+  isolatedPage(): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -54,11 +56,14 @@ export async function openBrowser(suite: string, opts: { offlineExcept?: string 
     );
   }
   const problems: string[] = [];
-  const page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()} (${m.location().url})`);
-  });
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  const watch = (p: Page) => {
+    p.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console error: ${m.text()} (${m.location().url})`);
+    });
+    p.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    return p;
+  };
+  const page = watch(await context.newPage());
   const dir = fileURLToPath(new URL(`../../test-results/${suite}/`, import.meta.url));
   mkdirSync(dir, { recursive: true });
   return {
@@ -66,10 +71,15 @@ export async function openBrowser(suite: string, opts: { offlineExcept?: string 
     context,
     page,
     problems,
-    shot: async (name) => {
+    shot: async (name, p = page) => {
       const file = join(dir, `${name}.png`);
-      await page.screenshot({ path: file, fullPage: true });
+      await p.screenshot({ path: file, fullPage: true });
       return file;
+    },
+    isolatedPage: async () => {
+      const other = await browser.newContext({ viewport: LAPTOP });
+      other.setDefaultTimeout(20_000);
+      return watch(await other.newPage());
     },
     close: () => browser.close(),
   };
