@@ -6,14 +6,39 @@
 import { nextLink } from './link.ts';
 
 const KEY = 'po.apiKey';
+const IDENTITY = 'po.identity';
+/** Dispatched on window when the API refuses the stored key. */
+export const SIGNED_OUT = 'po-signed-out';
+
+export interface StoredIdentity {
+  tenant: string;
+  role: 'viewer' | 'submitter' | 'admin';
+}
 
 export function storedKey(): string | null {
   return sessionStorage.getItem(KEY);
 }
 
-export function storeKey(key: string | null): void {
-  if (key === null) sessionStorage.removeItem(KEY);
-  else sessionStorage.setItem(KEY, key);
+/** The tenant and role found when the stored key signed in (null when signed out). */
+export function storedIdentity(): StoredIdentity | null {
+  if (storedKey() === null) return null;
+  try {
+    const v = JSON.parse(sessionStorage.getItem(IDENTITY) ?? 'null') as StoredIdentity | null;
+    return v && typeof v.tenant === 'string' && ['viewer', 'submitter', 'admin'].includes(v.role) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Signs in (a key and what it may do) or out (null). */
+export function storeKey(key: string | null, identity?: StoredIdentity): void {
+  if (key === null) {
+    sessionStorage.removeItem(KEY);
+    sessionStorage.removeItem(IDENTITY);
+    return;
+  }
+  sessionStorage.setItem(KEY, key);
+  sessionStorage.setItem(IDENTITY, JSON.stringify(identity ?? null));
 }
 
 export class ApiError extends Error {
@@ -50,6 +75,11 @@ export async function request(path: string, init: RequestInit = {}, key = stored
   };
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(path, { ...init, headers });
+  if (res.status === 401 && key !== null && key === storedKey()) {
+    // The stored key no longer works (revoked): back to the sign-in page.
+    storeKey(null);
+    dispatchEvent(new Event(SIGNED_OUT));
+  }
   if (!res.ok) throw await failure(res);
   return res;
 }

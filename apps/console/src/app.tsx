@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { storedKey, storeKey } from './api.ts';
+import { SIGNED_OUT, storedIdentity, storeKey } from './api.ts';
 import { useRoute } from './hooks.ts';
 import { DeadLettersPage } from './pages/dead-letters.tsx';
 import { PipelinePage } from './pages/pipeline.tsx';
@@ -8,7 +8,7 @@ import { QuotaPage } from './pages/quota.tsx';
 import { SignIn } from './pages/sign-in.tsx';
 import { SubmitPage } from './pages/submit.tsx';
 import { TemplatesPage } from './pages/templates.tsx';
-import { atLeast, type Identity, identify } from './role.ts';
+import { atLeast, type Identity } from './role.ts';
 
 const NAV: { path: string; label: string; min?: 'submitter' | 'admin' }[] = [
   { path: '/pipelines', label: 'Pipelines' },
@@ -19,19 +19,16 @@ const NAV: { path: string; label: string; min?: 'submitter' | 'admin' }[] = [
 ];
 
 export function App() {
-  const [who, setWho] = useState<Identity | null>(null);
-  const [checking, setChecking] = useState(storedKey() !== null);
+  // What the key may do was found at sign-in and is kept beside it for the tab's session, so a
+  // reload neither asks again nor shows a non-admin's 403 probe in the console again.
+  const [who, setWho] = useState<Identity | null>(storedIdentity);
   const route = useRoute();
   const main = useRef<HTMLElement>(null);
 
-  // A key kept from earlier in this tab's session: find out again what it may do.
   useEffect(() => {
-    const key = storedKey();
-    if (key === null) return;
-    identify(key)
-      .then(setWho)
-      .catch(() => storeKey(null))
-      .finally(() => setChecking(false));
+    const out = () => setWho(null);
+    addEventListener(SIGNED_OUT, out);
+    return () => removeEventListener(SIGNED_OUT, out);
   }, []);
 
   // Move focus to the page on navigation, so keyboard and screen reader users start there.
@@ -39,12 +36,11 @@ export function App() {
     main.current?.focus();
   }, [route.path]);
 
-  if (checking) return <p class="muted">Signing in…</p>;
   if (who === null)
     return (
       <SignIn
         onSignedIn={(key, id) => {
-          storeKey(key);
+          storeKey(key, id);
           setWho(id);
         }}
       />

@@ -3,14 +3,10 @@
  * for admins, and a 403 names the caller's role ("role viewer may not do this (needs admin)").
  * GET /quota names the tenant.
  */
-import { ApiError, getJson } from './api.ts';
+import { ApiError, getJson, type StoredIdentity } from './api.ts';
 
-export type Role = 'viewer' | 'submitter' | 'admin';
-
-export interface Identity {
-  tenant: string;
-  role: Role;
-}
+export type Role = StoredIdentity['role'];
+export type Identity = StoredIdentity;
 
 const RANK: Record<Role, number> = { viewer: 0, submitter: 1, admin: 2 };
 
