@@ -17,7 +17,7 @@ import { jsonBodyOnly } from './middleware/limits/index.ts';
 import { rateLimit } from './middleware/rate-limit/index.ts';
 import { requestId } from './middleware/request-id/index.ts';
 import { requestTimeout } from './middleware/request-timeout/index.ts';
-import { isConsolePath, registerConsoleRoutes } from './routes/console.ts';
+import { registerConsoleRoutes } from './routes/console.ts';
 import { type DeadLetterSource, registerDeadLetterRoutes } from './routes/dead-letters.ts';
 import { type ReadinessChecks, registerHealthRoutes } from './routes/health.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
@@ -109,8 +109,6 @@ export interface AppDeps {
 const NO_OTEL_METRICS: MeterProvider = { getMeter: () => createNoopMeter() };
 
 const PUBLIC = new Set(['/health', '/ready', '/metrics', '/openapi.json', '/docs']);
-/** Served without a key: the console's static files (the page then signs in with one). */
-const isPublic = (path: string) => PUBLIC.has(path) || isConsolePath(path);
 
 export function createApp(deps: AppDeps): App {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
@@ -163,12 +161,15 @@ export function createApp(deps: AppDeps): App {
       ratePerSecond: limits.ipRatePerSecond,
       burst: limits.ipBurst,
       clock: deps.clock,
-      key: (c) => (isPublic(c.req.path) ? undefined : (clientAddress(c, hops) ?? 'unknown')),
+      key: (c) => (PUBLIC.has(c.req.path) ? undefined : (clientAddress(c, hops) ?? 'unknown')),
     }),
   );
+  // The console's static files need no key (the page then signs in with one): answered here,
+  // before audit and authentication.
+  if (deps.consoleDir !== undefined) registerConsoleRoutes(app, { dir: deps.consoleDir });
   app.use('*', audit({ db: deps.db, logger: deps.logger, clientAddr: (c) => clientAddress(c, hops) }));
   app.use('*', jsonBodyOnly({ maxBodyBytes: limits.maxBodyBytes }));
-  app.use('*', auth(deps.keys, { skip: isPublic }));
+  app.use('*', auth(deps.keys, { skip: (path) => PUBLIC.has(path) }));
   app.use(
     '*',
     rateLimit({
@@ -217,6 +218,5 @@ export function createApp(deps: AppDeps): App {
     },
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
-  if (deps.consoleDir !== undefined) registerConsoleRoutes(app, { dir: deps.consoleDir });
   return app;
 }

@@ -30,10 +30,6 @@ const CSP =
 
 export const CONSOLE_PREFIX = '/ui';
 
-export function isConsolePath(path: string): boolean {
-  return path === CONSOLE_PREFIX || path.startsWith(`${CONSOLE_PREFIX}/`);
-}
-
 /** The file under `root` a request path names, or undefined when it would leave `root`. */
 export function consoleFile(root: string, path: string): string | undefined {
   let rel: string;
