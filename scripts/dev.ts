@@ -13,6 +13,7 @@ import { provision } from '@po/bus';
 import { subjects } from '@po/contracts';
 import { prepareDatabase, SERVICES, startNats, startSystem } from '@po/devstack';
 import { startKubeSim } from '@po/kube-sim';
+import { buildConsole, consoleBuildIsStale } from './console-build.ts';
 
 const env = process.env;
 const databaseUrl = env.DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/pipeline_operator';
@@ -41,6 +42,12 @@ mkdirSync('.dev/logs', { recursive: true });
 const keyFile = '.dev/api-key';
 if (!existsSync(keyFile)) writeFileSync(keyFile, `dev-${randomBytes(16).toString('hex')}\n`, { mode: 0o600 });
 const devApiKey = env.DEV_API_KEY ?? readFileSync(keyFile, 'utf8').trim();
+
+// The web console (served by the gateway at /ui): built when missing or older than its sources.
+if (consoleBuildIsStale()) {
+  console.log('building the web console (apps/console)');
+  if (!buildConsole()) console.error('the web console did not build: /ui answers 404 until it does');
+}
 
 console.log('migrating', databaseUrl);
 await prepareDatabase(databaseUrl);
@@ -89,6 +96,7 @@ const url = system.gatewayUrl;
 console.log(`
 Pipeline Operator is up.
   gateway   ${url}   (docs: ${url}/docs)
+  console   ${url}/ui/   (sign in with the api key on the next line)
   api key   ${devApiKey}   (dev mode: admin of tenant "default")
   logs      .dev/logs/<service>.log (a service that dies is restarted; this terminal says so)
   nats      ${natsUrl}   tenant "default": user ${nats.tenant('default').user}, password ${nats.tenant('default').password},

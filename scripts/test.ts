@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { glob } from 'node:fs/promises';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
+import { buildConsole } from './console-build.ts';
 
 const args = process.argv.slice(2);
 const explicit = args.filter((a) => !a.startsWith('--'));
@@ -30,6 +31,18 @@ function check(name: string, cmd: string, cmdArgs: string[]): void {
 if (explicit.length === 0) {
   check('lint and format', 'pnpm', ['exec', 'biome', 'ci', '.']);
   check('typecheck', 'pnpm', ['exec', 'tsc', '-p', 'tsconfig.json']);
+}
+// The web console the gateway serves at /ui (its own typecheck + Vite build), before any gateway
+// starts: the browser tests drive it, and nothing rewrites it while they run.
+if (explicit.length === 0 || explicit.some((f) => f.includes('e2e/browser'))) {
+  process.stdout.write('\n▶ console build: pnpm --filter @po/console run build\n');
+  if (buildConsole()) {
+    passed++;
+    process.stdout.write('✔ console build\n');
+  } else {
+    failed++;
+    process.stdout.write('✖ console build\n');
+  }
 }
 
 const patterns =

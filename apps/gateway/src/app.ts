@@ -16,6 +16,7 @@ import { jsonBodyOnly } from './middleware/limits/index.ts';
 import { rateLimit } from './middleware/rate-limit/index.ts';
 import { requestId } from './middleware/request-id/index.ts';
 import { requestTimeout } from './middleware/request-timeout/index.ts';
+import { registerConsoleRoutes } from './routes/console.ts';
 import { registerDeadLetterRoutes } from './routes/dead-letters.ts';
 import { DOCS_ASSETS, registerDocsRoutes } from './routes/docs.ts';
 import { type ReadinessChecks, registerHealthRoutes } from './routes/health.ts';
@@ -98,6 +99,8 @@ export interface AppDeps {
   instanceId?: string | undefined;
   /** The platform's per-tenant quota defaults (TENANT_MAX_RUNNING, TENANT_MAX_QUEUED). */
   quotas: QuotaDefaults;
+  /** The web console's static build (apps/console/dist), served at /ui. */
+  consoleDir?: string | undefined;
 }
 
 /**
@@ -175,6 +178,9 @@ export function createApp(deps: AppDeps): App {
       key: (c) => (isPublic(c.req.path) ? undefined : (clientAddress(c, hops) ?? 'unknown')),
     }),
   );
+  // The console's static files need no key (the page then signs in with one): answered here,
+  // before audit and authentication.
+  if (deps.consoleDir !== undefined) registerConsoleRoutes(app, { dir: deps.consoleDir });
   app.use('*', audit({ db: deps.db, logger: deps.logger, clientAddr: (c) => clientAddress(c, hops) }));
   app.use('*', jsonBodyOnly({ maxBodyBytes: limits.maxBodyBytes }));
   app.use('*', auth(deps.keys, { skip: isPublic }));

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { commonEnv, jobPolicyEnv, kubeEnv, opsPort, quotaEnv } from '@po/runtime';
 import { z } from 'zod';
 
@@ -45,5 +46,10 @@ export const GatewayEnv = z.object({
   SSE_IDLE_TIMEOUT_SECONDS: int(1, 600),
   /** Grace period for in-flight requests and SSE streams on SIGTERM. */
   SHUTDOWN_GRACE_MS: int(0, 10_000),
+  /** The web console's static build, served at /ui (default: this checkout's apps/console/dist). */
+  CONSOLE_DIR: z
+    .string()
+    .min(1)
+    .default(fileURLToPath(new URL('../../console/dist', import.meta.url))),
 });
 export type GatewayConfig = z.infer<typeof GatewayEnv>;

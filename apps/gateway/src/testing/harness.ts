@@ -53,6 +53,8 @@ export async function createHarness(
     policy?: TemplatePolicy;
     /** The app's (not the test's) database handle, e.g. with a counting plugin. */
     appDb?: (db: Kysely<Database>) => Kysely<Database>;
+    /** The web console's build directory (served at /ui). */
+    consoleDir?: string;
   } = {},
 ): Promise<Harness> {
   const tdb = await createTestDatabase();
@@ -90,6 +92,7 @@ export async function createHarness(
     namespace: 'pipelines',
     limits: { followPollMs: 20, followFinalCaptureWaitMs: 2_000, ...opts.limits },
     trustedProxyHops: 1,
+    ...(opts.consoleDir !== undefined ? { consoleDir: opts.consoleDir } : {}),
   };
   const app = createApp(opts.appDb ? { ...deps, db: opts.appDb(tdb.db) } : deps);
   return {
