@@ -19,6 +19,8 @@ export type ApiKey = Schemas['ApiKey'];
 export type CreatedApiKey = Schemas['CreatedApiKey'];
 export type TenantQuota = Schemas['TenantQuota'];
 export type DeadLetter = Schemas['DeadLetter'];
+export type DeadLetterReplay = Schemas['DeadLetterReplay'];
+export type TemplateVersion = Schemas['TemplateVersion'];
 export type PipelineStatus = Pipeline['status'];
 export type CreatePipelineRequest = paths['/pipelines']['post']['requestBody']['content']['application/json'];
 export type ListPipelinesQuery = NonNullable<paths['/pipelines']['get']['parameters']['query']>;
@@ -187,6 +189,19 @@ export class PoClient {
     return { template: unwrap(r), created: r.response.status === 201 };
   }
 
+  /** Every version of a template, newest first (retired ones too). */
+  async templateVersions(name: string): Promise<TemplateVersion[]> {
+    return unwrap(await this.#api.GET('/templates/{name}/versions', { params: { path: { name } } }));
+  }
+
+  async templateVersion(name: string, version: number): Promise<TemplateVersion> {
+    return unwrap(
+      await this.#api.GET('/templates/{name}/versions/{version}', {
+        params: { path: { name, version: String(version) } },
+      }),
+    );
+  }
+
   async deleteTemplate(name: string): Promise<void> {
     unwrap(await this.#api.DELETE('/templates/{name}', { params: { path: { name } } }));
   }
@@ -223,6 +238,16 @@ export class PoClient {
     return paged(query, (q) => this.listDeadLetters(q));
   }
 
+  /** POST /dead-letters/{id}/replay (operators): replays it keeping its message id; a second replay changes nothing. */
+  async replayDeadLetter(id: string): Promise<DeadLetterReplay> {
+    return unwrap(await this.#api.POST('/dead-letters/{id}/replay', { params: { path: { id } } }));
+  }
+
+  /** DELETE /dead-letters/{id} (operators). */
+  async deleteDeadLetter(id: string): Promise<void> {
+    unwrap(await this.#api.DELETE('/dead-letters/{id}', { params: { path: { id } } }));
+  }
+
   async health(): Promise<paths['/health']['get']['responses'][200]['content']['application/json']> {
     return unwrap(await this.#api.GET('/health'));
   }
@@ -233,10 +258,6 @@ export class PoClient {
     const body = (r.data ?? r.error) as { status: string; checks: Record<string, string> } | undefined;
     if (r.response.status !== 200 && r.response.status !== 503) throw errorFromResponse(r.response, r.error);
     return { ready: r.response.status === 200, status: body?.status ?? '', checks: body?.checks ?? {} };
-  }
-
-  async metrics(): Promise<string> {
-    return unwrap(await this.#api.GET('/metrics', { parseAs: 'text' })) as string;
   }
 
   /** The gateway's OpenAPI document, as served. */
