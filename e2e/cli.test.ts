@@ -178,4 +178,10 @@ test('usage errors exit 2, API errors exit 3 with the error kind', async () => {
   const invalid = await po(['submit', '--type', 'DataProcessing', '--set', 'input_path=/x']);
   assert.equal(invalid.code, 3);
   assert.match(invalid.stderr, /InvalidConfig/);
+  // A dead letter that does not exist is the API's 404; a missing argument is a usage error.
+  const noLetter = await po(['dead-letters', 'delete', '999999']);
+  assert.equal(noLetter.code, 3, noLetter.stderr);
+  assert.match(noLetter.stderr, /NotFound/);
+  const noSeq = await po(['dead-letters', 'replay']);
+  assert.equal(noSeq.code, 2, noSeq.stderr);
 });

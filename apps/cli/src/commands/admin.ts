@@ -186,4 +186,31 @@ export const adminCommands: Command[] = [
       return EXIT.ok;
     },
   },
+  {
+    name: 'dead-letters replay',
+    usage: '<seq> [--json]',
+    summary: 'replay a dead letter, keeping its message id (operator)',
+    args: 1,
+    async run(ctx) {
+      const r = await ctx.client().replayDeadLetter(ctx.args[0] ?? '');
+      const outcome = r.pipeline_id
+        ? `pipeline ${r.pipeline_id} (${r.created ? 'created' : 'already existed'})`
+        : r.duplicate
+          ? 'dropped as a repeat of a replay moments ago'
+          : `published on ${r.original_subject}`;
+      ctx.io.stdout.write(ctx.json ? json(r) : `${r.seq} replayed via ${r.via}: ${outcome}\n`);
+      return EXIT.ok;
+    },
+  },
+  {
+    name: 'dead-letters delete',
+    usage: '<seq>',
+    summary: 'delete a dead letter (operator)',
+    args: 1,
+    async run(ctx) {
+      await ctx.client().deleteDeadLetter(ctx.args[0] ?? '');
+      ctx.io.stdout.write(`${ctx.args[0]} deleted\n`);
+      return EXIT.ok;
+    },
+  },
 ];
