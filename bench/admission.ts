@@ -1,9 +1,13 @@
 /**
  * Admission cost: how long one scheduler pass (admitQueued, 50 at a time, global and per-tenant
- * quotas) takes with a deep queue. Queues QUEUED pipelines over TENANTS tenants on a fresh database,
+ * concurrency quotas, per-tenant and global CPU/memory quotas, aging, and the per-tenant queue
+ * reasons it records) takes with a deep queue. Queues QUEUED pipelines over TENANTS tenants on a fresh database,
  * then admits them in passes (finishing the admitted ones so slots free up) and reports the pass
  * time percentiles and admitted pipelines per second.
+ * Each pipeline requests 100m CPU and 128Mi; tenants may use 1.5 CPU (so the CPU quota, not the
+ * count, is what binds at 15 running) and 64Gi, the whole system 1000 CPU and 1Ti.
  * Run: pnpm exec node bench/admission.ts [--queued 20000] [--tenants 20] [--tenantMaxRunning 20]
+ *   [--agingSeconds 300]
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
@@ -21,6 +25,7 @@ const { values } = parseArgs({
     maxRunning: { type: 'string', default: '200' },
     batch: { type: 'string', default: '50' },
     passes: { type: 'string', default: '200' },
+    agingSeconds: { type: 'string', default: '300' },
   },
 });
 const QUEUED = Number(values.queued);
@@ -43,6 +48,8 @@ try {
         tenant_id: `tenant-${(i + j) % TENANTS}`,
         priority: priority as 'Normal',
         priority_rank: rank,
+        cpu_millis: 100,
+        memory_bytes: 128 * 2 ** 20,
       });
     });
     await insertPipelines(db, subjects, rows);
@@ -58,6 +65,11 @@ try {
       limit: BATCH,
       maxRunning: Number(values.maxRunning),
       tenantMaxRunning: Number(values.tenantMaxRunning),
+      tenantMaxCpuMillis: 1500,
+      tenantMaxMemoryBytes: 64 * 2 ** 30,
+      maxCpuMillis: 1_000_000,
+      maxMemoryBytes: 2 ** 40,
+      agingSeconds: Number(values.agingSeconds),
     });
     passMs.push(performance.now() - start);
     admitted += got.length;

@@ -1,4 +1,5 @@
 export type { KubeConfig, KubernetesObject, V1Job, V1Pod } from '@kubernetes/client-node';
+export { parseQuantity } from '@po/contracts';
 export { type BuildJobInput, buildJob, type JobPolicy } from './build-job.ts';
 export { type KubeConfigOptions, loadKubeConfig } from './config.ts';
 export {
@@ -35,5 +36,4 @@ export {
   type ReadLogOptions,
   readPodLog,
 } from './logs.ts';
-export { parseQuantity } from './quantity.ts';
 export { disruptionOf, type JobOutcome, mapJobStatus } from './status.ts';
