@@ -191,6 +191,8 @@ export class PipelineService {
     }
     const requests = jobRequests(job);
     if (!requests) throw errors.invalidConfig('resources: a request is not a Kubernetes quantity');
+    if (Math.max(requests.cpuMillis, requests.memoryBytes) > Number.MAX_SAFE_INTEGER)
+      throw errors.invalidConfig('resources: the requests are larger than any cluster');
     await this.#checkFits(principal.tenantId, requests);
     const full = await this.#d.queueGuard.full(principal.tenantId);
     // A replay of an idempotent request that was accepted still gets its pipeline.
