@@ -8,12 +8,14 @@
  * count, is what binds at 15 running) and 64Gi, the whole system 1000 CPU and 1Ti.
  * Run: pnpm exec node bench/admission.ts [--queued 20000] [--tenants 20] [--tenantMaxRunning 20]
  *   [--agingSeconds 300]
+ * It also reports how long reading one queued pipeline's position takes with the full queue
+ * (positionMsP50: what GET /pipelines/:id adds for a queued pipeline).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { PRIORITY_RANK, subjects as subjectsFor } from '@po/contracts';
-import { admitQueued, createDb, insertPipelines } from '@po/db';
+import { admitQueued, createDb, insertPipelines, queuePlaces } from '@po/db';
 import { newPipelineRow } from '@po/db/testing';
 import { dropDatabase, prepareDatabase } from '@po/devstack';
 
@@ -55,6 +57,21 @@ try {
     await insertPipelines(db, subjects, rows);
   }
   await db.executeQuery({ sql: 'analyze pipelines', parameters: [], query: { kind: 'RawNode' } } as never);
+
+  // What GET /pipelines/:id adds for a queued pipeline: its positions, numbered over the whole queue.
+  const last = await db
+    .selectFrom('pipelines')
+    .select('id')
+    .orderBy('queued_at', 'desc')
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  const positionMs: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const start = performance.now();
+    await queuePlaces(db, [last.id], { agingSeconds: Number(values.agingSeconds) });
+    positionMs.push(performance.now() - start);
+  }
+  positionMs.sort((a, b) => a - b);
 
   const passMs: number[] = [];
   let admitted = 0;
@@ -104,6 +121,7 @@ try {
           max: +(passMs.at(-1) ?? NaN).toFixed(2),
         },
         admittedPerSecond: Math.round(admitted / seconds),
+        positionMsP50: +(positionMs[10] ?? NaN).toFixed(2),
         admitted,
       },
       null,
