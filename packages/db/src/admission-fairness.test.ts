@@ -79,6 +79,16 @@ describe('aging', () => {
     const late = await queuePlaces(tdb.db, [low, high], { agingSeconds: 60, now: at(125) });
     assert.deepEqual([late.get(low)?.overallPosition, late.get(high)?.overallPosition], [1, 2]);
     assert.deepEqual([late.get(low)?.tenantPosition, late.get(high)?.tenantPosition], [1, 1]);
+    // One pipeline alone (GET) is counted, not numbered with the whole queue: the same answer.
+    for (const [now, id, overall] of [
+      [at(100), high, 1],
+      [at(100), low, 2],
+      [at(125), low, 1],
+      [at(125), high, 2],
+    ] as const) {
+      const one = await queuePlaces(tdb.db, [id], { agingSeconds: 60, now });
+      assert.deepEqual([one.get(id)?.overallPosition, one.get(id)?.tenantPosition], [overall, 1]);
+    }
   });
 });
 
