@@ -174,4 +174,32 @@ describe('queue reasons', () => {
     const third = await stateOf('third');
     assert.deepEqual([third.reason, third.message], ['GlobalQuota', '2/2 pipelines running in all']);
   });
+
+  test('more tenants than a pass admits: every tenant still gets its reason, and passes keep admission order', async () => {
+    const expected: string[] = [];
+    for (let i = 0; i < 12; i++) expected.push(await queue('Normal', i, { tenant: `t${i % 4}` }));
+    const first = await admitted({ limit: 2, tenantMaxRunning: 2 });
+    assert.deepEqual(first, expected.slice(0, 2));
+    const states = await tdb.db
+      .selectFrom('queue_states')
+      .select(['tenant_id', 'reason'])
+      .orderBy('tenant_id')
+      .execute();
+    assert.deepEqual(
+      states.map((r) => [r.tenant_id, r.reason]),
+      [
+        ['t0', 'Queued'],
+        ['t1', 'Queued'],
+        ['t2', 'Queued'],
+        ['t3', 'Queued'],
+      ],
+    );
+    const rest = [
+      ...(await admitted({ limit: 3, tenantMaxRunning: 2 })),
+      ...(await admitted({ limit: 3, tenantMaxRunning: 2 })),
+    ];
+    // Two per tenant: the first two rounds of t0..t3.
+    assert.deepEqual(rest, expected.slice(2, 8));
+    assert.equal((await stateOf('t0')).reason, 'TenantConcurrencyQuota');
+  });
 });

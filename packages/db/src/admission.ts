@@ -78,12 +78,36 @@ interface HeadRow {
  * What one pass needs to decide: every tenant with queued work (found by skipping through
  * pipelines_queue_by_tenant, one probe per tenant, not by scanning the queue), its usage and limits,
  * the global usage, and the head of its queue in admission order — at most its free slots (and the
- * batch and global room) + 1 rows, the last one showing why the tenant's next pipeline waits.
- * The head merges one index range per priority rank, so aging costs no sort of the whole queue.
+ * batch and global room) + 1 rows. The head merges one index range per priority rank, so aging
+ * costs no sort of the whole queue. Only what the decision can use leaves the database: the first
+ * `limit` rows (in admission order) of those that fit their tenant's room, and each tenant's first
+ * row beyond them (why it waits) — at most limit + tenants rows, however many tenants. pickAdmissions
+ * decides again over these rows (each tenant's rows are a prefix of its head, so it decides the same).
  */
 function readHeads(trx: Kysely<Database>, opts: AdmitOptions, limit: number, maxRunning: number) {
   const n = sql`(case when r.max_running - r.running <= 0 or ${maxRunning} - t.running <= 0 then 0
       else least(r.max_running - r.running, ${limit}, ${maxRunning} - t.running) + 1 end)`;
+  const eff = effectiveRank(opts.agingSeconds, opts.now);
+  const cols = sql`p.id, ${eff} as eff, p.queued_at,
+      (extract(epoch from p.queued_at) * 1000000)::bigint as queued_us, p.cpu_millis, p.memory_bytes`;
+  // Without aging the index order is admission order: one range per tenant. With it, one range per
+  // priority rank (each in admission order within the rank), merged.
+  const head = opts.agingSeconds
+    ? sql`
+      select x.* from unnest(${RANKS}::int[]) rk(rank)
+      cross join lateral (
+        select ${cols} from pipelines p
+        where p.tenant_id = r.tenant_id and ${waitsInQueue} and p.priority_rank = rk.rank
+        order by p.queued_at, p.id
+        limit ${n}
+      ) x
+      order by x.eff desc, x.queued_at, x.id
+      limit ${n}`
+    : sql`
+      select ${cols} from pipelines p
+      where p.tenant_id = r.tenant_id and ${waitsInQueue}
+      order by p.priority_rank desc, p.queued_at, p.id
+      limit ${n}`;
   return sql<HeadRow>`
     with recursive waiting(tenant_id) as (
       (select tenant_id from pipelines where ${waitsInQueue} order by tenant_id limit 1)
@@ -112,25 +136,32 @@ function readHeads(trx: Kysely<Database>, opts: AdmitOptions, limit: number, max
       left join tenant_quotas q on q.tenant_id = w.tenant_id
       left join held h on h.tenant_id = w.tenant_id
       where w.tenant_id is not null
+    ), heads as (
+      select r.*, t.running as g_running, t.cpu as g_cpu, t.memory as g_memory,
+             c.id, c.eff, c.queued_at, c.queued_us, c.cpu_millis, c.memory_bytes,
+             row_number() over w as k,
+             sum(c.cpu_millis) over w as cum_cpu,
+             sum(c.memory_bytes) over w as cum_memory
+      from room r
+      cross join total t
+      left join lateral (${head}) c on true
+      window w as (partition by r.tenant_id order by c.eff desc, c.queued_at, c.id rows unbounded preceding)
+    ), fitting as (
+      select h.*, (h.id is not null and h.k <= h.max_running - h.running
+                   and (h.max_cpu is null or h.cpu_used + h.cum_cpu <= h.max_cpu)
+                   and (h.max_memory is null or h.memory_used + h.cum_memory <= h.max_memory)) as fits
+      from heads h
+    ), ranked as (
+      select f.*, coalesce(f.fits and row_number() over (partition by f.fits order by f.eff desc, f.queued_at, f.id) <= ${limit}, false) as top
+      from fitting f
+    ), trimmed as (
+      select x.*, min(x.k) filter (where not x.top) over (partition by x.tenant_id) as next_k
+      from ranked x
     )
-    select r.*, t.running as g_running, t.cpu as g_cpu, t.memory as g_memory,
-           c.id, c.eff, c.queued_us, c.cpu_millis, c.memory_bytes
-    from room r
-    cross join total t
-    left join lateral (
-      select x.* from unnest(${RANKS}::int[]) rk(rank)
-      cross join lateral (
-        select p.id, ${effectiveRank(opts.agingSeconds, opts.now)} as eff, p.queued_at,
-               (extract(epoch from p.queued_at) * 1000000)::bigint as queued_us,
-               p.cpu_millis, p.memory_bytes
-        from pipelines p
-        where p.tenant_id = r.tenant_id and ${waitsInQueue} and p.priority_rank = rk.rank
-        order by p.queued_at, p.id
-        limit ${n}
-      ) x
-      order by x.eff desc, x.queued_at, x.id
-      limit ${n}
-    ) c on true
+    select tenant_id, max_running, running, cpu_used, memory_used, max_cpu, max_memory,
+           g_running, g_cpu, g_memory, id, eff, queued_us, cpu_millis, memory_bytes
+    from trimmed
+    where id is null or top or k = next_k
   `.execute(trx);
 }
 
