@@ -52,7 +52,8 @@ export function effectiveRank(agingSeconds: number | undefined, now: Date | unde
   const rank = sql.ref(`${alias}.priority_rank`);
   if (!agingSeconds || agingSeconds <= 0) return sql<number>`${rank}`;
   const at = now === undefined ? sql`now()` : sql`${now.toISOString()}::timestamptz`;
-  const waited = sql`greatest(0, extract(epoch from (${at} - ${sql.ref(`${alias}.queued_at`)})))`;
+  // date_part is float8 (extract is numeric, several times slower over a deep queue).
+  const waited = sql`greatest(0, date_part('epoch', ${at} - ${sql.ref(`${alias}.queued_at`)}))`;
   return sql<number>`least(${TOP_RANK}, ${rank} + floor(${waited} / ${agingSeconds}))::int`;
 }
 
@@ -80,16 +81,16 @@ interface HeadRow {
  * the global usage, and the head of its queue in admission order — at most its free slots (and the
  * batch and global room) + 1 rows. The head merges one index range per priority rank, so aging
  * costs no sort of the whole queue. Only what the decision can use leaves the database: the first
- * `limit` rows (in admission order) of those that fit their tenant's room, and each tenant's first
- * row beyond them (why it waits) — at most limit + tenants rows, however many tenants. pickAdmissions
- * decides again over these rows (each tenant's rows are a prefix of its head, so it decides the same).
+ * `limit` rows (in admission order) of those that fit their tenant's room (a top-N, no full sort),
+ * and each tenant's first row beyond them (why it waits) — at most limit + tenants rows, however
+ * many tenants. pickAdmissions decides again over these rows (each tenant's rows are a prefix of its
+ * head, so it decides the same).
  */
 function readHeads(trx: Kysely<Database>, opts: AdmitOptions, limit: number, maxRunning: number) {
   const n = sql`(case when r.max_running - r.running <= 0 or ${maxRunning} - t.running <= 0 then 0
       else least(r.max_running - r.running, ${limit}, ${maxRunning} - t.running) + 1 end)`;
   const eff = effectiveRank(opts.agingSeconds, opts.now);
-  const cols = sql`p.id, ${eff} as eff, p.queued_at,
-      (extract(epoch from p.queued_at) * 1000000)::bigint as queued_us, p.cpu_millis, p.memory_bytes`;
+  const cols = sql`p.id, ${eff} as eff, p.queued_at, p.cpu_millis, p.memory_bytes`;
   // Without aging the index order is admission order: one range per tenant. With it, one range per
   // priority rank (each in admission order within the rank), merged.
   const head = opts.agingSeconds
@@ -136,32 +137,33 @@ function readHeads(trx: Kysely<Database>, opts: AdmitOptions, limit: number, max
       left join tenant_quotas q on q.tenant_id = w.tenant_id
       left join held h on h.tenant_id = w.tenant_id
       where w.tenant_id is not null
-    ), heads as (
-      select r.*, t.running as g_running, t.cpu as g_cpu, t.memory as g_memory,
-             c.id, c.eff, c.queued_at, c.queued_us, c.cpu_millis, c.memory_bytes,
-             row_number() over w as k,
-             sum(c.cpu_millis) over w as cum_cpu,
-             sum(c.memory_bytes) over w as cum_memory
+    ), heads as materialized (
+      -- Each tenant's head with its running count and sums (a window over at most n rows), and
+      -- whether each row fits the tenant's room: a prefix of the head.
+      select r.tenant_id, y.*,
+             (y.k <= r.max_running - r.running
+              and (r.max_cpu is null or r.cpu_used + y.cum_cpu <= r.max_cpu)
+              and (r.max_memory is null or r.memory_used + y.cum_memory <= r.max_memory)) as fits
       from room r
       cross join total t
-      left join lateral (${head}) c on true
-      window w as (partition by r.tenant_id order by c.eff desc, c.queued_at, c.id rows unbounded preceding)
-    ), fitting as (
-      select h.*, (h.id is not null and h.k <= h.max_running - h.running
-                   and (h.max_cpu is null or h.cpu_used + h.cum_cpu <= h.max_cpu)
-                   and (h.max_memory is null or h.memory_used + h.cum_memory <= h.max_memory)) as fits
-      from heads h
-    ), ranked as (
-      select f.*, coalesce(f.fits and row_number() over (partition by f.fits order by f.eff desc, f.queued_at, f.id) <= ${limit}, false) as top
-      from fitting f
-    ), trimmed as (
-      select x.*, min(x.k) filter (where not x.top) over (partition by x.tenant_id) as next_k
-      from ranked x
+      cross join lateral (
+        select x.*, row_number() over w as k, sum(x.cpu_millis) over w as cum_cpu,
+               sum(x.memory_bytes) over w as cum_memory
+        from (${head}) x
+        window w as (order by x.eff desc, x.queued_at, x.id rows unbounded preceding)
+      ) y
+    ), top as (
+      select id from heads where fits order by eff desc, queued_at, id limit ${limit}
+    ), taken as (
+      select h.tenant_id, count(*) as m from heads h join top using (id) group by h.tenant_id
     )
-    select tenant_id, max_running, running, cpu_used, memory_used, max_cpu, max_memory,
-           g_running, g_cpu, g_memory, id, eff, queued_us, cpu_millis, memory_bytes
-    from trimmed
-    where id is null or top or k = next_k
+    select r.*, t.running as g_running, t.cpu as g_cpu, t.memory as g_memory,
+           h.id, h.eff, (extract(epoch from h.queued_at) * 1000000)::bigint as queued_us,
+           h.cpu_millis, h.memory_bytes
+    from room r
+    cross join total t
+    left join taken tk on tk.tenant_id = r.tenant_id
+    left join heads h on h.tenant_id = r.tenant_id and h.k <= coalesce(tk.m, 0) + 1
   `.execute(trx);
 }
 
@@ -236,6 +238,10 @@ export function admitQueued(
     await QUOTA_LOCK.execute(trx);
     const maxRunning = opts.maxRunning ?? UNCAPPED;
     const { rows } = await readHeads(trx, opts, opts.limit, maxRunning);
+    if (process.env.PO_EXPLAIN) {
+      console.log(rows.map((r) => Object.values(r)[0]).join('\n'));
+      process.exit(0);
+    }
     if (rows.length === 0) return [];
     const { tenants, global: used } = toRooms(rows);
     const global: Room = {
