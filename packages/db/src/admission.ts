@@ -238,10 +238,6 @@ export function admitQueued(
     await QUOTA_LOCK.execute(trx);
     const maxRunning = opts.maxRunning ?? UNCAPPED;
     const { rows } = await readHeads(trx, opts, opts.limit, maxRunning);
-    if (process.env.PO_EXPLAIN) {
-      console.log(rows.map((r) => Object.values(r)[0]).join('\n'));
-      process.exit(0);
-    }
     if (rows.length === 0) return [];
     const { tenants, global: used } = toRooms(rows);
     const global: Room = {
