@@ -14,7 +14,7 @@ export const QUEUE_REASONS = [
   'TenantResourceQuota',
   /** SCHEDULER_MAX_RUNNING pipelines run in all, or the global CPU or memory quota is full. */
   'GlobalQuota',
-  /** Admitted: its Job is being created (the Kubernetes API is slow, failing or refusing if it lasts). */
+  /** Admitted: its Job is being created or its pod started (if it lasts, the Kubernetes API is failing or refusing, or the cluster has no room). */
   'WaitingForKubernetes',
 ] as const;
 export type QueueReason = (typeof QUEUE_REASONS)[number];

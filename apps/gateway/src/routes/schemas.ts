@@ -13,7 +13,7 @@ export const QueueInfo = z
         'TenantConcurrencyQuota (max_running pipelines running), TenantResourceQuota (CPU or memory ' +
         "quota: the tenant's next pipeline does not fit), GlobalQuota (SCHEDULER_MAX_RUNNING, " +
         'SCHEDULER_MAX_CPU or SCHEDULER_MAX_MEMORY reached), WaitingForKubernetes (admitted: its Job ' +
-        'is being created; if it lasts, the Kubernetes API is failing or refusing)',
+        'is being created or its pod started; if it lasts, the Kubernetes API is failing or refusing, or the cluster has no room)',
     }),
     message: z.string().openapi({ example: 'tenant acme has 20/20 pipelines running' }),
     details: z.record(z.string(), z.union([z.number(), z.string(), z.null()])).openapi({

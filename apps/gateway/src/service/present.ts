@@ -40,7 +40,7 @@ export function toQueue(p: Pipeline, place: QueuePlace | undefined): QueueView |
   if (p.admitted_at !== null)
     return {
       reason: 'WaitingForKubernetes',
-      message: `admitted at ${p.admitted_at.toISOString()}; its Job is being created (if this lasts, the Kubernetes API is failing or refusing)`,
+      message: `admitted at ${p.admitted_at.toISOString()}; waiting for Kubernetes to create and start its Job (if this lasts, the Kubernetes API is failing or refusing, or the cluster has no room for its pod)`,
       details: { admitted_at: p.admitted_at.toISOString() },
       position: null,
       checked_at: null,
