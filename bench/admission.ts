@@ -1,15 +1,21 @@
 /**
  * Admission cost: how long one scheduler pass (admitQueued, 50 at a time, global and per-tenant
- * quotas) takes with a deep queue. Queues QUEUED pipelines over TENANTS tenants on a fresh database,
+ * concurrency quotas, per-tenant and global CPU/memory quotas, aging, and the per-tenant queue
+ * reasons it records) takes with a deep queue. Queues QUEUED pipelines over TENANTS tenants on a fresh database,
  * then admits them in passes (finishing the admitted ones so slots free up) and reports the pass
  * time percentiles and admitted pipelines per second.
+ * Each pipeline requests 100m CPU and 128Mi; tenants may use 1.5 CPU (so the CPU quota, not the
+ * count, is what binds at 15 running) and 64Gi, the whole system 1000 CPU and 1Ti.
  * Run: pnpm exec node bench/admission.ts [--queued 20000] [--tenants 20] [--tenantMaxRunning 20]
+ *   [--agingSeconds 300]
+ * It also reports how long reading one queued pipeline's position takes with the full queue
+ * (positionMsP50: what GET /pipelines/:id adds for a queued pipeline).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { PRIORITY_RANK, subjects as subjectsFor } from '@po/contracts';
-import { admitQueued, createDb, insertPipelines } from '@po/db';
+import { admitQueued, createDb, insertPipelines, queuePlaces } from '@po/db';
 import { newPipelineRow } from '@po/db/testing';
 import { dropDatabase, prepareDatabase } from '@po/devstack';
 
@@ -21,6 +27,7 @@ const { values } = parseArgs({
     maxRunning: { type: 'string', default: '200' },
     batch: { type: 'string', default: '50' },
     passes: { type: 'string', default: '200' },
+    agingSeconds: { type: 'string', default: '300' },
   },
 });
 const QUEUED = Number(values.queued);
@@ -43,11 +50,28 @@ try {
         tenant_id: `tenant-${(i + j) % TENANTS}`,
         priority: priority as 'Normal',
         priority_rank: rank,
+        cpu_millis: 100,
+        memory_bytes: 128 * 2 ** 20,
       });
     });
     await insertPipelines(db, subjects, rows);
   }
   await db.executeQuery({ sql: 'analyze pipelines', parameters: [], query: { kind: 'RawNode' } } as never);
+
+  // What GET /pipelines/:id adds for a queued pipeline: its positions, numbered over the whole queue.
+  const last = await db
+    .selectFrom('pipelines')
+    .select('id')
+    .orderBy('queued_at', 'desc')
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  const positionMs: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const start = performance.now();
+    await queuePlaces(db, [last.id], { agingSeconds: Number(values.agingSeconds) });
+    positionMs.push(performance.now() - start);
+  }
+  positionMs.sort((a, b) => a - b);
 
   const passMs: number[] = [];
   let admitted = 0;
@@ -58,6 +82,11 @@ try {
       limit: BATCH,
       maxRunning: Number(values.maxRunning),
       tenantMaxRunning: Number(values.tenantMaxRunning),
+      tenantMaxCpuMillis: 1500,
+      tenantMaxMemoryBytes: 64 * 2 ** 30,
+      maxCpuMillis: 1_000_000,
+      maxMemoryBytes: 2 ** 40,
+      agingSeconds: Number(values.agingSeconds),
     });
     passMs.push(performance.now() - start);
     admitted += got.length;
@@ -92,6 +121,7 @@ try {
           max: +(passMs.at(-1) ?? NaN).toFixed(2),
         },
         admittedPerSecond: Math.round(admitted / seconds),
+        positionMsP50: +(positionMs[10] ?? NaN).toFixed(2),
         admitted,
       },
       null,

@@ -97,7 +97,7 @@ export interface AppDeps {
   deadLetters?: DeadLetters;
   /** Reported by /health (INSTANCE_ID). */
   instanceId?: string | undefined;
-  /** The platform's per-tenant quota defaults (TENANT_MAX_RUNNING, TENANT_MAX_QUEUED). */
+  /** The platform's per-tenant quota defaults (TENANT_MAX_RUNNING, TENANT_MAX_QUEUED, TENANT_MAX_CPU, …). */
   quotas: QuotaDefaults;
   /** The web console's static build (apps/console/dist), served at /ui. */
   consoleDir?: string | undefined;
@@ -196,7 +196,12 @@ export function createApp(deps: AppDeps): App {
   );
 
   registerHealthRoutes(app, { checks: deps.checks, instance: deps.instanceId });
-  registerPipelineRoutes(app, { db: deps.db, service, maxPageSize: limits.maxPageSize });
+  registerPipelineRoutes(app, {
+    db: deps.db,
+    service,
+    maxPageSize: limits.maxPageSize,
+    agingSeconds: deps.quotas.agingSeconds ?? 0,
+  });
   registerLogRoutes(app, {
     db: deps.db,
     service,

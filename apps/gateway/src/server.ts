@@ -31,7 +31,13 @@ export async function startGateway(
 
   const templates = new TemplateCatalog(ctx.db, builtinTemplates(), clock);
   const keys = dbKeyResolver({ db: ctx.db, clock, devKey: config.DEV_API_KEY });
-  const queueGuard = new QueueGuard({ db: ctx.db, defaultMaxQueued: config.TENANT_MAX_QUEUED, clock });
+  const queueGuard = new QueueGuard({
+    db: ctx.db,
+    defaultMaxQueued: config.TENANT_MAX_QUEUED,
+    defaultMaxCpuMillis: config.TENANT_MAX_CPU,
+    defaultMaxMemoryBytes: config.TENANT_MAX_MEMORY,
+    clock,
+  });
   const service = new PipelineService({
     db: ctx.db,
     subjects,
@@ -40,6 +46,10 @@ export async function startGateway(
     clock,
     queueGuard,
     pipelineMetrics: ctx.pipelineMetrics,
+    globalLimits: {
+      maxCpuMillis: config.SCHEDULER_MAX_CPU ?? null,
+      maxMemoryBytes: config.SCHEDULER_MAX_MEMORY ?? null,
+    },
     policy: {
       imageAllowList: config.JOB_IMAGE_ALLOW_LIST,
       maxParallelism: config.JOB_MAX_PARALLELISM,
@@ -70,7 +80,13 @@ export async function startGateway(
     trustedProxyHops: config.TRUSTED_PROXY_HOPS,
     queueGuard,
     instanceId: config.INSTANCE_ID,
-    quotas: { maxRunning: config.TENANT_MAX_RUNNING, maxQueued: config.TENANT_MAX_QUEUED },
+    quotas: {
+      maxRunning: config.TENANT_MAX_RUNNING,
+      maxQueued: config.TENANT_MAX_QUEUED,
+      maxCpuMillis: config.TENANT_MAX_CPU,
+      maxMemoryBytes: config.TENANT_MAX_MEMORY,
+      agingSeconds: config.SCHEDULER_AGING_SECONDS,
+    },
     consoleDir: config.CONSOLE_DIR,
     limits: {
       maxBodyBytes: config.MAX_BODY_BYTES,

@@ -14,6 +14,14 @@ export interface SchedulerOptions {
   maxRunning: number;
   /** Per-tenant concurrency quota for tenants without their own (tenant_quotas). */
   tenantMaxRunning: number;
+  /** Per-tenant CPU (millicores) / memory (bytes) quotas for tenants without their own; undefined: none. */
+  tenantMaxCpuMillis?: number | undefined;
+  tenantMaxMemoryBytes?: number | undefined;
+  /** Global CPU / memory quotas; undefined: none. */
+  maxCpuMillis?: number | undefined;
+  maxMemoryBytes?: number | undefined;
+  /** Aging: one priority level per this many seconds of waiting; 0: none. */
+  agingSeconds?: number;
   /** Queued pipelines not admitted within this many seconds end Timeout; 0 disables. */
   queueTimeoutSeconds: number;
   batch: number;
@@ -21,8 +29,9 @@ export interface SchedulerOptions {
 }
 
 /**
- * Admits queued pipelines, highest priority then oldest first, while the global quota and the
- * pipeline's tenant quota have room. Admission is a database transaction (SKIP LOCKED), so several
+ * Admits queued pipelines, highest (aged) priority then oldest first, while the global quotas and the
+ * pipeline's tenant quotas (running count, CPU, memory) have room, and records per tenant why its next
+ * pipeline waits. Admission is a database transaction (SKIP LOCKED), so several
  * schedulers can run; a wake-up message or the poll timer only decides *when* to look. On each poll
  * it also ends the pipelines that waited longer than the queue timeout.
  */
@@ -93,6 +102,11 @@ export class Scheduler {
             limit: this.#opts.batch,
             maxRunning: this.#opts.maxRunning,
             tenantMaxRunning: this.#opts.tenantMaxRunning,
+            tenantMaxCpuMillis: this.#opts.tenantMaxCpuMillis,
+            tenantMaxMemoryBytes: this.#opts.tenantMaxMemoryBytes,
+            maxCpuMillis: this.#opts.maxCpuMillis,
+            maxMemoryBytes: this.#opts.maxMemoryBytes,
+            agingSeconds: this.#opts.agingSeconds,
           });
         } catch (err) {
           this.#opts.logger.error({ err }, 'admission failed; will retry');

@@ -21,6 +21,11 @@ export async function runScheduler(
     SCHEDULER_POLL_MS: number;
     SCHEDULER_QUEUE_TIMEOUT_SECONDS: number;
     TENANT_MAX_RUNNING: number;
+    TENANT_MAX_CPU: number | undefined;
+    TENANT_MAX_MEMORY: number | undefined;
+    SCHEDULER_MAX_CPU: number | undefined;
+    SCHEDULER_MAX_MEMORY: number | undefined;
+    SCHEDULER_AGING_SECONDS: number;
   } & RetentionConfig,
   tracing: Tracing,
 ): Promise<void> {
@@ -34,6 +39,11 @@ export async function runScheduler(
     pipelineMetrics: ctx.pipelineMetrics,
     maxRunning: config.SCHEDULER_MAX_RUNNING,
     tenantMaxRunning: config.TENANT_MAX_RUNNING,
+    tenantMaxCpuMillis: config.TENANT_MAX_CPU,
+    tenantMaxMemoryBytes: config.TENANT_MAX_MEMORY,
+    maxCpuMillis: config.SCHEDULER_MAX_CPU,
+    maxMemoryBytes: config.SCHEDULER_MAX_MEMORY,
+    agingSeconds: config.SCHEDULER_AGING_SECONDS,
     queueTimeoutSeconds: config.SCHEDULER_QUEUE_TIMEOUT_SECONDS,
     batch: config.SCHEDULER_BATCH,
     pollMs: config.SCHEDULER_POLL_MS,

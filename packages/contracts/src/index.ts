@@ -3,6 +3,8 @@ export * from './image.ts';
 export * from './job.ts';
 export * from './kube.ts';
 export * from './messages.ts';
+export * from './quantity.ts';
+export * from './queue.ts';
 export * from './status.ts';
 export * from './subjects.ts';
 export * from './text.ts';

@@ -1,8 +1,16 @@
-import type { Subjects } from '@po/contracts';
-import { jobNameFor } from '@po/contracts';
+import { jobNameFor, PRIORITY_RANK, type Subjects } from '@po/contracts';
 import { type Kysely, sql } from 'kysely';
 import { jobCreate } from './envelopes.ts';
 import { type OutboxMessage, outboxRows } from './outbox.ts';
+import {
+  admissionOrder,
+  pickAdmissions,
+  type QueuedRow,
+  type QueueState,
+  queueStates,
+  type Room,
+  type TenantRoom,
+} from './queue-plan.ts';
 import type { Database, Pipeline } from './schema.ts';
 import { holdsSlot, now, waitsInQueue } from './sql.ts';
 
@@ -15,23 +23,93 @@ export interface AdmitOptions {
    * tenant_quotas (a row's max_running overrides it). Undefined: only tenants with a row are capped.
    */
   tenantMaxRunning?: number;
+  /** Per-tenant CPU (millicores) and memory (bytes) quotas for tenants without their own; undefined: none. */
+  tenantMaxCpuMillis?: number | undefined;
+  tenantMaxMemoryBytes?: number | undefined;
+  /** Global CPU and memory quotas over every admitted, unfinished pipeline; undefined: none. */
+  maxCpuMillis?: number | undefined;
+  maxMemoryBytes?: number | undefined;
+  /** Aging: a waiting pipeline's rank rises one level per this many seconds (see effectiveRank); 0 or undefined: none. */
+  agingSeconds?: number | undefined;
+  /** The clock aging reads; undefined: the database's now(). */
+  now?: Date | undefined;
 }
 
 // Admission counts and admits atomically, or two admitters could both see room for the last slot
 // (global or a tenant's); they serialise on this transaction-scoped advisory lock.
 const QUOTA_LOCK = sql`select pg_advisory_xact_lock(hashtext('po.admission.quota'))`;
 const UNCAPPED = 2_147_483_647;
+const RANKS = [...new Set(Object.values(PRIORITY_RANK))].sort((a, b) => b - a);
+const TOP_RANK = Math.max(...RANKS);
 
 /**
- * The queue's next `limit` pipelines, highest priority then oldest first, skipping those whose
- * tenant is at its quota: from each tenant's own queue (in the same order) only as many as it has
- * free slots are eligible, and no more than the global quota has room for. Reads at most `limit`
- * rows per tenant through pipelines_queue_by_tenant:
- * the tenants with queued work are found by skipping through that index (one probe per tenant),
- * not by scanning the queue.
+ * Aging: a waiting pipeline's effective rank is its priority's rank plus one per `agingSeconds` it has
+ * waited since it was queued, up to the top rank (Critical). Within an effective rank the oldest goes
+ * first, so a pipeline that has waited (top − rank) × agingSeconds goes ahead of everything queued
+ * after it: Low is never starved, while fresh High work still goes before fresh Low work.
  */
-function eligible(trx: Kysely<Database>, limit: number, maxRunning: number, tenantMaxRunning: number) {
-  return sql<{ id: string }>`
+export function effectiveRank(agingSeconds: number | undefined, now: Date | undefined, alias = 'p') {
+  const rank = sql.ref(`${alias}.priority_rank`);
+  if (!agingSeconds || agingSeconds <= 0) return sql<number>`${rank}`;
+  const at = now === undefined ? sql`now()` : sql`${now.toISOString()}::timestamptz`;
+  // date_part is float8 (extract is numeric, several times slower over a deep queue).
+  const waited = sql`greatest(0, date_part('epoch', ${at} - ${sql.ref(`${alias}.queued_at`)}))`;
+  return sql<number>`least(${TOP_RANK}, ${rank} + floor(${waited} / ${agingSeconds}))::int`;
+}
+
+interface HeadRow {
+  tenant_id: string;
+  max_running: number;
+  running: number;
+  cpu_used: string;
+  memory_used: string;
+  max_cpu: string | null;
+  max_memory: string | null;
+  g_running: number;
+  g_cpu: string;
+  g_memory: string;
+  id: string | null;
+  eff: number | null;
+  queued_us: string | null;
+  cpu_millis: string | null;
+  memory_bytes: string | null;
+}
+
+/**
+ * What one pass needs to decide: every tenant with queued work (found by skipping through
+ * pipelines_queue_by_tenant, one probe per tenant, not by scanning the queue), its usage and limits,
+ * the global usage, and the head of its queue in admission order — at most its free slots (and the
+ * batch and global room) + 1 rows. The head merges one index range per priority rank, so aging
+ * costs no sort of the whole queue. Only what the decision can use leaves the database: the first
+ * `limit` rows (in admission order) of those that fit their tenant's room (a top-N, no full sort),
+ * and each tenant's first row beyond them (why it waits) — at most limit + tenants rows, however
+ * many tenants. pickAdmissions decides again over these rows (each tenant's rows are a prefix of its
+ * head, so it decides the same).
+ */
+function readHeads(trx: Kysely<Database>, opts: AdmitOptions, limit: number, maxRunning: number) {
+  const n = sql`(case when r.max_running - r.running <= 0 or ${maxRunning} - t.running <= 0 then 0
+      else least(r.max_running - r.running, ${limit}, ${maxRunning} - t.running) + 1 end)`;
+  const eff = effectiveRank(opts.agingSeconds, opts.now);
+  const cols = sql`p.id, ${eff} as eff, p.queued_at, p.cpu_millis, p.memory_bytes`;
+  // Without aging the index order is admission order: one range per tenant. With it, one range per
+  // priority rank (each in admission order within the rank), merged.
+  const head = opts.agingSeconds
+    ? sql`
+      select x.* from unnest(${RANKS}::int[]) rk(rank)
+      cross join lateral (
+        select ${cols} from pipelines p
+        where p.tenant_id = r.tenant_id and ${waitsInQueue} and p.priority_rank = rk.rank
+        order by p.queued_at, p.id
+        limit ${n}
+      ) x
+      order by x.eff desc, x.queued_at, x.id
+      limit ${n}`
+    : sql`
+      select ${cols} from pipelines p
+      where p.tenant_id = r.tenant_id and ${waitsInQueue}
+      order by p.priority_rank desc, p.queued_at, p.id
+      limit ${n}`;
+  return sql<HeadRow>`
     with recursive waiting(tenant_id) as (
       (select tenant_id from pipelines where ${waitsInQueue} order by tenant_id limit 1)
       union all
@@ -39,23 +117,110 @@ function eligible(trx: Kysely<Database>, limit: number, maxRunning: number, tena
               where ${waitsInQueue} and p.tenant_id > w.tenant_id
               order by p.tenant_id limit 1)
       from waiting w where w.tenant_id is not null
+    ), held as (
+      select tenant_id, count(*)::int as running, coalesce(sum(cpu_millis), 0)::bigint as cpu,
+             coalesce(sum(memory_bytes), 0)::bigint as memory
+      from pipelines where ${holdsSlot} group by tenant_id
+    ), total as (
+      select coalesce(sum(running), 0)::int as running, coalesce(sum(cpu), 0)::bigint as cpu,
+             coalesce(sum(memory), 0)::bigint as memory
+      from held
     ), room as (
       select w.tenant_id,
-             coalesce(q.max_running, ${tenantMaxRunning})
-               - (select count(*) from pipelines s where s.tenant_id = w.tenant_id and ${holdsSlot}) as free
+             coalesce(q.max_running, ${opts.tenantMaxRunning ?? UNCAPPED})::int as max_running,
+             coalesce(h.running, 0)::int as running,
+             coalesce(h.cpu, 0)::bigint as cpu_used,
+             coalesce(h.memory, 0)::bigint as memory_used,
+             coalesce(q.max_cpu_millis, ${opts.tenantMaxCpuMillis ?? null}::bigint) as max_cpu,
+             coalesce(q.max_memory_bytes, ${opts.tenantMaxMemoryBytes ?? null}::bigint) as max_memory
       from waiting w
       left join tenant_quotas q on q.tenant_id = w.tenant_id
+      left join held h on h.tenant_id = w.tenant_id
       where w.tenant_id is not null
+    ), heads as materialized (
+      -- Each tenant's head with its running count and sums (a window over at most n rows), and
+      -- whether each row fits the tenant's room: a prefix of the head.
+      select r.tenant_id, y.*,
+             (y.k <= r.max_running - r.running
+              and (r.max_cpu is null or r.cpu_used + y.cum_cpu <= r.max_cpu)
+              and (r.max_memory is null or r.memory_used + y.cum_memory <= r.max_memory)) as fits
+      from room r
+      cross join total t
+      cross join lateral (
+        select x.*, row_number() over w as k, sum(x.cpu_millis) over w as cum_cpu,
+               sum(x.memory_bytes) over w as cum_memory
+        from (${head}) x
+        window w as (order by x.eff desc, x.queued_at, x.id rows unbounded preceding)
+      ) y
+    ), top as (
+      select id from heads where fits order by eff desc, queued_at, id limit ${limit}
+    ), taken as (
+      select h.tenant_id, count(*) as m from heads h join top using (id) group by h.tenant_id
     )
-    select c.id from room r
-    cross join lateral (
-      select p.id, p.priority_rank, p.queued_at from pipelines p
-      where p.tenant_id = r.tenant_id and ${waitsInQueue}
-      order by p.priority_rank desc, p.queued_at, p.id
-      limit greatest(0, least(r.free, ${limit}))
-    ) c
-    order by c.priority_rank desc, c.queued_at, c.id
-    limit greatest(0, least(${limit}, ${maxRunning} - (select count(*) from pipelines where ${holdsSlot})))
+    select r.*, t.running as g_running, t.cpu as g_cpu, t.memory as g_memory,
+           h.id, h.eff, (extract(epoch from h.queued_at) * 1000000)::bigint as queued_us,
+           h.cpu_millis, h.memory_bytes
+    from room r
+    cross join total t
+    left join taken tk on tk.tenant_id = r.tenant_id
+    left join heads h on h.tenant_id = r.tenant_id and h.k <= coalesce(tk.m, 0) + 1
+  `.execute(trx);
+}
+
+function toRooms(rows: HeadRow[]): { tenants: TenantRoom[]; global: Omit<Room, 'maxRunning'> } {
+  const byTenant = new Map<string, TenantRoom>();
+  for (const r of rows) {
+    let t = byTenant.get(r.tenant_id);
+    if (!t) {
+      t = {
+        tenantId: r.tenant_id,
+        maxRunning: r.max_running,
+        running: r.running,
+        cpuMillis: Number(r.cpu_used),
+        maxCpuMillis: r.max_cpu === null ? null : Number(r.max_cpu),
+        memoryBytes: Number(r.memory_used),
+        maxMemoryBytes: r.max_memory === null ? null : Number(r.max_memory),
+        head: [],
+      };
+      byTenant.set(r.tenant_id, t);
+    }
+    if (r.id !== null)
+      t.head.push({
+        id: r.id,
+        tenantId: r.tenant_id,
+        effectiveRank: r.eff ?? 0,
+        queuedUs: Number(r.queued_us),
+        cpuMillis: Number(r.cpu_millis),
+        memoryBytes: Number(r.memory_bytes),
+      });
+  }
+  for (const t of byTenant.values()) t.head.sort(admissionOrder);
+  const first = rows[0];
+  return {
+    tenants: [...byTenant.values()],
+    global: {
+      running: first?.g_running ?? 0,
+      cpuMillis: Number(first?.g_cpu ?? 0),
+      maxCpuMillis: null,
+      memoryBytes: Number(first?.g_memory ?? 0),
+      maxMemoryBytes: null,
+    },
+  };
+}
+
+/** One statement per pass: every tenant's state, whatever the length of its queue. */
+async function recordQueueStates(trx: Kysely<Database>, states: QueueState[]): Promise<void> {
+  if (states.length === 0) return;
+  const json = JSON.stringify(
+    states.map((s) => ({ tenant_id: s.tenantId, reason: s.reason, message: s.message, details: s.details })),
+  );
+  await sql`
+    insert into queue_states (tenant_id, reason, message, details, checked_at)
+    select x.tenant_id, x.reason, x.message, x.details, now()
+    from jsonb_to_recordset(${json}::jsonb) as x(tenant_id text, reason text, message text, details jsonb)
+    on conflict (tenant_id) do update
+      set reason = excluded.reason, message = excluded.message, details = excluded.details,
+          checked_at = excluded.checked_at
   `.execute(trx);
 }
 
@@ -71,81 +236,103 @@ export function admitQueued(
 ): Promise<Pipeline[]> {
   return db.transaction().execute(async (trx) => {
     await QUOTA_LOCK.execute(trx);
-    const { rows } = await eligible(
-      trx,
-      opts.limit,
-      opts.maxRunning ?? UNCAPPED,
-      opts.tenantMaxRunning ?? UNCAPPED,
-    );
+    const maxRunning = opts.maxRunning ?? UNCAPPED;
+    const { rows } = await readHeads(trx, opts, opts.limit, maxRunning);
     if (rows.length === 0) return [];
-    const order = new Map(rows.map((r, i) => [r.id, i]));
-    const admitted = await trx
-      .updateTable('pipelines')
-      .set({ admitted_at: now, updated_at: now })
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom('pipelines')
-          .select('id')
-          .where(
-            'id',
-            'in',
-            rows.map((r) => r.id),
-          )
-          .where(waitsInQueue)
-          .forNoKeyUpdate() // see transition(): FK inserts elsewhere take KEY SHARE on these rows
-          .skipLocked(),
-      )
-      .returningAll()
-      .execute();
-    if (admitted.length === 0) return [];
-    admitted.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
-
-    // Attempt rows, 'admitted' events and JobCreate commands in one statement. A batch mixes
-    // pipelines, so the active span (if any) belongs to at most one of them: each command continues
-    // its own pipeline's trace instead.
-    await trx
-      .with('attempts', (q) =>
-        q
-          .insertInto('pipeline_attempts')
-          .values(
-            admitted.map((p) => ({
-              pipeline_id: p.id,
-              attempt: p.attempt,
-              job_name: jobNameFor(p.id, p.attempt),
-              namespace: p.namespace,
-            })),
-          )
-          .returning('pipeline_id'),
-      )
-      .with('events', (q) =>
-        q
-          .insertInto('pipeline_events')
-          .values(
-            admitted.map((p) => ({
-              pipeline_id: p.id,
-              attempt: p.attempt,
-              kind: 'admitted' as const,
-              from_status: null,
-              to_status: null,
-              reason: null,
-            })),
-          )
-          .returning('id'),
-      )
-      .insertInto('outbox')
-      .values(
-        outboxRows(
-          admitted.map(
-            (p): OutboxMessage => ({
-              subject: subjects.jobCreate,
-              message: jobCreate(p),
-              headers: p.traceparent ? { traceparent: p.traceparent } : {},
-            }),
-          ),
-        ),
-      )
-      .onConflict((oc) => oc.column('msg_id').doNothing())
-      .execute();
+    const { tenants, global: used } = toRooms(rows);
+    const global: Room = {
+      ...used,
+      maxRunning,
+      maxCpuMillis: opts.maxCpuMillis ?? null,
+      maxMemoryBytes: opts.maxMemoryBytes ?? null,
+    };
+    const picks = pickAdmissions(tenants, global, opts.limit);
+    const admitted = picks.length === 0 ? [] : await admit(trx, picks);
+    const ids = new Set(admitted.map((p) => p.id));
+    await recordQueueStates(
+      trx,
+      queueStates(
+        tenants,
+        global,
+        picks.filter((r) => ids.has(r.id)),
+      ),
+    );
+    if (admitted.length > 0) await announce(trx, subjects, admitted);
     return admitted;
   });
+}
+
+/** Marks the picks admitted (in pick order), skipping rows a concurrent transition holds. */
+async function admit(trx: Kysely<Database>, picks: QueuedRow[]): Promise<Pipeline[]> {
+  const order = new Map(picks.map((r, i) => [r.id, i]));
+  const admitted = await trx
+    .updateTable('pipelines')
+    .set({ admitted_at: now, updated_at: now })
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('pipelines')
+        .select('id')
+        .where(
+          'id',
+          'in',
+          picks.map((r) => r.id),
+        )
+        .where(waitsInQueue)
+        .forNoKeyUpdate() // see transition(): FK inserts elsewhere take KEY SHARE on these rows
+        .skipLocked(),
+    )
+    .returningAll()
+    .execute();
+  admitted.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+  return admitted;
+}
+
+/** Attempt rows, 'admitted' events and JobCreate commands of the admitted, in one statement. */
+async function announce(trx: Kysely<Database>, subjects: Subjects, admitted: Pipeline[]): Promise<void> {
+  // Attempt rows, 'admitted' events and JobCreate commands in one statement. A batch mixes
+  // pipelines, so the active span (if any) belongs to at most one of them: each command continues
+  // its own pipeline's trace instead.
+  await trx
+    .with('attempts', (q) =>
+      q
+        .insertInto('pipeline_attempts')
+        .values(
+          admitted.map((p) => ({
+            pipeline_id: p.id,
+            attempt: p.attempt,
+            job_name: jobNameFor(p.id, p.attempt),
+            namespace: p.namespace,
+          })),
+        )
+        .returning('pipeline_id'),
+    )
+    .with('events', (q) =>
+      q
+        .insertInto('pipeline_events')
+        .values(
+          admitted.map((p) => ({
+            pipeline_id: p.id,
+            attempt: p.attempt,
+            kind: 'admitted' as const,
+            from_status: null,
+            to_status: null,
+            reason: null,
+          })),
+        )
+        .returning('id'),
+    )
+    .insertInto('outbox')
+    .values(
+      outboxRows(
+        admitted.map(
+          (p): OutboxMessage => ({
+            subject: subjects.jobCreate,
+            message: jobCreate(p),
+            headers: p.traceparent ? { traceparent: p.traceparent } : {},
+          }),
+        ),
+      ),
+    )
+    .onConflict((oc) => oc.column('msg_id').doNothing())
+    .execute();
 }

@@ -1,5 +1,5 @@
 export { dropDatabase, ensureDatabase } from './admin.ts';
-export { type AdmitOptions, admitQueued } from './admission.ts';
+export { type AdmitOptions, admitQueued, effectiveRank } from './admission.ts';
 export {
   getAttempt,
   type LogsCaptured,
@@ -22,7 +22,17 @@ export {
 export { migrateToLatest } from './migrate.ts';
 export { activeTraceHeaders, enqueue } from './outbox.ts';
 export { getPipeline, type InsertPipelineResult, insertPipeline, insertPipelines } from './pipelines.ts';
+export {
+  admissionOrder,
+  pickAdmissions,
+  type QueuedRow,
+  type QueueState,
+  queueStates,
+  type Room,
+  type TenantRoom,
+} from './queue-plan.ts';
 export { type ExpireQueuedOptions, expireQueued, queueTimeoutReason } from './queue-timeout.ts';
+export { type QueuePlace, queuePlaces } from './queue-view.ts';
 export {
   getTenantQuota,
   setTenantQuota,

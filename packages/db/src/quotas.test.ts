@@ -46,7 +46,12 @@ test('a tenant at its quota waits while other tenants are admitted, in queue ord
     [greedy[0], greedy[1], modest[0], modest[1]],
   );
   assert.deepEqual(await admitQueued(tdb.db, subjects, { limit: 10, tenantMaxRunning: 2 }), []);
-  assert.deepEqual(await tenantQuotaUsage(tdb.db, 'greedy'), { running: 2, queued: 3 });
+  assert.deepEqual(await tenantQuotaUsage(tdb.db, 'greedy'), {
+    running: 2,
+    queued: 3,
+    cpuMillis: 0,
+    memoryBytes: 0,
+  });
 
   // One of greedy's pipelines finishes: exactly one slot opens, for its next pipeline in order.
   assert.ok((await transition(tdb.db, subjects, { pipelineId: greedy[0] ?? '', to: 'Running' })).ok);
@@ -75,7 +80,12 @@ test("a tenant's own quota overrides the default; 0 pauses it, removing it resto
     resumed.map((p) => p.id),
     [paused[0]],
   );
-  assert.deepEqual(await tenantQuotaUsage(tdb.db, 'paused'), { running: 1, queued: 1 });
+  assert.deepEqual(await tenantQuotaUsage(tdb.db, 'paused'), {
+    running: 1,
+    queued: 1,
+    cpuMillis: 0,
+    memoryBytes: 0,
+  });
 });
 
 test('the global quota still caps the sum over tenants', async () => {

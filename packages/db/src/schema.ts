@@ -40,6 +40,10 @@ export interface PipelinesTable {
   finished_at: NullableTimestamp;
   /** The finished_at of the run whose logs the retention sweep deleted (logs kept: null or another). */
   logs_deleted_for: NullableTimestamp;
+  /** CPU requested by the pipeline's pods together (parallelism counted), millicores; bigint (read as a string). */
+  cpu_millis: ColumnType<string, number | undefined, number>;
+  /** Memory requested by the pipeline's pods together, bytes; bigint (read as a string). */
+  memory_bytes: ColumnType<string, number | undefined, number>;
 }
 
 export interface PipelineAttemptsTable {
@@ -147,7 +151,22 @@ export interface TenantQuotasTable {
   max_running: number | null;
   /** Pipelines of the tenant waiting in the queue, beyond which submissions are refused; null: the default. */
   max_queued: number | null;
+  /** The tenant's CPU quota as set (a Kubernetes quantity) and in millicores; null: the default. */
+  max_cpu: string | null;
+  max_cpu_millis: ColumnType<string | null, number | null | undefined, number | null>;
+  /** The tenant's memory quota as set and in bytes; null: the default. */
+  max_memory: string | null;
+  max_memory_bytes: ColumnType<string | null, number | null | undefined, number | null>;
   updated_at: DefaultedTimestamp;
+}
+
+/** Why a tenant's next waiting pipeline was not admitted in the scheduler's latest pass. */
+export interface QueueStatesTable {
+  tenant_id: string;
+  reason: string;
+  message: string;
+  details: Json<Record<string, number | string | null>>;
+  checked_at: DefaultedTimestamp;
 }
 
 export interface Database {
@@ -160,6 +179,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
   tenant_quotas: TenantQuotasTable;
+  queue_states: QueueStatesTable;
 }
 
 export type Pipeline = Selectable<PipelinesTable>;

@@ -9,11 +9,11 @@ import {
   LABEL_PIPELINE_ID,
   LABEL_TEMPLATE,
   MANAGED_BY,
+  parseQuantity,
   type RenderedJob,
 } from '@po/contracts';
 import { type BuildJobInput, buildJob, type JobPolicy } from './build-job.ts';
 import { PolicyViolation } from './errors.ts';
-import { parseQuantity } from './quantity.ts';
 
 const PID = '11111111-2222-4333-8444-555555555555';
 const TP = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';

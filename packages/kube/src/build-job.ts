@@ -9,10 +9,10 @@ import {
   LABEL_PIPELINE_ID,
   LABEL_TEMPLATE,
   MANAGED_BY,
+  parseQuantity,
   type RenderedJob,
 } from '@po/contracts';
 import { PolicyViolation } from './errors.ts';
-import { parseQuantity } from './quantity.ts';
 
 export interface JobPolicy {
   namespace: string;

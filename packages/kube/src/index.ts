@@ -1,4 +1,5 @@
 export type { KubeConfig, KubernetesObject, V1Job, V1Pod } from '@kubernetes/client-node';
+export { parseQuantity } from '@po/contracts';
 export { KUBE_ACCESS, type KubeAccessService } from './access.ts';
 export { type BuildJobInput, buildJob, type JobPolicy } from './build-job.ts';
 export { type KubeConfigOptions, loadKubeConfig } from './config.ts';
@@ -36,7 +37,6 @@ export {
   type ReadLogOptions,
   readPodLog,
 } from './logs.ts';
-export { parseQuantity } from './quantity.ts';
 export {
   instrumentKubeRequests,
   isKubeFailure,

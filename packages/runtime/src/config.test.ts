@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { z } from 'zod';
-import { ConfigError, commonEnv, opsPort, parseConfig } from './config.ts';
+import { ConfigError, commonEnv, opsPort, parseConfig, quotaEnv } from './config.ts';
 
 const schema = z.object({ ...commonEnv, OPS_PORT: opsPort(9100), WORKERS: z.coerce.number().int().min(1) });
 
@@ -25,4 +25,32 @@ test('bad configuration fails naming every bad variable', () => {
     },
   );
   assert.throws(() => parseConfig(schema, { WORKERS: '1' }), /DATABASE_URL: required/);
+});
+
+test('quota variables: quantities in base units, empty or unset is no limit, a bad quantity is named', () => {
+  const quotas = z.object(quotaEnv);
+  const parsed = parseConfig(quotas, {
+    TENANT_MAX_CPU: '1500m',
+    TENANT_MAX_MEMORY: '16Gi',
+    SCHEDULER_MAX_CPU: '',
+  });
+  assert.deepEqual(
+    [
+      parsed.TENANT_MAX_CPU,
+      parsed.TENANT_MAX_MEMORY,
+      parsed.SCHEDULER_MAX_CPU,
+      parsed.SCHEDULER_MAX_MEMORY,
+      parsed.SCHEDULER_AGING_SECONDS,
+    ],
+    [1500, 16 * 2 ** 30, undefined, undefined, 300],
+  );
+  assert.throws(
+    () => parseConfig(quotas, { SCHEDULER_MAX_MEMORY: '16GB', SCHEDULER_AGING_SECONDS: '-1' }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /SCHEDULER_MAX_MEMORY: '16GB' is not a Kubernetes quantity/);
+      assert.match(err.message, /SCHEDULER_AGING_SECONDS/);
+      return true;
+    },
+  );
 });

@@ -1,4 +1,4 @@
-import { isImageRule } from '@po/contracts';
+import { cpuMillis, isImageRule, memoryBytes } from '@po/contracts';
 import { z } from 'zod';
 
 export class ConfigError extends Error {
@@ -63,15 +63,40 @@ export const kubeEnv = {
 
 export const opsPort = port;
 
+/** An optional Kubernetes quantity in base units (millicores, bytes); empty or unset: no limit. */
+const quantityEnv = (parse: (q: string) => number | null) =>
+  z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s.trim() === '') return undefined;
+      const n = parse(s.trim());
+      if (n === null) {
+        ctx.addIssue({ code: 'custom', message: `'${s}' is not a Kubernetes quantity (e.g. 500m, 4, 16Gi)` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
 /**
- * Per-tenant quota defaults (a tenant's own, in tenant_quotas, override them), shared by the
- * scheduler and the gateway: TENANT_MAX_RUNNING pipelines Running or admitted at once (the scheduler
- * enforces it); TENANT_MAX_QUEUED pipelines waiting in the queue, beyond which the gateway refuses
- * new ones with 429 ResourceQuotaExceeded.
+ * Quotas and scheduling policy shared by the scheduler (which enforces them) and the gateway (which
+ * refuses what could never fit and shows positions). Per-tenant defaults (a tenant's own, in
+ * tenant_quotas, override them): TENANT_MAX_RUNNING pipelines Running or admitted at once;
+ * TENANT_MAX_QUEUED pipelines waiting in the queue, beyond which the gateway refuses new ones with 429
+ * ResourceQuotaExceeded; TENANT_MAX_CPU / TENANT_MAX_MEMORY (quantities; unset: no limit) the CPU and
+ * memory requests of a tenant's admitted, unfinished pipelines together (parallelism counted).
+ * SCHEDULER_MAX_CPU / SCHEDULER_MAX_MEMORY: the same over every tenant (unset: no limit).
+ * SCHEDULER_AGING_SECONDS: a waiting pipeline's priority rises one level per this many seconds of
+ * waiting, up to Critical (0: no aging).
  */
 export const quotaEnv = {
   TENANT_MAX_RUNNING: z.coerce.number().int().min(0).default(20),
   TENANT_MAX_QUEUED: z.coerce.number().int().min(0).default(10_000),
+  TENANT_MAX_CPU: quantityEnv(cpuMillis),
+  TENANT_MAX_MEMORY: quantityEnv(memoryBytes),
+  SCHEDULER_MAX_CPU: quantityEnv(cpuMillis),
+  SCHEDULER_MAX_MEMORY: quantityEnv(memoryBytes),
+  SCHEDULER_AGING_SECONDS: z.coerce.number().int().min(0).default(300),
 };
 
 const days = (fallback: number) => z.coerce.number().min(0).max(36_500).default(fallback);

@@ -9,7 +9,7 @@ import {
   safeText,
   templateNameOf,
 } from '@po/contracts';
-import type { Database } from '@po/db';
+import { type Database, queuePlaces } from '@po/db';
 import type { Kysely } from 'kysely';
 import type { App } from '../env.ts';
 import { errors } from '../errors/api-error.ts';
@@ -17,7 +17,7 @@ import { auditTrail } from '../middleware/audit/index.ts';
 import { requireRole } from '../middleware/auth/index.ts';
 import { checkConfigBounds } from '../service/bounds.ts';
 import type { PipelineService } from '../service/pipelines.ts';
-import { toDetail, toEvent, toResponse } from '../service/present.ts';
+import { toDetail, toEvent, toQueue, toResponse } from '../service/present.ts';
 import { decodeCursor, encodeCursor, listAttempts, listEvents, listPipelines } from '../store/pipelines.ts';
 import { Event, errorResponses, IdParam, jsonContent, Pipeline, PipelineDetail } from './schemas.ts';
 
@@ -25,6 +25,8 @@ export interface PipelineRoutesDeps {
   db: Kysely<Database>;
   service: PipelineService;
   maxPageSize: number;
+  /** SCHEDULER_AGING_SECONDS, so queue positions follow the scheduler's order. */
+  agingSeconds: number;
 }
 
 const IdempotencyHeader = z.object({
@@ -171,13 +173,26 @@ export function registerPipelineRoutes(app: App, d: PipelineRoutesDeps): void {
       url.searchParams.set('limit', String(limit));
       c.header('Link', `<${url.pathname}${url.search}>; rel="next"`);
     }
-    return c.json(rows.map(toResponse), 200);
+    const places = await queuePlaces(
+      d.db,
+      rows.filter((p) => p.status === 'Queued' && p.admitted_at === null).map((p) => p.id),
+      { agingSeconds: d.agingSeconds },
+    );
+    return c.json(
+      rows.map((p) => ({ ...toResponse(p), queue: toQueue(p, places.get(p.id)) })),
+      200,
+    );
   });
 
   app.openapi(get, async (c) => {
     const principal = requireRole(c, 'viewer');
     const p = await d.service.get(principal, c.req.valid('param').id);
-    return c.json(toDetail(p, await listAttempts(d.db, p.id)), 200);
+    const waiting = p.status === 'Queued' && p.admitted_at === null;
+    const [attempts, places] = await Promise.all([
+      listAttempts(d.db, p.id),
+      waiting ? queuePlaces(d.db, [p.id], { agingSeconds: d.agingSeconds }) : undefined,
+    ]);
+    return c.json({ ...toDetail(p, attempts), queue: toQueue(p, places?.get(p.id)) }, 200);
   });
 
   app.openapi(cancel, async (c) => {

@@ -8,12 +8,35 @@ interface Quota {
   tenant_id: string;
   max_running: number;
   max_queued: number;
-  overrides: { max_running: number | null; max_queued: number | null };
+  max_cpu: string | null;
+  max_memory: string | null;
+  max_cpu_millis: number | null;
+  max_memory_bytes: number | null;
+  overrides: {
+    max_running: number | null;
+    max_queued: number | null;
+    max_cpu: string | null;
+    max_memory: string | null;
+  };
   running: number;
   queued: number;
+  cpu_requested: string;
+  memory_requested: string;
+  cpu_millis: number;
+  memory_bytes: number;
 }
 
-const DEFAULTS = { max_running: null, max_queued: null };
+const DEFAULTS = { max_running: null, max_queued: null, max_cpu: null, max_memory: null };
+const NO_RESOURCES = {
+  max_cpu: null,
+  max_memory: null,
+  max_cpu_millis: null,
+  max_memory_bytes: null,
+  cpu_requested: '0',
+  memory_requested: '0',
+  cpu_millis: 0,
+  memory_bytes: 0,
+};
 
 describe('tenant quotas', () => {
   let h: Harness;
@@ -36,6 +59,7 @@ describe('tenant quotas', () => {
       overrides: DEFAULTS,
       running: 0,
       queued: 0,
+      ...NO_RESOURCES,
     });
 
     const created: PipelineResponse[] = [];
@@ -49,6 +73,11 @@ describe('tenant quotas', () => {
     await h.req('POST', '/pipelines', dataProcessing);
     const used = await json<Quota>(await h.req('GET', '/quota', undefined, as(viewer)));
     assert.deepEqual([used.running, used.queued], [1, 2]);
+    // The running one's requests (data-processing: 100m CPU, 256Mi) are in use; the queued ones' are not.
+    assert.deepEqual(
+      [used.cpu_requested, used.memory_requested, used.cpu_millis, used.memory_bytes],
+      ['100m', '256Mi', 100, 256 * 2 ** 20],
+    );
   });
 
   test("the operator sets a tenant's quota; the tenant sees it; null returns it to the default", async () => {
@@ -59,9 +88,10 @@ describe('tenant quotas', () => {
       tenant_id: 'acme',
       max_running: 2,
       max_queued: 1000,
-      overrides: { max_running: 2, max_queued: null },
+      overrides: { max_running: 2, max_queued: null, max_cpu: null, max_memory: null },
       running: 0,
       queued: 0,
+      ...NO_RESOURCES,
     });
     assert.equal((await json<Quota>(await h.req('GET', '/quota', undefined, as(tenantKey)))).max_running, 2);
 
@@ -69,7 +99,7 @@ describe('tenant quotas', () => {
     const paused = await json<Quota>(await h.req('PUT', '/quotas/acme', { max_queued: 0 }));
     assert.deepEqual(
       [paused.max_running, paused.max_queued, paused.overrides],
-      [5, 0, { max_running: null, max_queued: 0 }],
+      [5, 0, { max_running: null, max_queued: 0, max_cpu: null, max_memory: null }],
     );
 
     const reset = await json<Quota>(
@@ -116,6 +146,10 @@ describe('tenant quotas', () => {
       ['/quotas/acme', { max_queued: -5 }, /max_queued/],
       ['/quotas/acme', { max_running: 1, burst: 2 }, /burst/],
       ['/quotas/Not_A_Tenant', { max_running: 1 }, /tenant/],
+      ['/quotas/acme', { max_cpu: 'lots' }, /max_cpu/],
+      ['/quotas/acme', { max_cpu: 4 }, /max_cpu/],
+      ['/quotas/acme', { max_memory: '1GB' }, /max_memory/],
+      ['/quotas/acme', { max_memory: '1e30' }, /max_memory/],
     ];
     for (const [path, body, field] of cases) {
       const res = await h.req('PUT', path, body);
@@ -159,5 +193,40 @@ describe('tenant quotas', () => {
     // A place frees up when one leaves the queue.
     assert.equal((await h.req('POST', `/pipelines/${p.id}/cancel`, undefined, submitter)).status, 200);
     assert.equal((await h.req('POST', '/pipelines', dataProcessing, submitter)).status, 201);
+  });
+
+  test('CPU and memory quotas: set as quantities, shown in base units; a pipeline that could never fit is 400', async () => {
+    const submitter = as(await h.key('sized', 'submitter'));
+    const set = await json<Quota>(
+      await h.req('PUT', '/quotas/sized', { max_cpu: '150m', max_memory: '1Gi' }),
+    );
+    assert.deepEqual(
+      [set.max_cpu, set.max_memory, set.max_cpu_millis, set.max_memory_bytes, set.overrides],
+      [
+        '150m',
+        '1Gi',
+        150,
+        2 ** 30,
+        { max_running: null, max_queued: null, max_cpu: '150m', max_memory: '1Gi' },
+      ],
+    );
+    // data-processing asks 100m: it fits (and waits for room when the quota is in use).
+    assert.equal((await h.req('POST', '/pipelines', dataProcessing, submitter)).status, 201);
+    // model-training asks 500m: it never could.
+    const refused = await h.req(
+      'POST',
+      '/pipelines',
+      { pipeline_type: 'ModelTraining', config: { dataset_path: '/d' }, priority: 'High' },
+      submitter,
+    );
+    const err = await json<ErrorBody>(refused);
+    assert.equal(refused.status, 400, err.error);
+    assert.equal(err.type, 'InvalidConfig');
+    assert.match(
+      err.error,
+      /requests 500m CPU .*more than tenant sized's CPU quota of 150m: it could never be admitted/,
+    );
+    // Nothing was stored by the refusal.
+    assert.equal((await json<Quota>(await h.req('GET', '/quota', undefined, submitter))).queued, 1);
   });
 });

@@ -1,10 +1,51 @@
 /** OpenAPI-visible schemas: the contracts' zod types plus the gateway's own response shapes. */
 import { z } from '@hono/zod-openapi';
-import { ErrorBody, PipelineResponse, PipelineStatus, safeText } from '@po/contracts';
+import { ErrorBody, PipelineResponse, PipelineStatus, QUEUE_REASONS, safeText } from '@po/contracts';
 
 // Schemas built by @po/contracts may predate the openapi extension, so name fresh copies.
 export const ErrorSchema = ErrorBody.extend({}).openapi('Error');
-export const Pipeline = PipelineResponse.extend({}).openapi('Pipeline');
+
+export const QueueInfo = z
+  .object({
+    reason: z.enum(QUEUE_REASONS).openapi({
+      description:
+        'Why it waits: Queued (next in line, or not looked at yet), TenantPaused (max_running 0), ' +
+        'TenantConcurrencyQuota (max_running pipelines running), TenantResourceQuota (CPU or memory ' +
+        "quota: the tenant's next pipeline does not fit), GlobalQuota (SCHEDULER_MAX_RUNNING, " +
+        'SCHEDULER_MAX_CPU or SCHEDULER_MAX_MEMORY reached), WaitingForKubernetes (admitted: its Job ' +
+        'is being created or its pod started; if it lasts, the Kubernetes API is failing or refusing, or the cluster has no room)',
+    }),
+    message: z.string().openapi({ example: 'tenant acme has 20/20 pipelines running' }),
+    details: z.record(z.string(), z.union([z.number(), z.string(), z.null()])).openapi({
+      description:
+        "The numbers behind it, as of checked_at: the tenant's running / max_running, cpu_millis / " +
+        "max_cpu_millis, memory_bytes / max_memory_bytes in use, the next pipeline's requests " +
+        '(next_cpu_millis, next_memory_bytes), global_running / global_max_running; null: no limit',
+    }),
+    position: z
+      .object({
+        tenant: z
+          .number()
+          .int()
+          .openapi({ description: "1-based place in its tenant's queue (1: admitted next)" }),
+        overall: z.number().int().openapi({ description: 'Its place among every queued pipeline' }),
+      })
+      .nullable()
+      .openapi({
+        description: 'Admission order (priority raised by aging, then oldest); null once admitted',
+      }),
+    checked_at: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The scheduler pass that recorded the reason (null: none has looked yet)' }),
+  })
+  .openapi('QueueInfo');
+
+const queueField = QueueInfo.nullable()
+  .optional()
+  .openapi({ description: 'Why and where a Queued pipeline waits (GET and list); null when not Queued' });
+
+export const Pipeline = PipelineResponse.extend({ queue: queueField }).openapi('Pipeline');
 
 const isoOrNull = z.string().nullable();
 
@@ -28,6 +69,7 @@ export const Attempt = z
   .openapi('Attempt');
 
 export const PipelineDetail = PipelineResponse.extend({
+  queue: queueField,
   template: z.string(),
   template_version: z.number().int(),
   namespace: z.string(),

@@ -5,7 +5,9 @@ import {
   DEFAULT_TIMEOUT_SECONDS,
   imageAllowed,
   isTerminal,
+  jobRequests,
   PRIORITY_RANK,
+  type ResourceRequests,
   type Subjects,
   templateNameOf,
 } from '@po/contracts';
@@ -36,6 +38,7 @@ import type { Clock, Principal } from '../types.ts';
 import { Batcher, type BatcherOptions } from './batcher.ts';
 import { checkConfigBounds } from './bounds.ts';
 import type { QueueGuard } from './queue-guard.ts';
+import { type Limits, neverFits } from './resource-fit.ts';
 
 export interface PipelineServiceDeps {
   db: Kysely<Database>;
@@ -55,6 +58,8 @@ export interface PipelineServiceDeps {
   policy?: TemplatePolicy;
   /** A cancel ends a pipeline: counted with the others that finish (po_pipelines_finished_total). */
   pipelineMetrics?: PipelineMetrics;
+  /** SCHEDULER_MAX_CPU / SCHEDULER_MAX_MEMORY: a pipeline above them could never run (400). */
+  globalLimits?: Limits;
 }
 
 export interface CreateResult {
@@ -187,6 +192,11 @@ export class PipelineService {
       if (e instanceof TemplateError) throw errors.templateError(e.message);
       throw e;
     }
+    const requests = jobRequests(job);
+    if (!requests) throw errors.invalidConfig('resources: a request is not a Kubernetes quantity');
+    if (Math.max(requests.cpuMillis, requests.memoryBytes) > Number.MAX_SAFE_INTEGER)
+      throw errors.invalidConfig('resources: the requests are larger than any cluster');
+    await this.#checkFits(principal.tenantId, requests);
     const full = await this.#d.queueGuard.full(principal.tenantId);
     // A replay of an idempotent request that was accepted still gets its pipeline.
     if (full !== null && !(await this.#isReplay(principal.tenantId, opts.idempotencyKey)))
@@ -211,6 +221,8 @@ export class PipelineService {
       traceparent: activeTraceparent(),
       idempotency_key: opts.idempotencyKey ?? null,
       request_hash: hash,
+      cpu_millis: requests.cpuMillis,
+      memory_bytes: requests.memoryBytes,
       created_at: now,
       updated_at: now,
       queued_at: now,
@@ -228,6 +240,17 @@ export class PipelineService {
       throw new ApiError('InvalidState', 'Idempotency-Key was already used with a different request body');
     }
     return { created: false, pipeline: result.existing };
+  }
+
+  /** Refuses (400) a pipeline that could never fit its tenant's or the global CPU or memory quota. */
+  async #checkFits(tenantId: string, requests: ResourceRequests): Promise<void> {
+    const why = neverFits(
+      requests,
+      tenantId,
+      await this.#d.queueGuard.resources(tenantId),
+      this.#d.globalLimits ?? { maxCpuMillis: null, maxMemoryBytes: null },
+    );
+    if (why) throw errors.invalidConfig(why);
   }
 
   async #isReplay(tenantId: string, idempotencyKey: string | undefined): Promise<boolean> {
@@ -271,6 +294,10 @@ export class PipelineService {
     const image = (p.job as { image?: unknown } | null)?.image;
     if (typeof image === 'string' && !imageAllowed(image, this.policy.imageAllowList))
       throw errors.invalidConfig(`image: '${image}' is not in the image allow-list`);
+    await this.#checkFits(principal.tenantId, {
+      cpuMillis: Number(p.cpu_millis),
+      memoryBytes: Number(p.memory_bytes),
+    });
     const full = await this.#d.queueGuard.full(principal.tenantId);
     if (full !== null) throw queueFull(full);
     const r = await transition(this.#d.db, this.#d.subjects, {

@@ -1,5 +1,5 @@
-import { jobNameFor, type PipelineResponse } from '@po/contracts';
-import type { Pipeline, PipelineAttempt, PipelineEvent } from '@po/db';
+import { jobNameFor, type PipelineResponse, type QueueReason } from '@po/contracts';
+import type { Pipeline, PipelineAttempt, PipelineEvent, QueuePlace } from '@po/db';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 const seconds = (from: Date | null, to: Date | null) =>
@@ -19,6 +19,47 @@ export function toResponse(p: Pipeline): PipelineResponse {
     timeout_seconds: p.timeout_seconds,
     reason: p.reason,
     attempt: p.attempt,
+  };
+}
+
+export interface QueueView {
+  reason: QueueReason;
+  message: string;
+  details: Record<string, number | string | null>;
+  position: { tenant: number; overall: number } | null;
+  checked_at: string | null;
+}
+
+/**
+ * Why and where a Queued pipeline waits: an admitted one waits for its Job (Kubernetes); a waiting
+ * one carries its tenant's state from the scheduler's latest pass — unless that pass was before the
+ * pipeline was queued (then nothing has looked at it yet) — and its place in the queue.
+ */
+export function toQueue(p: Pipeline, place: QueuePlace | undefined): QueueView | null {
+  if (p.status !== 'Queued') return null;
+  if (p.admitted_at !== null)
+    return {
+      reason: 'WaitingForKubernetes',
+      message: `admitted at ${p.admitted_at.toISOString()}; waiting for Kubernetes to create and start its Job (if this lasts, the Kubernetes API is failing or refusing, or the cluster has no room for its pod)`,
+      details: { admitted_at: p.admitted_at.toISOString() },
+      position: null,
+      checked_at: null,
+    };
+  const position = place ? { tenant: place.tenantPosition, overall: place.overallPosition } : null;
+  if (!place?.reason || !place.checkedAt || place.checkedAt < p.queued_at)
+    return {
+      reason: 'Queued',
+      message: 'queued; the scheduler has not looked at it yet',
+      details: {},
+      position,
+      checked_at: null,
+    };
+  return {
+    reason: place.reason as QueueReason,
+    message: place.message ?? '',
+    details: place.details ?? {},
+    position,
+    checked_at: place.checkedAt.toISOString(),
   };
 }
 

@@ -1,3 +1,4 @@
+import { cpuMillis, memoryBytes } from '@po/contracts';
 import { type Database, getTenantQuota, tenantQuotaUsage } from '@po/db';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../types.ts';
@@ -5,7 +6,15 @@ import type { Clock } from '../types.ts';
 interface Seen {
   queued: number;
   limit: number;
+  /** The tenant's CPU (millicores) and memory (bytes) quotas; null: none. */
+  maxCpuMillis: number | null;
+  maxMemoryBytes: number | null;
   at: number;
+}
+
+export interface ResourceLimits {
+  maxCpuMillis: number | null;
+  maxMemoryBytes: number | null;
 }
 
 /**
@@ -20,12 +29,25 @@ export class QueueGuard {
   readonly #loading = new Map<string, Promise<Seen>>();
   readonly #db: Kysely<Database>;
   readonly #defaultMaxQueued: number;
+  readonly #defaultResources: ResourceLimits;
   readonly #clock: Clock;
   readonly #refreshMs: number;
 
-  constructor(opts: { db: Kysely<Database>; defaultMaxQueued: number; clock: Clock; refreshMs?: number }) {
+  constructor(opts: {
+    db: Kysely<Database>;
+    defaultMaxQueued: number;
+    /** TENANT_MAX_CPU / TENANT_MAX_MEMORY in base units; undefined: none. */
+    defaultMaxCpuMillis?: number | undefined;
+    defaultMaxMemoryBytes?: number | undefined;
+    clock: Clock;
+    refreshMs?: number;
+  }) {
     this.#db = opts.db;
     this.#defaultMaxQueued = opts.defaultMaxQueued;
+    this.#defaultResources = {
+      maxCpuMillis: opts.defaultMaxCpuMillis ?? null,
+      maxMemoryBytes: opts.defaultMaxMemoryBytes ?? null,
+    };
     this.#clock = opts.clock;
     this.#refreshMs = opts.refreshMs ?? 1_000;
   }
@@ -34,6 +56,12 @@ export class QueueGuard {
   async full(tenantId: string): Promise<number | null> {
     const s = await this.#current(tenantId);
     return s.queued >= s.limit ? s.limit : null;
+  }
+
+  /** The tenant's CPU and memory quotas (its own, else the defaults), read as rarely as the queue length. */
+  async resources(tenantId: string): Promise<ResourceLimits> {
+    const s = await this.#current(tenantId);
+    return { maxCpuMillis: s.maxCpuMillis, maxMemoryBytes: s.maxMemoryBytes };
   }
 
   /** Counts a pipeline this gateway just queued for the tenant. */
@@ -64,7 +92,13 @@ export class QueueGuard {
       getTenantQuota(this.#db, tenantId),
       tenantQuotaUsage(this.#db, tenantId),
     ]);
-    const seen = { queued: usage.queued, limit: own.maxQueued ?? this.#defaultMaxQueued, at };
+    const seen = {
+      queued: usage.queued,
+      limit: own.maxQueued ?? this.#defaultMaxQueued,
+      maxCpuMillis: own.maxCpu ? cpuMillis(own.maxCpu) : this.#defaultResources.maxCpuMillis,
+      maxMemoryBytes: own.maxMemory ? memoryBytes(own.maxMemory) : this.#defaultResources.maxMemoryBytes,
+      at,
+    };
     this.#seen.set(tenantId, seen);
     return seen;
   }

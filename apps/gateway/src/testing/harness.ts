@@ -65,7 +65,14 @@ export async function createHarness(
   const templates = new TemplateCatalog(tdb.db, builtinTemplates(), clock, 0);
   const quotas = { maxRunning: 5, maxQueued: 1_000, ...opts.quotas };
   // Read the queue afresh on every create, so tests see the limit as soon as it is reached.
-  const queueGuard = new QueueGuard({ db: tdb.db, defaultMaxQueued: quotas.maxQueued, clock, refreshMs: 0 });
+  const queueGuard = new QueueGuard({
+    db: tdb.db,
+    defaultMaxQueued: quotas.maxQueued,
+    defaultMaxCpuMillis: quotas.maxCpuMillis,
+    defaultMaxMemoryBytes: quotas.maxMemoryBytes,
+    clock,
+    refreshMs: 0,
+  });
   const service = new PipelineService({
     db: tdb.db,
     subjects,
