@@ -1,10 +1,7 @@
-import { httpInstrumentationMiddleware } from '@hono/otel';
 import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { createNoopMeter, type MeterProvider } from '@opentelemetry/api';
 import type { Subjects } from '@po/contracts';
 import type { Database } from '@po/db';
-import { routePath } from 'hono/route';
 import type { Kysely } from 'kysely';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { App, AppEnv } from './env.ts';
@@ -17,6 +14,7 @@ import { jsonBodyOnly } from './middleware/limits/index.ts';
 import { rateLimit } from './middleware/rate-limit/index.ts';
 import { requestId } from './middleware/request-id/index.ts';
 import { requestTimeout } from './middleware/request-timeout/index.ts';
+import { routeOf, serverTelemetry } from './middleware/telemetry/index.ts';
 import { type DeadLetterSource, registerDeadLetterRoutes } from './routes/dead-letters.ts';
 import { type ReadinessChecks, registerHealthRoutes } from './routes/health.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
@@ -97,13 +95,9 @@ export interface AppDeps {
   instanceId?: string | undefined;
   /** The platform's per-tenant quota defaults (TENANT_MAX_RUNNING, TENANT_MAX_QUEUED). */
   quotas: QuotaDefaults;
+  /** TRACE_UI_URL: a trace UI (Jaeger) base; pipeline details then link to their trace. */
+  traceUiUrl?: string | undefined;
 }
-
-/**
- * @hono/otel would also record OTel HTTP metrics per request (attribute hashing in sdk-metrics); the
- * gateway's request histogram is prom-client's (below), so the middleware keeps only the server span.
- */
-const NO_OTEL_METRICS: MeterProvider = { getMeter: () => createNoopMeter() };
 
 const PUBLIC = new Set(['/health', '/ready', '/metrics', '/openapi.json', '/docs']);
 
@@ -134,17 +128,17 @@ export function createApp(deps: AppDeps): App {
   });
 
   app.use('*', requestId());
+  app.use('*', serverTelemetry(deps.logger));
   app.use(
     '*',
     requestTimeout(limits.requestTimeoutMs, (c) => c.req.query('follow') === 'true'),
   );
-  app.use('*', httpInstrumentationMiddleware({ serviceName: 'gateway', meterProvider: NO_OTEL_METRICS }));
   app.use('*', async (c, next) => {
     const start = performance.now();
     await next();
-    const route = routePath(c);
+    const route = routeOf(c);
     requests.observe(
-      { method: c.req.method, route: route === '/*' ? 'unmatched' : route, status: String(c.res.status) },
+      { method: c.req.method, route, status: String(c.res.status) },
       (performance.now() - start) / 1000,
     );
     if (c.req.method === 'POST' && route === '/pipelines' && c.res.status === 201) {
@@ -176,7 +170,12 @@ export function createApp(deps: AppDeps): App {
   );
 
   registerHealthRoutes(app, { checks: deps.checks, registry: deps.registry, instance: deps.instanceId });
-  registerPipelineRoutes(app, { db: deps.db, service, maxPageSize: limits.maxPageSize });
+  registerPipelineRoutes(app, {
+    db: deps.db,
+    service,
+    maxPageSize: limits.maxPageSize,
+    traceUiUrl: deps.traceUiUrl,
+  });
   registerLogRoutes(app, {
     db: deps.db,
     service,

@@ -43,5 +43,7 @@ export const GatewayEnv = z.object({
   SSE_IDLE_TIMEOUT_SECONDS: int(1, 600),
   /** Grace period for in-flight requests and SSE streams on SIGTERM. */
   SHUTDOWN_GRACE_MS: int(0, 10_000),
+  /** A trace UI base (e.g. Jaeger's http://localhost:16686): `GET /pipelines/{id}` then links to the trace. */
+  TRACE_UI_URL: z.url().optional(),
 });
 export type GatewayConfig = z.infer<typeof GatewayEnv>;

@@ -1,9 +1,9 @@
+// First: tracing must start before anything (here @po/runtime) loads `pg`.
+import { tracing } from './instrument.ts';
+
 import { parseConfig } from '@po/runtime';
-import { startTracing } from '@po/telemetry';
 import { GatewayEnv } from './config.ts';
 
 const config = parseConfig(GatewayEnv, process.env);
-const tracing = startTracing({ service: 'gateway', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
-// Imported after tracing starts so the pg instrumentation sees `pg` load.
 const { runGateway } = await import('./server.ts');
 await runGateway(config, tracing);

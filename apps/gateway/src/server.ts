@@ -65,6 +65,7 @@ export async function startGateway(
     queueGuard,
     instanceId: config.INSTANCE_ID,
     quotas: { maxRunning: config.TENANT_MAX_RUNNING, maxQueued: config.TENANT_MAX_QUEUED },
+    traceUiUrl: config.TRACE_UI_URL,
     limits: {
       maxBodyBytes: config.MAX_BODY_BYTES,
       ipRatePerSecond: config.RATE_LIMIT_IP_PER_SECOND,

@@ -51,7 +51,7 @@ export class JobRunner {
   async create(cmd: JobCreate): Promise<void> {
     const { db, subjects, logger, policy } = this.#o;
     const jobName = jobNameFor(cmd.pipelineId, cmd.attempt);
-    const log = logger.child({ pipelineId: cmd.pipelineId, attempt: cmd.attempt, job: jobName });
+    const log = logger.child({ pipeline_id: cmd.pipelineId, attempt: cmd.attempt, job: jobName });
     const pipeline = await getPipeline(db, cmd.pipelineId);
     const attempt = pipeline && (await getAttempt(db, cmd.pipelineId, cmd.attempt));
     // A cancel (or any transition) may have overtaken the command, or it was never due (forged).
@@ -104,7 +104,7 @@ export class JobRunner {
     const { db, logger, policy, jobs } = this.#o;
     const namespace = policy.namespace;
     const jobName = jobNameFor(cmd.pipelineId, cmd.attempt);
-    const log = logger.child({ pipelineId: cmd.pipelineId, attempt: cmd.attempt, job: jobName });
+    const log = logger.child({ pipeline_id: cmd.pipelineId, attempt: cmd.attempt, job: jobName });
     const pipeline = await getPipeline(db, cmd.pipelineId);
     const attempt = pipeline && (await getAttempt(db, cmd.pipelineId, cmd.attempt));
     const due = deleteDue(pipeline, attempt, cmd.attempt);

@@ -1,5 +1,7 @@
+// First: tracing must start before anything (here @po/runtime) loads `pg`.
+import { tracing } from './instrument.ts';
+
 import { commonEnv, jobPolicyEnv, kubeEnv, opsPort, parseConfig } from '@po/runtime';
-import { startTracing } from '@po/telemetry';
 import { z } from 'zod';
 
 const config = parseConfig(
@@ -17,6 +19,5 @@ const config = parseConfig(
   }),
   process.env,
 );
-const tracing = startTracing({ service: 'job-runner', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 const { runJobRunner } = await import('./service.ts');
 await runJobRunner(config, tracing);

@@ -1,5 +1,7 @@
+// First: tracing must start before anything (here @po/runtime) loads `pg`.
+import { tracing } from './instrument.ts';
+
 import { commonEnv, kubeEnv, opsPort, parseConfig } from '@po/runtime';
-import { startTracing } from '@po/telemetry';
 import { z } from 'zod';
 
 const config = parseConfig(
@@ -21,6 +23,5 @@ const config = parseConfig(
   }),
   process.env,
 );
-const tracing = startTracing({ service: 'log-collector', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 const { runLogCollector } = await import('./service.ts');
 await runLogCollector(config, tracing);

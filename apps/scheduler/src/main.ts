@@ -1,5 +1,7 @@
+// First: tracing must start before anything (here @po/runtime) loads `pg`.
+import { tracing } from './instrument.ts';
+
 import { commonEnv, opsPort, parseConfig, quotaEnv } from '@po/runtime';
-import { startTracing } from '@po/telemetry';
 import { z } from 'zod';
 
 const config = parseConfig(
@@ -17,7 +19,5 @@ const config = parseConfig(
   }),
   process.env,
 );
-const tracing = startTracing({ service: 'scheduler', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
-// Imported after tracing starts so the pg instrumentation sees `pg` load.
 const { runScheduler } = await import('./service.ts');
 await runScheduler(config, tracing);

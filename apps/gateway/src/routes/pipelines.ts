@@ -25,6 +25,8 @@ export interface PipelineRoutesDeps {
   db: Kysely<Database>;
   service: PipelineService;
   maxPageSize: number;
+  /** A trace UI (Jaeger) base URL: pipeline details link to their trace there. */
+  traceUiUrl?: string | undefined;
 }
 
 const IdempotencyHeader = z.object({
@@ -177,7 +179,7 @@ export function registerPipelineRoutes(app: App, d: PipelineRoutesDeps): void {
   app.openapi(get, async (c) => {
     const principal = requireRole(c, 'viewer');
     const p = await d.service.get(principal, c.req.valid('param').id);
-    return c.json(toDetail(p, await listAttempts(d.db, p.id)), 200);
+    return c.json(toDetail(p, await listAttempts(d.db, p.id), d.traceUiUrl), 200);
   });
 
   app.openapi(cancel, async (c) => {

@@ -26,6 +26,7 @@ import {
   type TemplatePolicy,
   validateConfig,
 } from '@po/templates';
+import { inPipelineTrace, pipelineAttributes } from '@po/telemetry';
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import { ApiError, errors } from '../errors/api-error.ts';
@@ -93,6 +94,9 @@ function activeTraceparent(): string | null {
 }
 
 const tracer = trace.getTracer('gateway');
+
+const spanAttributesOf = (p: Pipeline) =>
+  pipelineAttributes({ pipelineId: p.id, attempt: p.attempt, tenant: p.tenant_id, template: p.template });
 
 interface PendingInsert {
   row: NewPipeline;
@@ -248,13 +252,16 @@ export class PipelineService {
   async cancel(principal: Principal, id: string, audit?: AuditEntry): Promise<Pipeline> {
     const p = await this.get(principal, id);
     if (isTerminal(p.status)) throw errors.invalidState(p.status);
-    const r = await transition(this.#d.db, this.#d.subjects, {
-      pipelineId: p.id,
-      tenantId: principal.tenantId,
-      to: 'Cancelled',
-      reason: `cancelled by ${principal.actor}`,
-      ...(audit ? { audit } : {}),
-    });
+    // The request is a trace of its own; the cancel and the cleanup it causes go on in the pipeline's.
+    const r = await inPipelineTrace('cancel pipeline', p.traceparent, spanAttributesOf(p), () =>
+      transition(this.#d.db, this.#d.subjects, {
+        pipelineId: p.id,
+        tenantId: principal.tenantId,
+        to: 'Cancelled',
+        reason: `cancelled by ${principal.actor}`,
+        ...(audit ? { audit } : {}),
+      }),
+    );
     if (r.ok) return r.pipeline;
     if (!r.current) throw errors.notFound();
     throw errors.invalidState(r.current.status);
@@ -269,13 +276,16 @@ export class PipelineService {
       throw errors.invalidConfig(`image: '${image}' is not in the image allow-list`);
     const full = await this.#d.queueGuard.full(principal.tenantId);
     if (full !== null) throw queueFull(full);
-    const r = await transition(this.#d.db, this.#d.subjects, {
-      pipelineId: p.id,
-      tenantId: principal.tenantId,
-      to: 'Queued',
-      reason: `restarted by ${principal.actor}`,
-      ...(audit ? { audit } : {}),
-    });
+    // The new attempt continues the pipeline's trace; the request links to it.
+    const r = await inPipelineTrace('restart pipeline', p.traceparent, spanAttributesOf(p), () =>
+      transition(this.#d.db, this.#d.subjects, {
+        pipelineId: p.id,
+        tenantId: principal.tenantId,
+        to: 'Queued',
+        reason: `restarted by ${principal.actor}`,
+        ...(audit ? { audit } : {}),
+      }),
+    );
     if (r.ok) {
       this.#d.queueGuard.added(principal.tenantId);
       return r.pipeline;
