@@ -147,7 +147,10 @@ export class JobRunner {
       });
       if (r.ok) {
         markPipelineOutcome(trace.getActiveSpan(), 'Failed', why);
-        log.info({ tenant: pipeline.tenant_id, from: r.from, to: 'Failed', reason: why }, 'pipeline transition');
+        log.info(
+          { tenant: pipeline.tenant_id, from: r.from, to: 'Failed', reason: why },
+          'pipeline transition',
+        );
       }
       return;
     }
@@ -182,7 +185,12 @@ export class JobRunner {
       } else
         outcome = await jobSpan(
           'delete',
-          { pipelineId: cmd.pipelineId, attempt: cmd.attempt, tenant: pipeline?.tenant_id, template: pipeline?.template },
+          {
+            pipelineId: cmd.pipelineId,
+            attempt: cmd.attempt,
+            tenant: pipeline?.tenant_id,
+            template: pipeline?.template,
+          },
           { namespace, job: jobName },
           () => jobs.delete(namespace, jobName),
         );

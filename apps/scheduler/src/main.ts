@@ -1,8 +1,8 @@
 // First: tracing must start before anything (here @po/runtime) loads `pg`.
-import { tracing } from './instrument.ts';
 
 import { commonEnv, opsPort, parseConfig, quotaEnv } from '@po/runtime';
 import { z } from 'zod';
+import { tracing } from './instrument.ts';
 
 const config = parseConfig(
   z.object({

@@ -1,5 +1,5 @@
-import type { Subjects } from '@po/contracts';
 import { type Span, trace } from '@opentelemetry/api';
+import type { Subjects } from '@po/contracts';
 import { admitQueued, type Database, expireQueued, type Pipeline } from '@po/db';
 import {
   contextOf,
@@ -22,7 +22,12 @@ function stepSpan(name: string, p: Pipeline): Span {
     name,
     {
       attributes: {
-        ...pipelineAttributes({ pipelineId: p.id, attempt: p.attempt, tenant: p.tenant_id, template: p.template }),
+        ...pipelineAttributes({
+          pipelineId: p.id,
+          attempt: p.attempt,
+          tenant: p.tenant_id,
+          template: p.template,
+        }),
         'po.priority': p.priority,
       },
     },
@@ -99,7 +104,10 @@ export class Scheduler {
       const span = stepSpan('queue timeout', p);
       markPipelineOutcome(span, 'Timeout', p.reason);
       span.end();
-      logger.info({ ...logFields(p), from: 'Queued', to: 'Timeout', reason: p.reason }, 'pipeline transition');
+      logger.info(
+        { ...logFields(p), from: 'Queued', to: 'Timeout', reason: p.reason },
+        'pipeline transition',
+      );
     }
   }
 

@@ -1,10 +1,10 @@
 // First: tracing must start before anything (here @po/runtime) loads `pg`.
-import { tracing } from './instrument.ts';
 
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { commonEnv, kubeEnv, opsPort, parseConfig } from '@po/runtime';
 import { z } from 'zod';
+import { tracing } from './instrument.ts';
 
 const seconds = (fallback: number) => z.coerce.number().positive().default(fallback);
 

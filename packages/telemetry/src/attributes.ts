@@ -39,9 +39,10 @@ const K8S_KIND_ATTR: Record<string, string> = {
  */
 export function k8sAttributes(path: string): Attributes {
   const clean = path.split('?')[0] ?? '';
-  const m = /^\/(?:api\/v1|apis\/[^/]+\/[^/]+)\/namespaces\/([^/]+)(?:\/([^/]+)(?:\/([^/]+)(?:\/([^/]+))?)?)?$/.exec(
-    clean,
-  );
+  const m =
+    /^\/(?:api\/v1|apis\/[^/]+\/[^/]+)\/namespaces\/([^/]+)(?:\/([^/]+)(?:\/([^/]+)(?:\/([^/]+))?)?)?$/.exec(
+      clean,
+    );
   if (!m?.[1]) return {};
   const [, namespace, resource, name, sub] = m;
   const out: Attributes = { 'k8s.namespace.name': namespace };

@@ -151,7 +151,10 @@ export function startIntake(d: IntakeDeps): Stoppable {
           id,
           audit: natsAudit(principal, 'pipeline.create', id, subject, key, { status: 201, outcome: 'ok' }),
         });
-        d.logger.debug({ pipeline_id: r.pipeline.id, tenant: r.pipeline.tenant_id, created: r.created }, 'submission accepted');
+        d.logger.debug(
+          { pipeline_id: r.pipeline.id, tenant: r.pipeline.tenant_id, created: r.created },
+          'submission accepted',
+        );
       } catch (err) {
         // A refusal will not change on redelivery: dead-letter it with the reason.
         if (isApiError(err)) {

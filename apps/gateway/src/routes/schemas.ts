@@ -28,11 +28,16 @@ export const Attempt = z
   .openapi('Attempt');
 
 export const PipelineDetail = PipelineResponse.extend({
-  trace_id: z.string().regex(/^[0-9a-f]{32}$/).nullable().openapi({
-    description: "The pipeline's trace (W3C trace id, 32 hex): every step of its lifecycle is in it.",
-  }),
+  trace_id: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .nullable()
+    .openapi({
+      description: "The pipeline's trace (W3C trace id, 32 hex): every step of its lifecycle is in it.",
+    }),
   trace_url: z.string().optional().openapi({
-    description: 'Opens the trace in the trace UI (`${TRACE_UI_URL}/trace/${trace_id}`); only when TRACE_UI_URL is set.',
+    description:
+      'Opens the trace in the trace UI: TRACE_UI_URL + /trace/ + trace_id; only when TRACE_UI_URL is set.',
   }),
   template: z.string(),
   template_version: z.number().int(),

@@ -18,6 +18,7 @@ import {
   type Pipeline,
   transition,
 } from '@po/db';
+import { inPipelineTrace, pipelineAttributes } from '@po/telemetry';
 import {
   checkTemplatePolicy,
   DEFAULT_TEMPLATE_POLICY,
@@ -26,7 +27,6 @@ import {
   type TemplatePolicy,
   validateConfig,
 } from '@po/templates';
-import { inPipelineTrace, pipelineAttributes } from '@po/telemetry';
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import { ApiError, errors } from '../errors/api-error.ts';
