@@ -1,5 +1,5 @@
-// First: tracing must start before anything (here @po/runtime) loads `pg`.
-
+// First (a bare import: never reordered): tracing starts before anything (@po/runtime) loads `pg`.
+import './instrument.ts';
 import { parseConfig } from '@po/runtime';
 import { GatewayEnv } from './config.ts';
 import { tracing } from './instrument.ts';

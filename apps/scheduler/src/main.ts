@@ -1,5 +1,5 @@
-// First: tracing must start before anything (here @po/runtime) loads `pg`.
-
+// First (a bare import: never reordered): tracing starts before anything (@po/runtime) loads `pg`.
+import './instrument.ts';
 import { commonEnv, opsPort, parseConfig, quotaEnv } from '@po/runtime';
 import { z } from 'zod';
 import { tracing } from './instrument.ts';

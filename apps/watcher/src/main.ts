@@ -1,5 +1,5 @@
-// First: tracing must start before anything (here @po/runtime) loads `pg`.
-
+// First (a bare import: never reordered): tracing starts before anything (@po/runtime) loads `pg`.
+import './instrument.ts';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { commonEnv, kubeEnv, opsPort, parseConfig } from '@po/runtime';
