@@ -38,6 +38,7 @@ export async function startGateway(
     namespace: config.K8S_NAMESPACE,
     clock,
     queueGuard,
+    logger,
     policy: {
       imageAllowList: config.JOB_IMAGE_ALLOW_LIST,
       maxParallelism: config.JOB_MAX_PARALLELISM,

@@ -18,7 +18,7 @@ import {
   type Pipeline,
   transition,
 } from '@po/db';
-import { inPipelineTrace, pipelineAttributes } from '@po/telemetry';
+import { inPipelineTrace, pipelineAttributes, traceIdOf } from '@po/telemetry';
 import {
   checkTemplatePolicy,
   DEFAULT_TEMPLATE_POLICY,
@@ -32,7 +32,7 @@ import type { z } from 'zod';
 import { ApiError, errors } from '../errors/api-error.ts';
 import { getTenantPipeline } from '../store/pipelines.ts';
 import type { TemplateCatalog } from '../store/templates.ts';
-import type { Clock, Principal } from '../types.ts';
+import type { Clock, Logger, Principal } from '../types.ts';
 import { Batcher, type BatcherOptions } from './batcher.ts';
 import { checkConfigBounds } from './bounds.ts';
 import type { QueueGuard } from './queue-guard.ts';
@@ -53,6 +53,8 @@ export interface PipelineServiceDeps {
   queueGuard: QueueGuard;
   /** Image allow-list and Job count caps; a pipeline whose template is outside it is refused (400). */
   policy?: TemplatePolicy;
+  /** One line per pipeline state change the gateway makes (create, cancel, restart). */
+  logger?: Logger;
 }
 
 export interface CreateResult {
@@ -222,6 +224,7 @@ export class PipelineService {
       caller: caller ? { context: caller } : undefined,
     });
     if (result.created) {
+      this.#logChange(result.pipeline, null, 'created');
       this.#d.queueGuard.added(principal.tenantId);
       return { created: true, pipeline: result.pipeline };
     }
@@ -229,6 +232,22 @@ export class PipelineService {
       throw new ApiError('InvalidState', 'Idempotency-Key was already used with a different request body');
     }
     return { created: false, pipeline: result.existing };
+  }
+
+  /** The fields every service logs a pipeline change with (`trace_id`: the pipeline's trace). */
+  #logChange(p: Pipeline, from: string | null, reason: string | null): void {
+    this.#d.logger?.info(
+      {
+        pipeline_id: p.id,
+        tenant: p.tenant_id,
+        attempt: p.attempt,
+        trace_id: traceIdOf(p.traceparent),
+        from,
+        to: p.status,
+        reason,
+      },
+      'pipeline transition',
+    );
   }
 
   async #isReplay(tenantId: string, idempotencyKey: string | undefined): Promise<boolean> {
@@ -262,7 +281,10 @@ export class PipelineService {
         ...(audit ? { audit } : {}),
       }),
     );
-    if (r.ok) return r.pipeline;
+    if (r.ok) {
+      this.#logChange(r.pipeline, r.from, r.pipeline.reason);
+      return r.pipeline;
+    }
     if (!r.current) throw errors.notFound();
     throw errors.invalidState(r.current.status);
   }
@@ -287,6 +309,7 @@ export class PipelineService {
       }),
     );
     if (r.ok) {
+      this.#logChange(r.pipeline, r.from, r.pipeline.reason);
       this.#d.queueGuard.added(principal.tenantId);
       return r.pipeline;
     }

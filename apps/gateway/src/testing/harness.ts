@@ -53,6 +53,9 @@ export async function createHarness(
     policy?: TemplatePolicy;
     /** The app's (not the test's) database handle, e.g. with a counting plugin. */
     appDb?: (db: Kysely<Database>) => Kysely<Database>;
+    /** Where the app and its service log (silent by default). */
+    logger?: Logger;
+    traceUiUrl?: string;
   } = {},
 ): Promise<Harness> {
   const tdb = await createTestDatabase();
@@ -72,6 +75,7 @@ export async function createHarness(
     clock,
     queueGuard,
     ...(opts.policy ? { policy: opts.policy } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
   });
   const deps: AppDeps = {
     db: tdb.db,
@@ -81,7 +85,7 @@ export async function createHarness(
     queueGuard,
     quotas,
     clock,
-    logger: silentLogger,
+    logger: opts.logger ?? silentLogger,
     keys,
     registry: new Registry(),
     checks: opts.checks ?? {
@@ -90,6 +94,7 @@ export async function createHarness(
     namespace: 'pipelines',
     limits: { followPollMs: 20, followFinalCaptureWaitMs: 2_000, ...opts.limits },
     trustedProxyHops: 1,
+    ...(opts.traceUiUrl ? { traceUiUrl: opts.traceUiUrl } : {}),
   };
   const app = createApp(opts.appDb ? { ...deps, db: opts.appDb(tdb.db) } : deps);
   return {
