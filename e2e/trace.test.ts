@@ -230,6 +230,17 @@ test('every pipeline is one trace — its cancel and restart requests link to it
       assert.equal(d.attributes['po.pipeline.id'], p.id);
       assert.equal(d.attributes['po.tenant'], 'default');
     }
+    // The Kubernetes client's own DELETE request: HTTP client conventions plus the object it names.
+    assert.ok(
+      trace.some(
+        (s) =>
+          s.service === 'job-runner' &&
+          s.name === 'DELETE' &&
+          s.attributes['k8s.namespace.name'] === NAMESPACE &&
+          s.attributes['k8s.job.name'] === deletes[0]?.attributes['k8s.job.name'],
+      ),
+      `${label}: the Kubernetes DELETE request span`,
+    );
     // The live log tail is a child of the attempt's span (the Job's create), not a root of its own.
     const creates = new Set(trace.filter((s) => s.name === 'create Job').map((s) => s.spanId));
     const tails = receiver.spans.filter(

@@ -93,9 +93,10 @@ export class JobRunner {
   async create(cmd: JobCreate): Promise<void> {
     const { db, subjects, logger, policy } = this.#o;
     const jobName = jobNameFor(cmd.pipelineId, cmd.attempt);
-    const log = logger.child({ pipeline_id: cmd.pipelineId, attempt: cmd.attempt, job: jobName });
+    const logFor = logger.child({ pipeline_id: cmd.pipelineId, attempt: cmd.attempt, job: jobName });
     const pipeline = await getPipeline(db, cmd.pipelineId);
     const attempt = pipeline && (await getAttempt(db, cmd.pipelineId, cmd.attempt));
+    const log = pipeline ? logFor.child({ tenant: pipeline.tenant_id }) : logFor;
     // A cancel (or any transition) may have overtaken the command, or it was never due (forged).
     const due = createDue(pipeline, attempt, cmd.attempt);
     if (!pipeline || !due.due) {
@@ -163,9 +164,10 @@ export class JobRunner {
     const { db, logger, policy, jobs } = this.#o;
     const namespace = policy.namespace;
     const jobName = jobNameFor(cmd.pipelineId, cmd.attempt);
-    const log = logger.child({ pipeline_id: cmd.pipelineId, attempt: cmd.attempt, job: jobName });
+    const logFor = logger.child({ pipeline_id: cmd.pipelineId, attempt: cmd.attempt, job: jobName });
     const pipeline = await getPipeline(db, cmd.pipelineId);
     const attempt = pipeline && (await getAttempt(db, cmd.pipelineId, cmd.attempt));
+    const log = pipeline ? logFor.child({ tenant: pipeline.tenant_id }) : logFor;
     const due = deleteDue(pipeline, attempt, cmd.attempt);
     if (!due.due) {
       log.warn({ why: due.why }, 'delete refused: not due');
