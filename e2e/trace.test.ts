@@ -249,6 +249,8 @@ test('every pipeline is one trace — its cancel and restart requests link to it
         String(s.attributes['url.full'] ?? '').includes(`follow=true`) &&
         s.attributes['po.pipeline.id'] === p.id,
     );
+    // A workload that runs for seconds is tailed live (a quick one may end before the tail attaches).
+    if (p === timeout || p === cancelled) assert.ok(tails.length > 0, `${label}: a live tail span`);
     for (const tail of tails)
       assert.ok(creates.has(tail.parentSpanId), `${label}: live tail under the create Job span`);
     const errors = trace.filter((s) => s.status.code === 2 && /^transition |^queue timeout$/.test(s.name));
