@@ -1,12 +1,17 @@
 /** What an SRE reads of the gateway: a log line per request and per change, and each pipeline's trace. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { startTracing } from '@po/telemetry';
 import { dataProcessing, startRunning } from '../testing/fixtures.ts';
 import { createHarness, type Harness, json } from '../testing/harness.ts';
 
-// Spans are made and propagated (never exported), so pipelines get a trace id.
-const tracing = startTracing({ service: 'gateway-test' });
+const exporter = new InMemorySpanExporter();
+const tracing = startTracing({
+  service: 'gateway-test',
+  spanProcessors: [new SimpleSpanProcessor({ exporter })],
+});
 const TRACE_UI = 'http://localhost:16686/';
 
 describe('gateway observability', () => {
@@ -43,6 +48,46 @@ describe('gateway observability', () => {
     }>(await h.req('GET', '/openapi.json'));
     assert.ok(doc.components.schemas.PipelineDetail?.properties.trace_id);
     assert.ok(doc.components.schemas.PipelineDetail?.properties.trace_url);
+  });
+
+  test('server spans follow the HTTP conventions; a 4xx is not a server error, a 5xx is', async () => {
+    // The app's database fails every statement: an unexpected error, answered 500.
+    const down = await createHarness({
+      appDb: (db) =>
+        db.withPlugin({
+          transformQuery: () => {
+            throw new Error('database down');
+          },
+          transformResult: async (a) => a.result,
+        }),
+    });
+    try {
+      exporter.reset();
+      const missing = '00000000-0000-4000-8000-000000000000';
+      assert.equal((await h.req('GET', `/pipelines/${missing}?x=1`)).status, 404);
+      assert.equal((await h.req('POST', '/pipelines', { nope: true })).status, 400);
+      assert.equal((await down.req('GET', '/pipelines')).status, 500);
+      const spans = exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.SERVER);
+      assert.deepEqual(
+        spans.map((s) => [s.name, s.attributes['http.response.status_code'], s.status.code]),
+        [
+          ['GET /pipelines/:id', 404, SpanStatusCode.UNSET],
+          ['POST /pipelines', 400, SpanStatusCode.UNSET],
+          ['GET /pipelines', 500, SpanStatusCode.ERROR],
+        ],
+      );
+      const [get] = spans;
+      assert.equal(get?.attributes['url.path'], `/pipelines/${missing}`);
+      assert.equal(get?.attributes['url.scheme'], 'http');
+      assert.equal(get?.attributes['url.query'], 'x=1');
+      assert.equal(get?.attributes['http.route'], '/pipelines/:id');
+      assert.equal(get?.attributes['http.request.method'], 'GET');
+      assert.equal(get?.attributes['url.full'], undefined);
+      assert.equal(get?.attributes['po.tenant'], 'default');
+      assert.equal(get?.attributes['po.pipeline.id'], missing);
+    } finally {
+      await down.close();
+    }
   });
 
   test('one JSON line per request and per change, with the shared field names and no credential', async () => {
