@@ -10,6 +10,9 @@ export interface ReceivedSpan {
   name: string;
   kind: number;
   attributes: Record<string, unknown>;
+  /** OTLP status code: 0 unset, 1 ok, 2 error. */
+  status: { code: number; message: string };
+  links: { traceId: string; spanId: string }[];
 }
 
 interface OtlpAnyValue {
@@ -33,6 +36,8 @@ interface OtlpExport {
         name: string;
         kind: number;
         attributes?: OtlpKeyValue[];
+        status?: { code?: number; message?: string };
+        links?: { traceId: string; spanId: string }[];
       }[];
     }[];
   }[];
@@ -66,6 +71,8 @@ export async function startOtlpReceiver(): Promise<{
                 name: s.name,
                 kind: s.kind,
                 attributes: toRecord(s.attributes),
+                status: { code: s.status?.code ?? 0, message: s.status?.message ?? '' },
+                links: (s.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId })),
               });
             }
           }

@@ -87,10 +87,25 @@ const system = await startSystem({
   replicas: Object.fromEntries(SERVICES.map((name) => [name, replicas])),
   supervise: true,
   log: (line) => console.error(`${new Date().toISOString()} ${line}`),
-  ...(env.OTEL_EXPORTER_OTLP_ENDPOINT
-    ? { env: { OTEL_EXPORTER_OTLP_ENDPOINT: env.OTEL_EXPORTER_OTLP_ENDPOINT } }
-    : {}),
+  env: {
+    ...(env.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? { OTEL_EXPORTER_OTLP_ENDPOINT: env.OTEL_EXPORTER_OTLP_ENDPOINT }
+      : {}),
+    ...(env.TRACE_UI_URL ? { TRACE_UI_URL: env.TRACE_UI_URL } : {}),
+  },
 });
+
+// How to go from a pipeline to its trace (only when a trace UI is configured).
+const traceHint = env.TRACE_UI_URL
+  ? `
+  trace of a pipeline: its "trace_url" (${env.TRACE_UI_URL.replace(/\/+$/, '')}/trace/<trace_id>), e.g.
+  curl -s ${system.gatewayUrl}/pipelines/<id> -H "Authorization: Bearer ${devApiKey}" | jq -r .trace_url${
+    env.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? ''
+      : '\n  (set OTEL_EXPORTER_OTLP_ENDPOINT too, e.g. http://localhost:4318, or no span is exported)'
+  }
+`
+  : '';
 
 const url = system.gatewayUrl;
 console.log(`
@@ -116,6 +131,7 @@ Or with the CLI (pnpm exec po --help):
   pnpm exec po list
   pnpm exec po logs -f <id>
 
+${traceHint}
 Ctrl-C stops everything.`);
 
 let stopping = false;

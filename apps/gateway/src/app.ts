@@ -1,9 +1,6 @@
-import { httpInstrumentationMiddleware } from '@hono/otel';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { createNoopMeter, type MeterProvider } from '@opentelemetry/api';
 import type { Subjects } from '@po/contracts';
 import type { Database } from '@po/db';
-import { routePath } from 'hono/route';
 import type { Kysely } from 'kysely';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { App, AppEnv } from './env.ts';
@@ -16,6 +13,7 @@ import { jsonBodyOnly } from './middleware/limits/index.ts';
 import { rateLimit } from './middleware/rate-limit/index.ts';
 import { requestId } from './middleware/request-id/index.ts';
 import { requestTimeout } from './middleware/request-timeout/index.ts';
+import { routeOf, serverTelemetry } from './middleware/telemetry/index.ts';
 import { registerConsoleRoutes } from './routes/console.ts';
 import { registerDeadLetterRoutes } from './routes/dead-letters.ts';
 import { DOCS_ASSETS, registerDocsRoutes } from './routes/docs.ts';
@@ -101,13 +99,9 @@ export interface AppDeps {
   quotas: QuotaDefaults;
   /** The web console's static build (apps/console/dist), served at /ui. */
   consoleDir?: string | undefined;
+  /** TRACE_UI_URL: a trace UI (Jaeger) base; pipeline details then link to their trace. */
+  traceUiUrl?: string | undefined;
 }
-
-/**
- * @hono/otel would also record OTel HTTP metrics per request (attribute hashing in sdk-metrics); the
- * gateway's request histogram is prom-client's (below), so the middleware keeps only the server span.
- */
-const NO_OTEL_METRICS: MeterProvider = { getMeter: () => createNoopMeter() };
 
 // /metrics is served on the ops port (OPS_PORT), never on this public one.
 const PUBLIC = new Set(['/health', '/ready', '/openapi.json', '/docs']);
@@ -151,17 +145,17 @@ export function createApp(deps: AppDeps): App {
   });
 
   app.use('*', requestId());
+  app.use('*', serverTelemetry(deps.logger));
   app.use(
     '*',
     requestTimeout(limits.requestTimeoutMs, (c) => c.req.query('follow') === 'true'),
   );
-  app.use('*', httpInstrumentationMiddleware({ serviceName: 'gateway', meterProvider: NO_OTEL_METRICS }));
   app.use('*', async (c, next) => {
     const start = performance.now();
     await next();
-    const route = routePath(c);
+    const route = routeOf(c);
     requests.observe(
-      { method: c.req.method, route: route === '/*' ? 'unmatched' : route, status: String(c.res.status) },
+      { method: c.req.method, route, status: String(c.res.status) },
       (performance.now() - start) / 1000,
     );
     if (c.req.method === 'POST' && route === '/pipelines' && c.res.status === 201) {
@@ -201,6 +195,7 @@ export function createApp(deps: AppDeps): App {
     service,
     maxPageSize: limits.maxPageSize,
     agingSeconds: deps.quotas.agingSeconds ?? 0,
+    traceUiUrl: deps.traceUiUrl,
   });
   registerLogRoutes(app, {
     db: deps.db,

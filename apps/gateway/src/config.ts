@@ -51,5 +51,7 @@ export const GatewayEnv = z.object({
     .string()
     .min(1)
     .default(fileURLToPath(new URL('../../console/dist', import.meta.url))),
+  /** A trace UI base (e.g. Jaeger's http://localhost:16686): `GET /pipelines/{id}` then links to the trace. */
+  TRACE_UI_URL: z.url().optional(),
 });
 export type GatewayConfig = z.infer<typeof GatewayEnv>;

@@ -50,6 +50,7 @@ export async function startGateway(
       maxCpuMillis: config.SCHEDULER_MAX_CPU ?? null,
       maxMemoryBytes: config.SCHEDULER_MAX_MEMORY ?? null,
     },
+    logger,
     policy: {
       imageAllowList: config.JOB_IMAGE_ALLOW_LIST,
       maxParallelism: config.JOB_MAX_PARALLELISM,
@@ -88,6 +89,7 @@ export async function startGateway(
       agingSeconds: config.SCHEDULER_AGING_SECONDS,
     },
     consoleDir: config.CONSOLE_DIR,
+    traceUiUrl: config.TRACE_UI_URL,
     limits: {
       maxBodyBytes: config.MAX_BODY_BYTES,
       ipRatePerSecond: config.RATE_LIMIT_IP_PER_SECOND,

@@ -1,4 +1,4 @@
-import { context, propagation } from '@opentelemetry/api';
+import { type Attributes, context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { RetryLater } from '@po/bus';
 import {
   type JobCommand,
@@ -14,7 +14,14 @@ import {
 import { type Database, getAttempt, getPipeline, markJobCreated, markJobDeleted, transition } from '@po/db';
 import { buildJob, classifyKubeError, type JobPolicy, type JobsApi, PolicyViolation } from '@po/kube';
 import type { PipelineMetrics } from '@po/runtime';
-import type { Logger, Metrics } from '@po/telemetry';
+import {
+  inPipeline,
+  type Logger,
+  type Metrics,
+  markPipelineOutcome,
+  type PipelineFacts,
+  pipelineAttributes,
+} from '@po/telemetry';
 import type { Kysely } from 'kysely';
 import { createDue, deleteDue, unownedDeleteDue } from './decide.ts';
 
@@ -35,6 +42,41 @@ export interface JobRunnerOptions {
  * configured namespace, and whether the step is due is decided from the database. Every step is
  * idempotent (deterministic names), so a forged or replayed command can at most repeat one.
  */
+const tracer = trace.getTracer('@po/job-runner');
+
+/**
+ * One span per Kubernetes Job write (`create Job`, `delete Job`) with the `k8s.*` and `po.*`
+ * attributes; the create span is the attempt's span: the Job's trace context names it.
+ */
+function jobSpan<T>(
+  verb: 'create' | 'delete',
+  facts: PipelineFacts,
+  k8s: { namespace: string; job: string },
+  fn: () => Promise<T>,
+): Promise<T> {
+  const attrs: Attributes = pipelineAttributes(facts);
+  return inPipeline(attrs, () =>
+    tracer.startActiveSpan(
+      `${verb} Job`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: { 'k8s.namespace.name': k8s.namespace, 'k8s.job.name': k8s.job },
+      },
+      async (span) => {
+        try {
+          return await fn();
+        } catch (err) {
+          span.recordException(err instanceof Error ? err : String(err));
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          throw err;
+        } finally {
+          span.end();
+        }
+      },
+    ),
+  );
+}
+
 export class JobRunner {
   readonly #o: JobRunnerOptions;
   readonly #ops;
@@ -54,9 +96,10 @@ export class JobRunner {
   async create(cmd: JobCreate): Promise<void> {
     const { db, subjects, logger, policy } = this.#o;
     const jobName = jobNameFor(cmd.pipelineId, cmd.attempt);
-    const log = logger.child({ pipelineId: cmd.pipelineId, attempt: cmd.attempt, job: jobName });
+    const logFor = logger.child({ pipeline_id: cmd.pipelineId, attempt: cmd.attempt, job: jobName });
     const pipeline = await getPipeline(db, cmd.pipelineId);
     const attempt = pipeline && (await getAttempt(db, cmd.pipelineId, cmd.attempt));
+    const log = pipeline ? logFor.child({ tenant: pipeline.tenant_id }) : logFor;
     // A cancel (or any transition) may have overtaken the command, or it was never due (forged).
     const due = createDue(pipeline, attempt, cmd.attempt);
     if (!pipeline || !due.due) {
@@ -64,21 +107,30 @@ export class JobRunner {
       this.#ops.inc({ operation: 'create', outcome: 'skipped' });
       return;
     }
-    const carrier: Record<string, string> = {};
-    propagation.inject(context.active(), carrier);
+    const facts = {
+      pipelineId: pipeline.id,
+      attempt: cmd.attempt,
+      tenant: pipeline.tenant_id,
+      template: pipeline.template,
+    };
     let outcome: 'created' | 'exists';
     try {
-      const job = buildJob(
-        {
-          pipelineId: pipeline.id,
-          attempt: pipeline.attempt,
-          job: pipeline.job,
-          timeoutSeconds: pipeline.timeout_seconds,
-          ...(carrier.traceparent ? { traceparent: carrier.traceparent } : {}),
-        },
-        policy,
-      );
-      outcome = await this.#o.jobs.create(job);
+      outcome = await jobSpan('create', facts, { namespace: policy.namespace, job: jobName }, () => {
+        // The workload and the watcher continue the trace from this span (the attempt's).
+        const carrier: Record<string, string> = {};
+        propagation.inject(context.active(), carrier);
+        const job = buildJob(
+          {
+            pipelineId: pipeline.id,
+            attempt: pipeline.attempt,
+            job: pipeline.job,
+            timeoutSeconds: pipeline.timeout_seconds,
+            ...(carrier.traceparent ? { traceparent: carrier.traceparent } : {}),
+          },
+          policy,
+        );
+        return this.#o.jobs.create(job);
+      });
     } catch (err) {
       const reason =
         err instanceof PolicyViolation
@@ -90,13 +142,21 @@ export class JobRunner {
       }
       log.warn({ reason: reason.reason }, 'Job refused; failing the pipeline');
       this.#ops.inc({ operation: 'create', outcome: 'refused' });
-      const failed = await transition(db, subjects, {
+      const why = `JobRejected: ${reason.reason}`;
+      const r = await transition(db, subjects, {
         pipelineId: cmd.pipelineId,
         attempt: cmd.attempt,
         to: 'Failed',
-        reason: `JobRejected: ${reason.reason}`,
+        reason: why,
       });
-      this.#o.pipelineMetrics?.transitioned(failed);
+      this.#o.pipelineMetrics?.transitioned(r);
+      if (r.ok) {
+        markPipelineOutcome(trace.getActiveSpan(), 'Failed', why);
+        log.info(
+          { tenant: pipeline.tenant_id, from: r.from, to: 'Failed', reason: why },
+          'pipeline transition',
+        );
+      }
       return;
     }
     await markJobCreated(db, cmd.pipelineId, cmd.attempt);
@@ -109,9 +169,10 @@ export class JobRunner {
     const { db, logger, policy, jobs } = this.#o;
     const namespace = policy.namespace;
     const jobName = jobNameFor(cmd.pipelineId, cmd.attempt);
-    const log = logger.child({ pipelineId: cmd.pipelineId, attempt: cmd.attempt, job: jobName });
+    const logFor = logger.child({ pipeline_id: cmd.pipelineId, attempt: cmd.attempt, job: jobName });
     const pipeline = await getPipeline(db, cmd.pipelineId);
     const attempt = pipeline && (await getAttempt(db, cmd.pipelineId, cmd.attempt));
+    const log = pipeline ? logFor.child({ tenant: pipeline.tenant_id }) : logFor;
     const due = deleteDue(pipeline, attempt, cmd.attempt);
     if (!due.due) {
       log.warn({ why: due.why }, 'delete refused: not due');
@@ -128,7 +189,18 @@ export class JobRunner {
         log.warn('delete refused: the Job is not managed by pipeline-operator');
         this.#ops.inc({ operation: 'delete', outcome: 'unmanaged' });
         return;
-      } else outcome = await jobs.delete(namespace, jobName);
+      } else
+        outcome = await jobSpan(
+          'delete',
+          {
+            pipelineId: cmd.pipelineId,
+            attempt: cmd.attempt,
+            tenant: pipeline?.tenant_id,
+            template: pipeline?.template,
+          },
+          { namespace, job: jobName },
+          () => jobs.delete(namespace, jobName),
+        );
     } catch (err) {
       const c = classifyKubeError(err);
       this.#ops.inc({ operation: 'delete', outcome: c.kind });

@@ -1,7 +1,8 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { LABEL_ATTEMPT, LABEL_PIPELINE_ID } from '@po/contracts';
+import { context } from '@opentelemetry/api';
+import { ANNOTATION_TRACEPARENT, LABEL_ATTEMPT, LABEL_PIPELINE_ID, LABEL_TEMPLATE } from '@po/contracts';
 import { classifyKubeError, isNotFound, type LogFollow, type LogLine } from '@po/kube';
-import type { Logger } from '@po/telemetry';
+import { contextOf, type Logger, pipelineAttributes, withPipelineAttributes } from '@po/telemetry';
 
 export interface LiveTailOptions {
   logger: Logger;
@@ -67,7 +68,14 @@ export class LiveTail {
       return;
     }
     const tail: Tail = { pipelineId, attempt, pod, done: Promise.resolve(), changes: 0 };
-    tail.done = this.#run(namespace, name, tail)
+    // The tail's requests (the `follow=true` stream, the stores) are children of the attempt's span,
+    // which the pod's annotation names — not roots of traces of their own.
+    const attempt_ = withPipelineAttributes(
+      contextOf(pod.metadata?.annotations?.[ANNOTATION_TRACEPARENT]),
+      pipelineAttributes({ pipelineId, attempt, template: pod.metadata?.labels?.[LABEL_TEMPLATE] }),
+    );
+    tail.done = context
+      .with(attempt_, () => this.#run(namespace, name, tail))
       .catch((err) =>
         this.#o.logger.warn({ err, pod: name }, 'live tail failed; final capture will complete it'),
       )

@@ -1,6 +1,8 @@
+// First (a bare import: never reordered): tracing starts before anything (@po/runtime) loads `pg`.
+import './instrument.ts';
 import { commonEnv, kubeEnv, opsPort, parseConfig } from '@po/runtime';
-import { startTracing } from '@po/telemetry';
 import { z } from 'zod';
+import { tracing } from './instrument.ts';
 
 const config = parseConfig(
   z.object({
@@ -21,6 +23,5 @@ const config = parseConfig(
   }),
   process.env,
 );
-const tracing = startTracing({ service: 'log-collector', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 const { runLogCollector } = await import('./service.ts');
 await runLogCollector(config, tracing);

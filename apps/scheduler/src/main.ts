@@ -1,6 +1,8 @@
+// First (a bare import: never reordered): tracing starts before anything (@po/runtime) loads `pg`.
+import './instrument.ts';
 import { commonEnv, opsPort, parseConfig, quotaEnv, retentionEnv } from '@po/runtime';
-import { startTracing } from '@po/telemetry';
 import { z } from 'zod';
+import { tracing } from './instrument.ts';
 
 const config = parseConfig(
   z.object({
@@ -18,7 +20,5 @@ const config = parseConfig(
   }),
   process.env,
 );
-const tracing = startTracing({ service: 'scheduler', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
-// Imported after tracing starts so the pg instrumentation sees `pg` load.
 const { runScheduler } = await import('./service.ts');
 await runScheduler(config, tracing);

@@ -1,8 +1,47 @@
+import { type Span, trace } from '@opentelemetry/api';
 import type { Subjects } from '@po/contracts';
-import { admitQueued, type Database, expireQueued } from '@po/db';
+import { admitQueued, type Database, expireQueued, type Pipeline } from '@po/db';
 import type { PipelineMetrics } from '@po/runtime';
-import type { Logger, Metrics } from '@po/telemetry';
+import {
+  contextOf,
+  type Logger,
+  type Metrics,
+  markPipelineOutcome,
+  pipelineAttributes,
+  traceIdOf,
+} from '@po/telemetry';
 import type { Kysely } from 'kysely';
+
+const tracer = trace.getTracer('@po/scheduler');
+
+/**
+ * A step the scheduler took for many pipelines at once (one admission statement, one sweep), recorded
+ * in each pipeline's own trace — the statement's spans belong to whichever trace triggered the pass.
+ */
+function stepSpan(name: string, p: Pipeline): Span {
+  return tracer.startSpan(
+    name,
+    {
+      attributes: {
+        ...pipelineAttributes({
+          pipelineId: p.id,
+          attempt: p.attempt,
+          tenant: p.tenant_id,
+          template: p.template,
+        }),
+        'po.priority': p.priority,
+      },
+    },
+    contextOf(p.traceparent),
+  );
+}
+
+const logFields = (p: Pipeline) => ({
+  pipeline_id: p.id,
+  tenant: p.tenant_id,
+  attempt: p.attempt,
+  trace_id: traceIdOf(p.traceparent),
+});
 
 export interface SchedulerOptions {
   db: Kysely<Database>;
@@ -75,7 +114,13 @@ export class Scheduler {
     for (const p of ended) {
       this.#expired.inc();
       this.#opts.pipelineMetrics?.transitioned({ ok: true, pipeline: p });
-      logger.info({ pipelineId: p.id, attempt: p.attempt, reason: p.reason }, 'queue timeout');
+      const span = stepSpan('queue timeout', p);
+      markPipelineOutcome(span, 'Timeout', p.reason);
+      span.end();
+      logger.info(
+        { ...logFields(p), from: 'Queued', to: 'Timeout', reason: p.reason },
+        'pipeline transition',
+      );
     }
   }
 
@@ -117,7 +162,8 @@ export class Scheduler {
           const waited =
             (new Date(p.admitted_at ?? Date.now()).getTime() - new Date(p.queued_at).getTime()) / 1000;
           this.#opts.pipelineMetrics?.admitted(p.priority, waited);
-          this.#opts.logger.info({ pipelineId: p.id, attempt: p.attempt, priority: p.priority }, 'admitted');
+          stepSpan('admit pipeline', p).end();
+          this.#opts.logger.info({ ...logFields(p), priority: p.priority }, 'admitted');
         }
         if (admitted.length < this.#opts.batch) break;
       }

@@ -1,8 +1,10 @@
+// First (a bare import: never reordered): tracing starts before anything (@po/runtime) loads `pg`.
+import './instrument.ts';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { commonEnv, kubeEnv, opsPort, parseConfig } from '@po/runtime';
-import { startTracing } from '@po/telemetry';
 import { z } from 'zod';
+import { tracing } from './instrument.ts';
 
 const seconds = (fallback: number) => z.coerce.number().positive().default(fallback);
 
@@ -43,6 +45,5 @@ const config = parseConfig(
 );
 // Unique among the replicas, as client-go advises: the host, and this process.
 const identity = config.INSTANCE_ID ?? `${hostname()}_${randomUUID()}`;
-const tracing = startTracing({ service: 'watcher', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 const { runWatcher } = await import('./service.ts');
 await runWatcher(config, tracing, identity);

@@ -1,5 +1,5 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
-import { propagation, ROOT_CONTEXT, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Attributes, SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   ANNOTATION_TRACEPARENT,
   isTerminal,
@@ -22,7 +22,15 @@ import {
 } from '@po/db';
 import { disruptionOf, mapJobStatus } from '@po/kube';
 import type { PipelineMetrics } from '@po/runtime';
-import type { Logger, Metrics } from '@po/telemetry';
+import {
+  ATTR_TENANT,
+  contextOf,
+  type Logger,
+  type Metrics,
+  markPipelineOutcome,
+  pipelineAttributes,
+  withPipelineAttributes,
+} from '@po/telemetry';
 import type { Kysely } from 'kysely';
 import { KeyedQueue } from './keyed-queue.ts';
 import {
@@ -207,7 +215,8 @@ export class Watcher {
         const log = this.#o.logger.child({ job: name });
         const p = planUnowned(cached, this.#now(), this.#o.policy);
         const target = { pipelineId: NO_PIPELINE_ID, attempt: 0, name, job: cached, pods, status: undefined };
-        await this.#apply(p, target, log, null);
+        // No pipeline: its spans carry no pipeline attributes.
+        await this.#apply(p, target, log, null, {});
       }
       return;
     }
@@ -242,7 +251,7 @@ export class Watcher {
       view = server ? { kind: 'present', job: server } : { kind: 'confirmed-absent' };
       p = plan({ ...input, job: view });
     }
-    const log = this.#o.logger.child({ pipelineId: ids.pipelineId, attempt: ids.attempt, job: name });
+    const log = this.#o.logger.child({ pipeline_id: ids.pipelineId, attempt: ids.attempt, job: name });
     const job = view.kind === 'present' ? view.job : undefined;
     const traceparent =
       job?.metadata?.annotations?.[ANNOTATION_TRACEPARENT] ?? state.pipeline?.traceparent ?? null;
@@ -252,6 +261,11 @@ export class Watcher {
         { ...ids, name, job, pods: [...pods, ...gone], status: state.pipeline?.status },
         log,
         traceparent,
+        pipelineAttributes({
+          ...ids,
+          tenant: state.pipeline?.tenant_id,
+          template: state.pipeline?.template,
+        }),
       );
     } catch (err) {
       // Not recorded yet: keep the deleted pods for the retry.
@@ -273,6 +287,7 @@ export class Watcher {
     },
     log: Logger,
     traceparent: string | null,
+    attrs: Attributes,
   ): Promise<void> {
     if (p.steps.length > 0 || p.commands.length > 0) log.debug({ why: p.why, plan: p }, 'reconcile plan');
     for (const c of p.commands) await this.#command(c, target, log);
@@ -281,7 +296,7 @@ export class Watcher {
     for (const step of p.steps) {
       if (
         from === undefined ||
-        !(await this.#move(target.pipelineId, target.attempt, from, step, log, traceparent))
+        !(await this.#move(target.pipelineId, target.attempt, from, step, log, traceparent, attrs))
       ) {
         applied = false;
         break;
@@ -338,9 +353,11 @@ export class Watcher {
     step: Step,
     log: Logger,
     traceparent: string | null,
+    attrs: Attributes,
   ): Promise<boolean> {
-    const parent = traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }) : ROOT_CONTEXT;
-    const attributes = { 'pipeline.id': pipelineId, 'pipeline.attempt': attempt, 'pipeline.status': step.to };
+    // The attempt's span (the Job's annotation) or the pipeline's root: the pipeline's trace.
+    const parent = withPipelineAttributes(contextOf(traceparent), attrs);
+    const attributes = { ...attrs, 'po.pipeline.status': step.to };
     return tracer.startActiveSpan(`transition ${step.to}`, { attributes }, parent, async (span) => {
       try {
         const result = await transition(this.#o.db, this.#o.subjects, {
@@ -352,11 +369,15 @@ export class Watcher {
           exitCode: step.exitCode,
           ...(step.attemptOutcome ? { attemptOutcome: step.attemptOutcome } : {}),
         });
-        span.setAttribute('pipeline.transition.applied', result.ok);
+        span.setAttribute('po.transition.applied', result.ok);
         if (!result.ok) return false;
+        markPipelineOutcome(span, step.to, step.reason ?? null);
         this.#transitions.inc({ to: step.to });
         this.#o.pipelineMetrics?.transitioned(result);
-        log.info({ from: result.from, to: step.to, reason: step.reason }, 'pipeline transition');
+        log.info(
+          { from: result.from, to: step.to, reason: step.reason, tenant: attrs[ATTR_TENANT] },
+          'pipeline transition',
+        );
         return true;
       } catch (err) {
         span.recordException(err as Error);

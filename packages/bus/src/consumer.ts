@@ -9,12 +9,20 @@ import {
 import { millis, type NatsConnection, nanos } from '@nats-io/transport-node';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Subjects } from '@po/contracts';
+import { inPipeline } from '@po/telemetry';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { deadLetter, headerSafe } from './dead-letters.ts';
 import { Permanent, RetryLater } from './errors.ts';
 import { type BusMetrics, metricSubject } from './metrics.ts';
-import { extractContext, headersToRecord, messagingAttributes, tracer } from './trace.ts';
+import {
+  extractContext,
+  headersToRecord,
+  messagePipelineAttributes,
+  messagingAttributes,
+  messagingSpanName,
+  tracer,
+} from './trace.ts';
 
 export interface MessageMeta {
   subject: string;
@@ -92,7 +100,7 @@ export function startConsumer<T>(opts: ConsumerOptions<T>): Stoppable {
     const deliveryCount = m.info.deliveryCount;
     if (m.info.redelivered) opts.metrics?.redelivered?.(opts.consumer);
     await tracer.startActiveSpan(
-      `process ${m.subject}`,
+      messagingSpanName(m.subject, 'process'),
       {
         kind: SpanKind.CONSUMER,
         links: link ? [{ context: link }] : [],
@@ -139,11 +147,14 @@ export function startConsumer<T>(opts: ConsumerOptions<T>): Stoppable {
           // to another replica while it still works on it.
           const progress = setInterval(() => m.working(), Math.max(100, ackWaitMs / 3));
           try {
-            await opts.handler(parsed.data, {
-              subject: m.subject,
-              deliveryCount,
-              headers: headersToRecord(m.headers),
-            });
+            // The handler's spans (database, Kubernetes, publishes) carry the message's pipeline.
+            await inPipeline(messagePipelineAttributes(parsed.data), () =>
+              opts.handler(parsed.data, {
+                subject: m.subject,
+                deliveryCount,
+                headers: headersToRecord(m.headers),
+              }),
+            );
             clearInterval(progress);
             m.ack();
           } catch (err) {

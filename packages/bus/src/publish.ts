@@ -2,7 +2,7 @@ import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { context, propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { BusMessage } from '@po/contracts';
-import { messagingAttributes, tracer } from './trace.ts';
+import { messagePipelineAttributes, messagingAttributes, messagingSpanName, tracer } from './trace.ts';
 
 export interface PublishOptions {
   /** Extra headers; trace headers of the publish span are added on top. */
@@ -21,10 +21,14 @@ export function publishRaw(
   opts: PublishOptions = {},
 ): Promise<PubAck> {
   return tracer.startActiveSpan(
-    `publish ${subject}`,
+    messagingSpanName(subject, 'publish'),
     {
       kind: SpanKind.PRODUCER,
-      attributes: { ...messagingAttributes(subject, 'publish'), 'messaging.message.id': msgId },
+      attributes: {
+        ...messagingAttributes(subject, 'publish'),
+        ...messagePipelineAttributes(typeof body === 'string' ? safeJson(body) : undefined),
+        'messaging.message.id': msgId,
+      },
     },
     async (span) => {
       try {
@@ -54,4 +58,12 @@ export function publish(
   opts: PublishOptions = {},
 ): Promise<PubAck> {
   return publishRaw(js, subject, message.id, JSON.stringify(message), opts);
+}
+
+function safeJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
 }

@@ -7,6 +7,8 @@ import {
   type TextMapGetter,
   trace,
 } from '@opentelemetry/api';
+import { subjectTemplate } from '@po/contracts';
+import { pipelineAttributes } from '@po/telemetry';
 
 export const tracer = trace.getTracer('@po/bus');
 
@@ -27,12 +29,30 @@ export function headersToRecord(h: MsgHdrs | undefined): Record<string, string> 
   return out;
 }
 
+/**
+ * OTel messaging conventions: `{operation} {destination template}` — the subject with its tenant and
+ * pipeline id named, never the ids themselves (span names stay low-cardinality).
+ */
+export function messagingSpanName(subject: string, operation: 'publish' | 'process'): string {
+  return `${operation} ${subjectTemplate(subject)}`;
+}
+
 export function messagingAttributes(subject: string, operation: 'publish' | 'process'): Attributes {
   return {
     'messaging.system': 'nats',
-    'messaging.system.name': 'nats',
     'messaging.destination.name': subject,
+    'messaging.destination.template': subjectTemplate(subject),
     'messaging.operation.name': operation,
-    'messaging.operation.type': operation,
+    'messaging.operation.type': operation === 'publish' ? 'send' : 'process',
   };
+}
+
+/** `po.pipeline.id` and `po.attempt` of a bus envelope (nothing for other bodies). */
+export function messagePipelineAttributes(body: unknown): Attributes {
+  if (body === null || typeof body !== 'object') return {};
+  const { pipelineId, attempt } = body as { pipelineId?: unknown; attempt?: unknown };
+  return pipelineAttributes({
+    pipelineId: typeof pipelineId === 'string' ? pipelineId : undefined,
+    attempt: typeof attempt === 'number' ? attempt : undefined,
+  });
 }

@@ -103,3 +103,27 @@ export const CONSUMERS = {
   logCollector: 'log-collector',
   intake: 'gateway-intake',
 } as const;
+
+/**
+ * A subject with its variable tokens named (`{tenant}`, `{pipeline_id}`, `{operation}` kept as is): the
+ * low-cardinality destination template span names and metrics use. Subjects of another shape are kept.
+ */
+export function subjectTemplate(subject: string): string {
+  const [prefix, ...t] = subject.split('.');
+  if (prefix === undefined || t.length === 0) return subject;
+  const rest = t.join('.');
+  const named = (tokens: string[]) => [prefix, ...tokens].join('.');
+  if (t[0] === 'dlq')
+    return `${prefix}.dlq.${subjectTemplate([prefix, ...t.slice(1)].join('.')).slice(prefix.length + 1)}`;
+  if (t[0] === 'evt' && t[1] === 'status' && t.length === 4)
+    return named(['evt', 'status', wild(t[2], '{tenant}'), wild(t[3], '{pipeline_id}')]);
+  if (t[0] === 'intake' && t[1] === 'submit' && t.length === 3)
+    return named(['intake', 'submit', wild(t[2], '{tenant}')]);
+  if (t[0] === 'api' && t.length === 3) return named(['api', t[1] ?? '', wild(t[2], '{tenant}')]);
+  if (t[0] === 'inbox' && t.length >= 2)
+    return named(['inbox', wild(t[1], '{tenant}'), ...(t.length > 2 ? ['{reply}'] : [])]);
+  return `${prefix}.${rest}`;
+}
+
+/** A wildcard token stays as it is (a subscription's subject); anything else is the named variable. */
+const wild = (token: string | undefined, name: string) => (token === '*' || token === '>' ? token : name);

@@ -12,11 +12,13 @@ export function activeTraceHeaders(): Record<string, string> {
 }
 
 /**
- * The trace a message about a pipeline should continue: the active span when there is one (it already
- * belongs to the pipeline's trace, or is the request that caused the change), else the pipeline's root.
+ * The trace a message about a pipeline continues: always the pipeline's own (its stored root,
+ * `traceparent`). The active span is the parent when it belongs to that trace; a span of another trace
+ * (a cancel or restart request, a batch) never takes the pipeline's work into its trace.
  */
 export function traceHeadersFor(traceparent: string | null): Record<string, string> {
-  if (trace.getSpanContext(context.active()) || !traceparent) return activeTraceHeaders();
+  const active = trace.getSpanContext(context.active());
+  if (!traceparent || (active && traceparent.split('-')[1] === active.traceId)) return activeTraceHeaders();
   return { traceparent };
 }
 

@@ -1,3 +1,14 @@
+export {
+  ATTR_ATTEMPT,
+  ATTR_PIPELINE_ID,
+  ATTR_TEMPLATE,
+  ATTR_TENANT,
+  isServerError,
+  k8sAttributes,
+  type PipelineFacts,
+  pipelineAttributes,
+  traceIdOf,
+} from './attributes.ts';
 export { createLogger, type Logger } from './logger.ts';
 export {
   type Collect,
@@ -10,4 +21,12 @@ export {
   REQUEST_SECONDS_BUCKETS,
   type Registry,
 } from './metrics.ts';
-export { startTracing, type Tracing, type TracingOptions } from './tracing.ts';
+export {
+  contextOf,
+  inPipeline,
+  inPipelineTrace,
+  markPipelineOutcome,
+  PipelineAttributesProcessor,
+  withPipelineAttributes,
+} from './pipeline-context.ts';
+export { startServiceTracing, startTracing, type Tracing, type TracingOptions } from './tracing.ts';

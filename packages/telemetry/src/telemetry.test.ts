@@ -32,3 +32,23 @@ test('spans get trace ids that propagate as W3C traceparent, and log lines carry
     await tracing.shutdown();
   }
 });
+
+test('log lines never carry a credential, whatever field a caller put it in', () => {
+  const lines: string[] = [];
+  const logger = createLogger({ service: 'test', destination: { write: (l: string) => void lines.push(l) } });
+  logger.info(
+    {
+      authorization: 'Bearer s3cret',
+      headers: { authorization: 'Bearer s3cret', 'x-request-id': 'r1' },
+      key: { apiKey: 's3cret', name: 'ci' },
+      pipeline_id: 'p1',
+    },
+    'request',
+  );
+  const line = lines[0] ?? '';
+  assert.doesNotMatch(line, /s3cret/);
+  const parsed = JSON.parse(line) as Record<string, unknown>;
+  assert.equal(parsed.pipeline_id, 'p1');
+  assert.deepEqual(parsed.headers, { authorization: '[redacted]', 'x-request-id': 'r1' });
+  assert.deepEqual(parsed.key, { apiKey: '[redacted]', name: 'ci' });
+});

@@ -3,8 +3,11 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { z } from 'zod';
+import { k8sAttributes } from './attributes.ts';
+import { PipelineAttributesProcessor } from './pipeline-context.ts';
 
 export interface TracingOptions {
   service: string;
@@ -22,20 +25,31 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
+const TracingEnv = z.object({ OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional() });
+
+/**
+ * Starts tracing for a service from its environment. A service's main.ts imports a module calling
+ * this FIRST, before anything that loads `pg` (e.g. @po/runtime), so the pg instrumentation attaches.
+ */
+export function startServiceTracing(service: string, env: NodeJS.ProcessEnv = process.env): Tracing {
+  const parsed = TracingEnv.safeParse(env);
+  if (!parsed.success) throw new Error('OTEL_EXPORTER_OTLP_ENDPOINT: must be a URL');
+  return startTracing({ service, otlpEndpoint: parsed.data.OTEL_EXPORTER_OTLP_ENDPOINT });
+}
+
 /**
  * Starts the OTel SDK. Call it before importing modules that load `pg`, so the CommonJS hook sees
  * them (each service's main.ts imports its service module dynamically after this).
  */
 export function startTracing(opts: TracingOptions): Tracing {
-  const processors: SpanProcessor[] = [...(opts.spanProcessors ?? [])];
+  // First, so the exporters see the pipeline attributes it sets at start.
+  const processors: SpanProcessor[] = [new PipelineAttributesProcessor(), ...(opts.spanProcessors ?? [])];
   if (opts.otlpEndpoint) {
     const url = `${opts.otlpEndpoint.replace(/\/$/, '')}/v1/traces`;
     processors.push(
       new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }), scheduledDelayMillis: 1000 }),
     );
   }
-  // With no processor the SDK registers no provider, and nothing would get a trace id to propagate.
-  if (processors.length === 0) processors.push(new NoopSpanProcessor());
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: opts.service,
@@ -51,7 +65,11 @@ export function startTracing(opts: TracingOptions): Tracing {
     instrumentations: [
       new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
       // client-node 2.x talks to the API server through undici; skip long-lived watches.
-      new UndiciInstrumentation({ ignoreRequestHook: (req) => req.path.includes('watch=true') }),
+      new UndiciInstrumentation({
+        ignoreRequestHook: (req) => req.path.includes('watch=true'),
+        // Kubernetes API calls name their namespace and object (low-cardinality span name: the verb).
+        startSpanHook: (req) => k8sAttributes(req.path),
+      }),
     ],
   });
   sdk.start();

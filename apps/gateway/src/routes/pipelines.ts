@@ -27,6 +27,8 @@ export interface PipelineRoutesDeps {
   maxPageSize: number;
   /** SCHEDULER_AGING_SECONDS, so queue positions follow the scheduler's order. */
   agingSeconds: number;
+  /** A trace UI (Jaeger) base URL: pipeline details link to their trace there. */
+  traceUiUrl?: string | undefined;
 }
 
 const IdempotencyHeader = z.object({
@@ -192,7 +194,7 @@ export function registerPipelineRoutes(app: App, d: PipelineRoutesDeps): void {
       listAttempts(d.db, p.id),
       waiting ? queuePlaces(d.db, [p.id], { agingSeconds: d.agingSeconds }) : undefined,
     ]);
-    return c.json({ ...toDetail(p, attempts), queue: toQueue(p, places?.get(p.id)) }, 200);
+    return c.json({ ...toDetail(p, attempts, d.traceUiUrl), queue: toQueue(p, places?.get(p.id)) }, 200);
   });
 
   app.openapi(cancel, async (c) => {

@@ -70,6 +70,17 @@ export const Attempt = z
 
 export const PipelineDetail = PipelineResponse.extend({
   queue: queueField,
+  trace_id: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .nullable()
+    .openapi({
+      description: "The pipeline's trace (W3C trace id, 32 hex): every step of its lifecycle is in it.",
+    }),
+  trace_url: z.string().optional().openapi({
+    description:
+      'Opens the trace in the trace UI: TRACE_UI_URL + /trace/ + trace_id; only when TRACE_UI_URL is set.',
+  }),
   template: z.string(),
   template_version: z.number().int(),
   namespace: z.string(),

@@ -121,7 +121,7 @@ class Feed {
       // A full page means more is waiting: read on at once.
       this.#schedule(u && u.rows.length >= this.#o.maxLines ? 0 : this.#o.pollMs);
     } catch (err) {
-      this.#o.logger.warn({ err, pipelineId: this.#id }, 'log feed poll failed');
+      this.#o.logger.warn({ err, pipeline_id: this.#id }, 'log feed poll failed');
       this.#schedule(this.#o.pollMs);
     }
   }

@@ -21,6 +21,7 @@ import {
   transition,
 } from '@po/db';
 import type { PipelineMetrics } from '@po/runtime';
+import { inPipelineTrace, pipelineAttributes, traceIdOf } from '@po/telemetry';
 import {
   checkTemplatePolicy,
   DEFAULT_TEMPLATE_POLICY,
@@ -34,7 +35,7 @@ import type { z } from 'zod';
 import { ApiError, errors } from '../errors/api-error.ts';
 import { getTenantPipeline } from '../store/pipelines.ts';
 import type { TemplateCatalog } from '../store/templates.ts';
-import type { Clock, Principal } from '../types.ts';
+import type { Clock, Logger, Principal } from '../types.ts';
 import { Batcher, type BatcherOptions } from './batcher.ts';
 import { checkConfigBounds } from './bounds.ts';
 import type { QueueGuard } from './queue-guard.ts';
@@ -60,6 +61,8 @@ export interface PipelineServiceDeps {
   pipelineMetrics?: PipelineMetrics;
   /** SCHEDULER_MAX_CPU / SCHEDULER_MAX_MEMORY: a pipeline above them could never run (400). */
   globalLimits?: Limits;
+  /** One line per pipeline state change the gateway makes (create, cancel, restart). */
+  logger?: Logger;
 }
 
 export interface CreateResult {
@@ -101,6 +104,9 @@ function activeTraceparent(): string | null {
 }
 
 const tracer = trace.getTracer('gateway');
+
+const spanAttributesOf = (p: Pipeline) =>
+  pipelineAttributes({ pipelineId: p.id, attempt: p.attempt, tenant: p.tenant_id, template: p.template });
 
 interface PendingInsert {
   row: NewPipeline;
@@ -233,6 +239,7 @@ export class PipelineService {
       caller: caller ? { context: caller } : undefined,
     });
     if (result.created) {
+      this.#logChange(result.pipeline, null, 'created');
       this.#d.queueGuard.added(principal.tenantId);
       return { created: true, pipeline: result.pipeline };
     }
@@ -251,6 +258,22 @@ export class PipelineService {
       this.#d.globalLimits ?? { maxCpuMillis: null, maxMemoryBytes: null },
     );
     if (why) throw errors.invalidConfig(why);
+  }
+
+  /** The fields every service logs a pipeline change with (`trace_id`: the pipeline's trace). */
+  #logChange(p: Pipeline, from: string | null, reason: string | null): void {
+    this.#d.logger?.info(
+      {
+        pipeline_id: p.id,
+        tenant: p.tenant_id,
+        attempt: p.attempt,
+        trace_id: traceIdOf(p.traceparent),
+        from,
+        to: p.status,
+        reason,
+      },
+      'pipeline transition',
+    );
   }
 
   async #isReplay(tenantId: string, idempotencyKey: string | undefined): Promise<boolean> {
@@ -274,15 +297,21 @@ export class PipelineService {
   async cancel(principal: Principal, id: string, audit?: AuditEntry): Promise<Pipeline> {
     const p = await this.get(principal, id);
     if (isTerminal(p.status)) throw errors.invalidState(p.status);
-    const r = await transition(this.#d.db, this.#d.subjects, {
-      pipelineId: p.id,
-      tenantId: principal.tenantId,
-      to: 'Cancelled',
-      reason: `cancelled by ${principal.actor}`,
-      ...(audit ? { audit } : {}),
-    });
+    // The request is a trace of its own; the cancel and the cleanup it causes go on in the pipeline's.
+    const r = await inPipelineTrace('cancel pipeline', p.traceparent, spanAttributesOf(p), () =>
+      transition(this.#d.db, this.#d.subjects, {
+        pipelineId: p.id,
+        tenantId: principal.tenantId,
+        to: 'Cancelled',
+        reason: `cancelled by ${principal.actor}`,
+        ...(audit ? { audit } : {}),
+      }),
+    );
     this.#d.pipelineMetrics?.transitioned(r);
-    if (r.ok) return r.pipeline;
+    if (r.ok) {
+      this.#logChange(r.pipeline, r.from, r.pipeline.reason);
+      return r.pipeline;
+    }
     if (!r.current) throw errors.notFound();
     throw errors.invalidState(r.current.status);
   }
@@ -300,14 +329,18 @@ export class PipelineService {
     });
     const full = await this.#d.queueGuard.full(principal.tenantId);
     if (full !== null) throw queueFull(full);
-    const r = await transition(this.#d.db, this.#d.subjects, {
-      pipelineId: p.id,
-      tenantId: principal.tenantId,
-      to: 'Queued',
-      reason: `restarted by ${principal.actor}`,
-      ...(audit ? { audit } : {}),
-    });
+    // The new attempt continues the pipeline's trace; the request links to it.
+    const r = await inPipelineTrace('restart pipeline', p.traceparent, spanAttributesOf(p), () =>
+      transition(this.#d.db, this.#d.subjects, {
+        pipelineId: p.id,
+        tenantId: principal.tenantId,
+        to: 'Queued',
+        reason: `restarted by ${principal.actor}`,
+        ...(audit ? { audit } : {}),
+      }),
+    );
     if (r.ok) {
+      this.#logChange(r.pipeline, r.from, r.pipeline.reason);
       this.#d.queueGuard.added(principal.tenantId);
       return r.pipeline;
     }

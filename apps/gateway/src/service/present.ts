@@ -1,5 +1,6 @@
 import { jobNameFor, type PipelineResponse, type QueueReason } from '@po/contracts';
 import type { Pipeline, PipelineAttempt, PipelineEvent, QueuePlace } from '@po/db';
+import { traceIdOf } from '@po/telemetry';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 const seconds = (from: Date | null, to: Date | null) =>
@@ -82,9 +83,20 @@ export function toAttempt(a: PipelineAttempt) {
   };
 }
 
-export function toDetail(p: Pipeline, attempts: PipelineAttempt[]) {
+/**
+ * The pipeline's trace: its id (null for a pipeline created without one) and, with a trace UI base
+ * (TRACE_UI_URL, a Jaeger UI), the link that opens it.
+ */
+export function traceOf(p: Pipeline, traceUiUrl?: string): { trace_id: string | null; trace_url?: string } {
+  const id = traceIdOf(p.traceparent);
+  if (!id || !traceUiUrl) return { trace_id: id };
+  return { trace_id: id, trace_url: `${traceUiUrl.replace(/\/+$/, '')}/trace/${id}` };
+}
+
+export function toDetail(p: Pipeline, attempts: PipelineAttempt[], traceUiUrl?: string) {
   return {
     ...toResponse(p),
+    ...traceOf(p, traceUiUrl),
     template: p.template,
     template_version: p.template_version,
     namespace: p.namespace,

@@ -55,6 +55,9 @@ export async function createHarness(
     appDb?: (db: Kysely<Database>) => Kysely<Database>;
     /** The web console's build directory (served at /ui). */
     consoleDir?: string;
+    /** Where the app and its service log (silent by default). */
+    logger?: Logger;
+    traceUiUrl?: string;
   } = {},
 ): Promise<Harness> {
   const tdb = await createTestDatabase();
@@ -81,6 +84,7 @@ export async function createHarness(
     clock,
     queueGuard,
     ...(opts.policy ? { policy: opts.policy } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
   });
   const deps: AppDeps = {
     db: tdb.db,
@@ -90,7 +94,7 @@ export async function createHarness(
     queueGuard,
     quotas,
     clock,
-    logger: silentLogger,
+    logger: opts.logger ?? silentLogger,
     keys,
     registry: new Registry(),
     checks: opts.checks ?? {
@@ -100,6 +104,7 @@ export async function createHarness(
     limits: { followPollMs: 20, followFinalCaptureWaitMs: 2_000, ...opts.limits },
     trustedProxyHops: 1,
     ...(opts.consoleDir !== undefined ? { consoleDir: opts.consoleDir } : {}),
+    ...(opts.traceUiUrl ? { traceUiUrl: opts.traceUiUrl } : {}),
   };
   const app = createApp(opts.appDb ? { ...deps, db: opts.appDb(tdb.db) } : deps);
   return {
