@@ -1,19 +1,28 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pendingOf } from './pending.ts';
+import { type Pending, pendingOf } from './pending.ts';
 
-test('pendingOf reads the richest "why pending" the API gives', () => {
-  const cases: [
-    Record<string, unknown>,
-    { reason?: string; position?: number; details?: [string, string][] },
-  ][] = [
-    [{ reason: null }, {}],
-    [{ reason: 'waiting for a slot' }, { reason: 'waiting for a slot' }],
+test('pendingOf reads the queue object the API gives, else the reason', () => {
+  const cases: [Record<string, unknown>, Pending][] = [
     [
-      { reason: 'old', queue: { position: 3, reason: 'tenant at its quota', running: 2, max_running: 2 } },
+      { reason: null, queue: null },
+      { reason: undefined, position: undefined, details: [] },
+    ],
+    [{ reason: 'restarted by admin' }, { reason: 'restarted by admin', position: undefined, details: [] }],
+    [
       {
-        reason: 'tenant at its quota',
-        position: 3,
+        reason: 'old',
+        queue: {
+          reason: 'TenantConcurrencyQuota',
+          message: 'tenant acme has 2/2 pipelines running',
+          details: { running: 2, max_running: 2, max_cpu_millis: null },
+          position: { tenant: 3, overall: 7 },
+          checked_at: '2026-11-30T00:00:00Z',
+        },
+      },
+      {
+        reason: 'TenantConcurrencyQuota: tenant acme has 2/2 pipelines running',
+        position: "3 in its tenant's queue, 7 overall",
         details: [
           ['running', '2'],
           ['max running', '2'],
@@ -21,16 +30,9 @@ test('pendingOf reads the richest "why pending" the API gives', () => {
       },
     ],
     [
-      { pending_reason: 'paused', queue_position: 1 },
-      { reason: 'paused', position: 1 },
+      { reason: null, queue: { reason: 'Queued', message: '', details: {}, position: null } },
+      { reason: 'Queued', position: undefined, details: [] },
     ],
-    [{ pending_reason: { code: 'QuotaExceeded', ahead: 4 } }, { reason: 'QuotaExceeded', position: 4 }],
   ];
-  for (const [input, want] of cases) {
-    assert.deepEqual(pendingOf(input), {
-      reason: want.reason,
-      position: want.position,
-      details: want.details ?? [],
-    });
-  }
+  for (const [input, want] of cases) assert.deepEqual(pendingOf(input), want);
 });

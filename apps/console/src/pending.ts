@@ -1,45 +1,37 @@
 /**
- * Why a queued pipeline waits. The API may say so in a `queue` or `pending_reason` object (position
- * in the queue, reason, and whatever else it knows) or only in the pipeline's `reason`; this reads
- * whichever is there, so the page shows the richest answer the gateway gives.
+ * Why a queued pipeline waits, from the API's `queue` object (`{reason, message, details,
+ * position: {tenant, overall}}`, see QueueInfo in the OpenAPI document); a pipeline without one
+ * (not looked at yet, or an older gateway) falls back to its `reason`.
  */
 export interface Pending {
   reason: string | undefined;
-  position: number | undefined;
-  /** Further facts the API gave, as label/value pairs. */
+  /** "3 in its tenant's queue, 7 overall" */
+  position: string | undefined;
+  /** The numbers behind the reason, as label/value pairs (null values, meaning "no limit", left out). */
   details: [string, string][];
 }
 
-const REASON_KEYS = ['reason', 'message', 'summary', 'code'];
-const POSITION_KEYS = ['position', 'queue_position', 'ahead'];
-
-function scalar(v: unknown): string | undefined {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return undefined;
+interface QueueInfo {
+  reason?: unknown;
+  message?: unknown;
+  details?: unknown;
+  position?: { tenant?: unknown; overall?: unknown } | null;
 }
 
-export function pendingOf(p: Record<string, unknown>): Pending {
-  const out: Pending = { reason: undefined, position: undefined, details: [] };
-  const seen = new Set<string>();
-  for (const key of ['pending_reason', 'queue']) {
-    const v = p[key];
-    if (typeof v === 'string') out.reason ??= v;
-    else if (v && typeof v === 'object' && !Array.isArray(v)) {
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-        if (REASON_KEYS.includes(k) && typeof x === 'string') out.reason ??= x;
-        else if (POSITION_KEYS.includes(k) && typeof x === 'number') out.position ??= x;
-        else {
-          const s = scalar(x);
-          if (s !== undefined && !seen.has(k)) {
-            seen.add(k);
-            out.details.push([k.replace(/_/g, ' '), s]);
-          }
-        }
-      }
-    }
-  }
-  if (typeof p.queue_position === 'number') out.position ??= p.queue_position;
-  if (typeof p.reason === 'string') out.reason ??= p.reason;
-  return out;
+export function pendingOf(p: { reason?: unknown; queue?: unknown }): Pending {
+  const q = (p.queue && typeof p.queue === 'object' ? p.queue : {}) as QueueInfo;
+  const message = typeof q.message === 'string' ? q.message : undefined;
+  const kind = typeof q.reason === 'string' ? q.reason : undefined;
+  const reason =
+    kind && message ? `${kind}: ${message}` : (kind ?? (typeof p.reason === 'string' ? p.reason : undefined));
+  const pos = q.position;
+  const position =
+    pos && typeof pos.tenant === 'number' && typeof pos.overall === 'number'
+      ? `${pos.tenant} in its tenant's queue, ${pos.overall} overall`
+      : undefined;
+  const details: [string, string][] = [];
+  if (q.details && typeof q.details === 'object')
+    for (const [k, v] of Object.entries(q.details as Record<string, unknown>))
+      if (typeof v === 'number' || typeof v === 'string') details.push([k.replace(/_/g, ' '), String(v)]);
+  return { reason, position, details };
 }

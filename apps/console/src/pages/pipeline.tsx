@@ -49,7 +49,7 @@ export function PipelinePage({ id, who }: { id: string; who: Identity }) {
     if ([...next].some(([a, ps]) => (pods.get(a) ?? []).length !== ps.length)) setPods(next);
   };
 
-  const pending = p.status === 'Queued' ? pendingOf(p as unknown as Record<string, unknown>) : undefined;
+  const pending = p.status === 'Queued' ? pendingOf(p) : undefined;
   const trace = safeHref(p.trace_url);
 
   return (
@@ -76,7 +76,7 @@ export function PipelinePage({ id, who }: { id: string; who: Identity }) {
         <section class="card pending" aria-label="Why pending">
           <h2>Why pending</h2>
           <p>{pending.reason ?? 'Waiting to be admitted by the scheduler.'}</p>
-          {pending.position !== undefined ? <p>Position in the queue: {pending.position}</p> : null}
+          {pending.position !== undefined ? <p>Position: {pending.position}</p> : null}
           {pending.details.length ? (
             <dl class="facts">
               {pending.details.map(([k, v]) => (

@@ -1796,6 +1796,29 @@ export interface components {
             };
             /** @enum {string} */
             priority: "Low" | "Normal" | "High" | "Critical";
+            /** @description Why and where a Queued pipeline waits (GET and list); null when not Queued */
+            queue?: {
+                /** @description The scheduler pass that recorded the reason (null: none has looked yet) */
+                checked_at: string | null;
+                /** @description The numbers behind it, as of checked_at: the tenant's running / max_running, cpu_millis / max_cpu_millis, memory_bytes / max_memory_bytes in use, the next pipeline's requests (next_cpu_millis, next_memory_bytes), global_running / global_max_running; null: no limit */
+                details: {
+                    [key: string]: number | string | unknown;
+                };
+                /** @example tenant acme has 20/20 pipelines running */
+                message: string;
+                /** @description Admission order (priority raised by aging, then oldest); null once admitted */
+                position: {
+                    /** @description Its place among every queued pipeline */
+                    overall: number;
+                    /** @description 1-based place in its tenant's queue (1: admitted next) */
+                    tenant: number;
+                } | null;
+                /**
+                 * @description Why it waits: Queued (next in line, or not looked at yet), TenantPaused (max_running 0), TenantConcurrencyQuota (max_running pipelines running), TenantResourceQuota (CPU or memory quota: the tenant's next pipeline does not fit), GlobalQuota (SCHEDULER_MAX_RUNNING, SCHEDULER_MAX_CPU or SCHEDULER_MAX_MEMORY reached), WaitingForKubernetes (admitted: its Job is being created or its pod started; if it lasts, the Kubernetes API is failing or refusing, or the cluster has no room)
+                 * @enum {string}
+                 */
+                reason: "Queued" | "TenantPaused" | "TenantConcurrencyQuota" | "TenantResourceQuota" | "GlobalQuota" | "WaitingForKubernetes";
+            } | null;
             reason: string | null;
             /** @enum {string} */
             status: "Queued" | "Running" | "Succeeded" | "Failed" | "Timeout" | "Cancelled";
@@ -1823,6 +1846,29 @@ export interface components {
             };
             /** @enum {string} */
             priority: "Low" | "Normal" | "High" | "Critical";
+            /** @description Why and where a Queued pipeline waits (GET and list); null when not Queued */
+            queue?: {
+                /** @description The scheduler pass that recorded the reason (null: none has looked yet) */
+                checked_at: string | null;
+                /** @description The numbers behind it, as of checked_at: the tenant's running / max_running, cpu_millis / max_cpu_millis, memory_bytes / max_memory_bytes in use, the next pipeline's requests (next_cpu_millis, next_memory_bytes), global_running / global_max_running; null: no limit */
+                details: {
+                    [key: string]: number | string | unknown;
+                };
+                /** @example tenant acme has 20/20 pipelines running */
+                message: string;
+                /** @description Admission order (priority raised by aging, then oldest); null once admitted */
+                position: {
+                    /** @description Its place among every queued pipeline */
+                    overall: number;
+                    /** @description 1-based place in its tenant's queue (1: admitted next) */
+                    tenant: number;
+                } | null;
+                /**
+                 * @description Why it waits: Queued (next in line, or not looked at yet), TenantPaused (max_running 0), TenantConcurrencyQuota (max_running pipelines running), TenantResourceQuota (CPU or memory quota: the tenant's next pipeline does not fit), GlobalQuota (SCHEDULER_MAX_RUNNING, SCHEDULER_MAX_CPU or SCHEDULER_MAX_MEMORY reached), WaitingForKubernetes (admitted: its Job is being created or its pod started; if it lasts, the Kubernetes API is failing or refusing, or the cluster has no room)
+                 * @enum {string}
+                 */
+                reason: "Queued" | "TenantPaused" | "TenantConcurrencyQuota" | "TenantResourceQuota" | "GlobalQuota" | "WaitingForKubernetes";
+            } | null;
             reason: string | null;
             /** @enum {string} */
             status: "Queued" | "Running" | "Succeeded" | "Failed" | "Timeout" | "Cancelled";
@@ -1839,6 +1885,10 @@ export interface components {
                 started_at: string | null;
                 total_seconds: number | null;
             };
+            /** @description The pipeline's trace (W3C trace id, 32 hex): every step of its lifecycle is in it. */
+            trace_id: string | null;
+            /** @description Opens the trace in the trace UI: TRACE_UI_URL + /trace/ + trace_id; only when TRACE_UI_URL is set. */
+            trace_url?: string;
             /** Format: date-time */
             updated_at: string;
         };
@@ -1870,6 +1920,16 @@ export interface components {
             truncated: boolean;
         };
         SetTenantQuota: {
+            /**
+             * @description CPU quota (a Kubernetes quantity) over the requests of admitted, unfinished pipelines, parallelism counted; null or absent: the platform default (TENANT_MAX_CPU)
+             * @example 4
+             */
+            max_cpu?: string | null;
+            /**
+             * @description Memory quota, counted the same way; null or absent: the platform default (TENANT_MAX_MEMORY)
+             * @example 16Gi
+             */
+            max_memory?: string | null;
             /** @description 0 refuses new pipelines; null or absent: the platform default */
             max_queued?: number | null;
             /** @description 0 pauses the tenant; null or absent: the platform default */
@@ -1903,12 +1963,31 @@ export interface components {
             retired_at: string | null;
         };
         TenantQuota: {
+            cpu_millis: number;
+            /** @description CPU requested by its admitted, unfinished pipelines */
+            cpu_requested: string;
+            /**
+             * @description CPU requests (parallelism counted) of the tenant's admitted, unfinished pipelines together; null: no limit
+             * @example 4
+             */
+            max_cpu: string | null;
+            max_cpu_millis: number | null;
+            /**
+             * @description Memory requests, counted the same way; null: no limit
+             * @example 16Gi
+             */
+            max_memory: string | null;
+            max_memory_bytes: number | null;
             /** @description Pipelines of the tenant that may wait Queued; beyond it POST /pipelines is 429 */
             max_queued: number;
             /** @description Pipelines of the tenant that may be Running (or starting) at once; more wait Queued */
             max_running: number;
+            memory_bytes: number;
+            memory_requested: string;
             /** @description The tenant's own quotas; null where the platform default applies */
             overrides: {
+                max_cpu: string | null;
+                max_memory: string | null;
                 max_queued: number | null;
                 max_running: number | null;
             };
