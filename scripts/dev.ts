@@ -13,6 +13,8 @@ import { provision } from '@po/bus';
 import { subjects } from '@po/contracts';
 import { prepareDatabase, SERVICES, startNats, startSystem } from '@po/devstack';
 import { startKubeSim } from '@po/kube-sim';
+import { daysToSeconds, deadLetterEnv, parseConfig } from '@po/runtime/config';
+import { z } from 'zod';
 import { buildConsole, consoleBuildIsStale } from './console-build.ts';
 
 const env = process.env;
@@ -62,9 +64,8 @@ const natsUrl = nats.url;
 console.log(`nats-server listening on ${natsUrl} (configuration in .dev/nats/)`);
 const nc = await nats.connect(nats.service('provisioner'), 'dev-provisioner');
 // Dead letters age out of their stream (max_age): RETENTION_DEAD_LETTERS_DAYS, default 30.
-const deadLetterDays = Number(env.RETENTION_DEAD_LETTERS_DAYS ?? 30);
-if (!(deadLetterDays > 0)) throw new Error('RETENTION_DEAD_LETTERS_DAYS must be a positive number of days');
-await provision(nc, busPrefix, { deadLetterMaxAgeMs: Math.round(deadLetterDays * 86_400_000) });
+const { RETENTION_DEAD_LETTERS_DAYS } = parseConfig(z.object(deadLetterEnv), env);
+await provision(nc, busPrefix, { deadLetterMaxAgeMs: daysToSeconds(RETENTION_DEAD_LETTERS_DAYS) * 1000 });
 await nc.close();
 
 // Absolute: the services run in the repository's root, whatever this command's directory.

@@ -117,6 +117,12 @@ export const retentionEnv = {
   RETENTION_BATCH: z.coerce.number().int().min(1).max(10_000).default(100),
 };
 
+/**
+ * How long a dead letter is kept: the dead-letter stream's max age, set where streams are provisioned
+ * (the dev command, the provisioning Job). Days; 0 keeps them forever.
+ */
+export const deadLetterEnv = { RETENTION_DEAD_LETTERS_DAYS: days(30) };
+
 /** Days (fractions allowed) as whole seconds, at least 1 unless 0 (kept forever). */
 export function daysToSeconds(d: number): number {
   return d === 0 ? 0 : Math.max(1, Math.round(d * 86_400));

@@ -7,7 +7,7 @@
  */
 import { connectNats, provision, serviceInbox } from '@po/bus';
 import { z } from 'zod';
-import { commonEnv, parseConfig } from './config.ts';
+import { commonEnv, daysToSeconds, deadLetterEnv, parseConfig } from './config.ts';
 
 const config = parseConfig(
   z.object({
@@ -15,6 +15,7 @@ const config = parseConfig(
     NATS_USER: commonEnv.NATS_USER,
     NATS_PASSWORD: commonEnv.NATS_PASSWORD,
     BUS_PREFIX: commonEnv.BUS_PREFIX,
+    ...deadLetterEnv,
   }),
   process.env,
 );
@@ -26,7 +27,9 @@ try {
     password: config.NATS_PASSWORD,
     inboxPrefix: serviceInbox(config.BUS_PREFIX, 'provisioner'),
   });
-  await provision(nc, config.BUS_PREFIX);
+  await provision(nc, config.BUS_PREFIX, {
+    deadLetterMaxAgeMs: daysToSeconds(config.RETENTION_DEAD_LETTERS_DAYS) * 1000,
+  });
   await nc.close();
   console.log(`streams and consumers of prefix ${config.BUS_PREFIX} provisioned`);
 } catch (err) {

@@ -145,7 +145,10 @@ export function submissionHandler(
         id,
         audit: natsAudit(principal, 'pipeline.create', id, subject, key, { status: 201, outcome: 'ok' }),
       });
-      d.logger.debug({ pipeline_id: r.pipeline.id, tenant: r.pipeline.tenant_id, created: r.created }, 'submission accepted');
+      d.logger.debug(
+        { pipeline_id: r.pipeline.id, tenant: r.pipeline.tenant_id, created: r.created },
+        'submission accepted',
+      );
       return { id: r.pipeline.id, created: r.created };
     } catch (err) {
       if (isApiError(err)) {
