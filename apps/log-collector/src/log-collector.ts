@@ -69,7 +69,12 @@ export class LogCollector {
     const { db, subjects, logger, budget } = this.#o;
     const now = this.#o.now ?? Date.now;
     const { jobName, namespace } = msg.data;
-    const log = logger.child({ pipeline_id: msg.pipelineId, attempt: msg.attempt, job: jobName });
+    const log = logger.child({
+      pipeline_id: msg.pipelineId,
+      tenant: msg.data.tenantId,
+      attempt: msg.attempt,
+      job: jobName,
+    });
     const done = await db
       .selectFrom('pipeline_attempts')
       .select('logs_captured_at')

@@ -47,6 +47,8 @@ export const PipelineFinished = envelope(
     jobName: z.string(),
     namespace: z.string(),
     reason: z.string().nullable(),
+    /** For the consumers' logs only (absent in messages of older versions). */
+    tenantId: z.string().optional(),
   }),
 );
 export type PipelineFinished = z.infer<typeof PipelineFinished>;

@@ -43,7 +43,13 @@ export function finished(
   return {
     ...base(p.id, attempt, 'finished'),
     type: 'pipeline.finished',
-    data: { status, jobName: jobNameFor(p.id, attempt), namespace: p.namespace, reason },
+    data: {
+      status,
+      jobName: jobNameFor(p.id, attempt),
+      namespace: p.namespace,
+      reason,
+      tenantId: p.tenant_id,
+    },
   };
 }
 
