@@ -163,6 +163,26 @@ test('list --json is parseable; get, events, quota and templates answer; the con
   assert.equal(fromFile.code, 0, fromFile.stderr);
 });
 
+test("whoami names the key's tenant, role and key, as a table or --json", async () => {
+  const dev = await po(['whoami', '--json']);
+  assert.equal(dev.code, 0, dev.stderr);
+  assert.deepEqual(JSON.parse(dev.stdout), {
+    tenant_id: 'default',
+    role: 'admin',
+    key_id: null,
+    key_name: 'dev-key',
+  });
+  const made = await stack.api('/keys', {
+    method: 'POST',
+    body: JSON.stringify({ name: 'cli-viewer', role: 'viewer' }),
+  });
+  assert.equal(made.status, 201);
+  const viewer = (await made.json()) as { id: string; key: string };
+  const r = await po(['whoami'], { PO_API_KEY: viewer.key });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `TENANT   ROLE    KEY         KEY ID\ndefault  viewer  cli-viewer  ${viewer.id}\n`);
+});
+
 test('usage errors exit 2, API errors exit 3 with the error kind', async () => {
   for (const args of [[], ['frobnicate'], ['submit', '--type', 'Nope'], ['get'], ['list', '--bogus']]) {
     const r = await po(args);

@@ -185,13 +185,26 @@ test('templates: create, get, list, apply a new version, delete', async () => {
   await rejects(client.deleteTemplate('data-processing'), 'InvalidState', 409);
 });
 
-test('keys: create, list, revoke', async () => {
+test('keys: create, list, whoami, revoke', async () => {
+  assert.deepEqual(await client.whoami(), {
+    tenant_id: 'default',
+    role: 'admin',
+    key_id: null,
+    key_name: 'dev-key',
+  });
   const k = await client.createKey({ name: 'ci', role: 'submitter' });
   assert.ok((await client.listKeys()).some((x) => x.id === k.id && x.revoked_at === null));
+  const asCi = createClient({ baseUrl: stack.system.gatewayUrl, apiKey: k.key });
+  assert.deepEqual(await asCi.whoami(), {
+    tenant_id: 'default',
+    role: 'submitter',
+    key_id: k.id,
+    key_name: 'ci',
+  });
   await client.revokeKey(k.id);
   assert.ok((await client.listKeys()).some((x) => x.id === k.id && x.revoked_at !== null));
-  const revoked = createClient({ baseUrl: stack.system.gatewayUrl, apiKey: k.key });
-  await rejects(revoked.quota(), 'Unauthorized', 401);
+  await rejects(asCi.quota(), 'Unauthorized', 401);
+  await rejects(asCi.whoami(), 'Unauthorized', 401);
 });
 
 /** A TCP proxy in front of the gateway whose connections the test can cut. */

@@ -1,11 +1,23 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { atLeast, roleFromForbidden } from './role.ts';
+import { atLeast, identityOf } from './role.ts';
 
-test("the role named in the API's 403, and what each role may do", () => {
-  assert.equal(roleFromForbidden('role viewer may not do this (needs admin)'), 'viewer');
-  assert.equal(roleFromForbidden('role submitter may not do this (needs admin)'), 'submitter');
-  assert.equal(roleFromForbidden('Forbidden'), 'viewer');
+test("the identity in GET /whoami's answer; an unknown role shows as the least one", () => {
+  const answer = (role: string) => ({ tenant_id: 'acme', role, key_id: 'k1', key_name: 'ci' });
+  assert.deepEqual(
+    ['viewer', 'submitter', 'admin', 'owner', 'toString', ''].map((r) => identityOf(answer(r))),
+    [
+      { tenant: 'acme', role: 'viewer' },
+      { tenant: 'acme', role: 'submitter' },
+      { tenant: 'acme', role: 'admin' },
+      { tenant: 'acme', role: 'viewer' },
+      { tenant: 'acme', role: 'viewer' },
+      { tenant: 'acme', role: 'viewer' },
+    ],
+  );
+});
+
+test('what each role may do', () => {
   const submitter = { tenant: 't', role: 'submitter' as const };
   assert.deepEqual(
     [

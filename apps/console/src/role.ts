@@ -1,9 +1,6 @@
-/**
- * What the key may do. The API has no "who am I"; its roles show in what it answers: GET /keys is
- * for admins, and a 403 names the caller's role ("role viewer may not do this (needs admin)").
- * GET /quota names the tenant.
- */
-import { ApiError, getJson, type StoredIdentity } from './api.ts';
+/** What the key may do: GET /whoami names its tenant and role. */
+import { getJson, type StoredIdentity } from './api.ts';
+import type { WhoAmI } from './types.ts';
 
 export type Role = StoredIdentity['role'];
 export type Identity = StoredIdentity;
@@ -14,20 +11,13 @@ export function atLeast(who: Identity | null, min: Role): boolean {
   return who !== null && RANK[who.role] >= RANK[min];
 }
 
-export function roleFromForbidden(message: string): Role {
-  const m = /\brole (viewer|submitter|admin)\b/.exec(message);
-  return (m?.[1] as Role | undefined) ?? 'viewer';
+/** The identity in GET /whoami's answer; a role this console does not know gets the least it shows. */
+export function identityOf(answer: WhoAmI): Identity {
+  const role = Object.hasOwn(RANK, answer.role) ? (answer.role as Role) : 'viewer';
+  return { tenant: answer.tenant_id, role };
 }
 
 /** Resolves the key's tenant and role; throws ApiError (401) for a key the API refuses. */
 export async function identify(key: string): Promise<Identity> {
-  const quota = await getJson<{ tenant_id: string }>('/quota', key);
-  try {
-    await getJson<unknown>('/keys', key);
-    return { tenant: quota.tenant_id, role: 'admin' };
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 403)
-      return { tenant: quota.tenant_id, role: roleFromForbidden(err.message) };
-    throw err;
-  }
+  return identityOf(await getJson<WhoAmI>('/whoami', key));
 }

@@ -76,6 +76,13 @@ export interface Template {
   resources: Record<string, string>;
 }
 
+export interface WhoAmI {
+  tenant_id: string;
+  role: string;
+  key_id: string | null;
+  key_name: string;
+}
+
 export interface Quota {
   tenant_id: string;
   max_running: number;

@@ -23,6 +23,7 @@ import { registerLogRoutes } from './routes/logs.ts';
 import { registerPipelineRoutes } from './routes/pipelines.ts';
 import { type QuotaDefaults, registerQuotaRoutes } from './routes/quotas.ts';
 import { registerTemplateRoutes } from './routes/templates.ts';
+import { registerWhoamiRoutes } from './routes/whoami.ts';
 import { type DeadLetters, noDeadLetters } from './service/dead-letters.ts';
 import { FollowerSlots, LogFeeds } from './service/log-feed.ts';
 import { describeIssues, type PipelineService } from './service/pipelines.ts';
@@ -218,6 +219,7 @@ export function createApp(deps: AppDeps): App {
   });
   registerTemplateRoutes(app, { templates: deps.templates, policy: service.policy });
   registerKeyRoutes(app, { db: deps.db, keys: deps.keys });
+  registerWhoamiRoutes(app);
   registerQuotaRoutes(app, { db: deps.db, defaults: deps.quotas, queueGuard: deps.queueGuard });
   registerDeadLetterRoutes(app, deps.deadLetters ?? noDeadLetters, deps.registry);
 

@@ -18,8 +18,10 @@ export const systemClock: Clock = { now: () => new Date() };
 export interface Principal {
   tenantId: string;
   role: Role;
-  /** For the audit log: `key:<id>` or `dev`. */
+  /** For the audit log: `key:<id>`, `dev-key` or `nats:<tenant>`. */
   actor: string;
+  /** The API key it signed in with (HTTP callers; `id` null for the dev key, which is not stored). */
+  key?: { id: string | null; name: string };
 }
 
 export const ROLE_RANK: Record<Role, number> = { viewer: 0, submitter: 1, admin: 2 };

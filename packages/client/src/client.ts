@@ -20,6 +20,7 @@ export type CreatedApiKey = Schemas['CreatedApiKey'];
 export type TenantQuota = Schemas['TenantQuota'];
 export type DeadLetter = Schemas['DeadLetter'];
 export type DeadLetterReplay = Schemas['DeadLetterReplay'];
+export type WhoAmI = Schemas['WhoAmI'];
 export type TemplateVersion = Schemas['TemplateVersion'];
 export type PipelineStatus = Pipeline['status'];
 export type CreatePipelineRequest = paths['/pipelines']['post']['requestBody']['content']['application/json'];
@@ -207,6 +208,11 @@ export class PoClient {
   }
 
   // ---- keys, quotas, operations ----
+
+  /** GET /whoami: the key's tenant, role, id and name (any role). */
+  async whoami(): Promise<WhoAmI> {
+    return unwrap(await this.#api.GET('/whoami'));
+  }
 
   async createKey(body: CreateKeyRequest): Promise<CreatedApiKey> {
     return unwrap(await this.#api.POST('/keys', { body }));

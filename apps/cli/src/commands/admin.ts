@@ -1,4 +1,4 @@
-/** templates, quota, keys, dead-letters. */
+/** templates, whoami, quota, keys, dead-letters. */
 import type { TemplateSpec } from '@po/client';
 import { type Command, type Ctx, int, str } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
@@ -75,6 +75,20 @@ export const adminCommands: Command[] = [
     async run(ctx) {
       await ctx.client().deleteTemplate(ctx.args[0] ?? '');
       ctx.io.stdout.write(`${ctx.args[0]} deleted\n`);
+      return EXIT.ok;
+    },
+  },
+  {
+    name: 'whoami',
+    usage: '[--json]',
+    summary: "the key's tenant and role, and the key itself",
+    async run(ctx) {
+      const w = await ctx.client().whoami();
+      if (ctx.json) ctx.io.stdout.write(json(w));
+      else
+        ctx.io.stdout.write(
+          table(['TENANT', 'ROLE', 'KEY', 'KEY ID'], [[w.tenant_id, w.role, w.key_name, w.key_id ?? '-']]),
+        );
       return EXIT.ok;
     },
   },

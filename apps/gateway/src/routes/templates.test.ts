@@ -283,6 +283,7 @@ describe('templates, OpenAPI and the seed examples', () => {
       ['/keys', 'post'],
       ['/keys', 'get'],
       ['/keys/{id}', 'delete'],
+      ['/whoami', 'get'],
       ['/health', 'get'],
       ['/ready', 'get'],
       ['/dead-letters', 'get'],

@@ -1696,6 +1696,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/whoami": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's tenant, role and API key (any role) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The caller */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WhoAmI"];
+                    };
+                };
+                /** @description Unauthorized: missing or invalid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1993,6 +2038,15 @@ export interface components {
             };
             queued: number;
             running: number;
+            tenant_id: string;
+        };
+        WhoAmI: {
+            /** @description The API key (as in GET /keys); null for the dev key (DEV_API_KEY) */
+            key_id: string | null;
+            /** @description The key's name (`dev-key` for the dev key) */
+            key_name: string;
+            /** @enum {string} */
+            role: "admin" | "submitter" | "viewer";
             tenant_id: string;
         };
     };

@@ -35,19 +35,24 @@ export function dbKeyResolver({ db, clock, devKey, cacheMs = 10_000 }: DbKeyReso
     async resolve(token) {
       const h = hashKey(token);
       if (devHash && timingSafeEqual(devHash, Buffer.from(h))) {
-        return { tenantId: 'default', role: 'admin', actor: 'dev-key' };
+        return { tenantId: 'default', role: 'admin', actor: 'dev-key', key: { id: null, name: 'dev-key' } };
       }
       const now = clock.now().getTime();
       const hit = cache.get(h);
       if (hit && now - hit.at < cacheMs) return hit.principal;
       const row = await db
         .selectFrom('api_keys')
-        .select(['id', 'tenant_id', 'role'])
+        .select(['id', 'tenant_id', 'role', 'name'])
         .where('key_hash', '=', h)
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
       const principal: Principal | null = row
-        ? { tenantId: row.tenant_id, role: row.role, actor: `key:${row.id}` }
+        ? {
+            tenantId: row.tenant_id,
+            role: row.role,
+            actor: `key:${row.id}`,
+            key: { id: row.id, name: row.name },
+          }
         : null;
       if (cache.size > 10_000) cache.clear();
       cache.set(h, { at: now, principal });
