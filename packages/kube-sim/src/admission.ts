@@ -2,7 +2,7 @@
 import type { ResourceInfo } from './resources.ts';
 import { invalid, type StatusCause } from './status.ts';
 import type { Container, Job, KubeObject, PodSpec } from './types.ts';
-import { isRecord } from './types.ts';
+import { isRecord, semanticEqual } from './types.ts';
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -267,12 +267,11 @@ export function validateJobUpdate(prev: Job, next: Job): StatusCause[] {
   const b: Record<string, unknown> = next.spec ?? {};
   // The pod template is mutable only while the Job is suspended and has never started.
   const templateMutable = prev.spec.suspend === true && !prev.status?.startTime;
-  if (!templateMutable && JSON.stringify(a.template) !== JSON.stringify(b.template)) {
+  if (!templateMutable && !semanticEqual(a.template, b.template)) {
     causes.push(invalidValue('spec.template', b.template, 'field is immutable'));
   }
   for (const f of IMMUTABLE_JOB_FIELDS) {
-    if (JSON.stringify(a[f]) !== JSON.stringify(b[f]))
-      causes.push(invalidValue(`spec.${f}`, b[f], 'field is immutable'));
+    if (!semanticEqual(a[f], b[f])) causes.push(invalidValue(`spec.${f}`, b[f], 'field is immutable'));
   }
   return causes;
 }
@@ -295,7 +294,7 @@ export function validatePodUpdate(prev: KubeObject, next: KubeObject): StatusCau
   const causes = validatePod(next);
   // Pod spec is (almost) immutable; we allow only activeDeadlineSeconds like the real server.
   const strip = (s: unknown) => (isRecord(s) ? { ...s, activeDeadlineSeconds: undefined } : s);
-  if (JSON.stringify(strip(prev.spec)) !== JSON.stringify(strip(next.spec))) {
+  if (!semanticEqual(strip(prev.spec), strip(next.spec))) {
     causes.push({
       reason: 'FieldValueForbidden',
       message:

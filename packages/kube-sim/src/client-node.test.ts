@@ -205,6 +205,20 @@ describe('client-node: Jobs', () => {
     assert.equal(e.code, 422);
     assert.match(String(e.body.message), /spec\.template: Invalid value: .*field is immutable/);
 
+    // Read, modify, replace (kubectl replace / edit): the Job comes back in client-node's own key
+    // order, with an empty map where the stored one had none — the same spec to the API server.
+    const read = await batch.readNamespacedJob({ name, namespace: NS });
+    const tpl = read.spec?.template;
+    assert.ok(tpl && read.metadata);
+    const edited = {
+      ...read,
+      metadata: { ...read.metadata, labels: { ...read.metadata.labels, edited: 'yes' } },
+      spec: { ...read.spec, template: { ...tpl, metadata: { ...tpl.metadata, annotations: {} } } },
+    } as k8s.V1Job;
+    const replaced = await batch.replaceNamespacedJob({ name, namespace: NS, body: edited });
+    assert.equal(replaced.metadata?.labels?.edited, 'yes');
+    assert.equal(replaced.metadata?.generation, read.metadata.generation, 'the spec did not change');
+
     const stale = { ...done, metadata: { ...done.metadata, resourceVersion: '1' } };
     const c = await rejects(batch.replaceNamespacedJob({ name, namespace: NS, body: stale }));
     assert.equal(c.code, 409);

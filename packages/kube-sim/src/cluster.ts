@@ -20,7 +20,7 @@ import { type FieldSelector, fieldValue, type LabelSelector, matchFields, matchL
 import { ApiError, alreadyExists, badRequest, conflict, gone, invalid, notFound } from './status.ts';
 import type { Entry, Store } from './store.ts';
 import type { Job, KubeObject, Pod, PodSpec } from './types.ts';
-import { clone, isRecord, newUid, now } from './types.ts';
+import { clone, isRecord, newUid, now, semanticEqual } from './types.ts';
 
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 
@@ -393,7 +393,7 @@ export class Cluster {
         }
       }
       if (info.subresources.includes('status')) next.status = cur.status;
-      if (GENERATION.has(info.resource) && JSON.stringify(cur.spec) !== JSON.stringify(next.spec)) {
+      if (GENERATION.has(info.resource) && !semanticEqual(cur.spec, next.spec)) {
         next.metadata.generation = (cur.metadata.generation ?? 1) + 1;
       }
       if (info.resource === 'jobs') {

@@ -203,6 +203,37 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return true;
 }
 
+/** Absent in Go's decoded form: a nil pointer, map or slice (an empty map or slice decodes alike). */
+function isNil(v: unknown): boolean {
+  if (v === undefined || v === null) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  return (
+    typeof v === 'object' && Object.keys(v).every((k) => (v as Record<string, unknown>)[k] === undefined)
+  );
+}
+
+/**
+ * Equality as the API server's validation sees it (apimachinery's Semantic.DeepEqual over decoded
+ * objects): key order does not matter, and null, absent, `{}` and `[]` are all the nil value. Used
+ * where the real server compares old and new (immutable fields, generation), so a client that reads
+ * an object and sends it back — in another key order, with an empty map where there was none — is
+ * not refused.
+ */
+export function semanticEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (isNil(a) && isNil(b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((x, i) => semanticEqual(x, b[i]));
+  }
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  for (const k of new Set([...Object.keys(ra), ...Object.keys(rb)]))
+    if (!semanticEqual(ra[k], rb[k])) return false;
+  return true;
+}
+
 let lastSecond = 0;
 let lastStamp = '';
 /** RFC3339 with second precision, as metav1.Time serializes. Cached per second. */
