@@ -217,6 +217,7 @@ describe('transition', () => {
       jobName: `pipeline-${p.id}-1`,
       namespace: 'default',
       reason: 'pod evicted',
+      tenantId: p.tenant_id,
     });
   });
 
