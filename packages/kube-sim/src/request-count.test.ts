@@ -39,7 +39,7 @@ test('KubeSim.requests counts every request it received, faulted ones too', asyn
   const [lists, creates, gets] = [before('list jobs'), before('create jobs'), before('get jobs')];
   const name = uniq('counted');
   assert.equal(
-    (await raw(sim.url, 'POST', '/apis/batch/v1/namespaces/pipelines/jobs', jobBody(name))).status,
+    (await raw(sim.url, 'POST', '/apis/batch/v1/namespaces/pipelines/jobs', jobBody(name, ['true']))).status,
     201,
   );
   await raw(sim.url, 'GET', `/apis/batch/v1/namespaces/pipelines/jobs/${name}`);
