@@ -27,7 +27,7 @@ import { flatten, printBenchJson } from './lib/bench-json.ts';
 import { startBenchNats } from './lib/nats-server.ts';
 import { startPgProxy } from './lib/pg-proxy.ts';
 import { cpuOf, rssMiB } from './lib/proc.ts';
-import { bus, db as sutDb, devstack, SUT_ROOT } from './lib/sut.ts';
+import { bus, devstack, SUT_ROOT, db as sutDb } from './lib/sut.ts';
 
 const { values } = parseArgs({
   options: {
