@@ -9,7 +9,8 @@
 #                         [--out DIR] BASE_REF [HEAD_REF]
 #   HEAD_REF defaults to this checkout as it is (uncommitted changes included).
 #   Default runs are short (each bench ~10-40 s); --long runs each bench with its own defaults
-#   (minutes). E2E_ARGS, GATEWAY_ARGS, ADMISSION_ARGS replace a bench's arguments.
+#   (minutes). E2E_ARGS, GATEWAY_ARGS, ADMISSION_ARGS, MEMORY_ARGS replace a bench's arguments.
+#   --benches may also name idle-memory (idle RSS of each service and a heap snapshot's breakdown).
 set -euo pipefail
 
 rounds=3
@@ -23,11 +24,11 @@ while [ $# -gt 0 ]; do
     --long) long=1; shift ;;
     --benches) benches="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) args+=("$1"); shift ;;
   esac
 done
-[ ${#args[@]} -ge 1 ] || { sed -n '2,14p' "$0"; exit 2; }
+[ ${#args[@]} -ge 1 ] || { sed -n '2,15p' "$0"; exit 2; }
 base_ref="${args[0]}"
 head_ref="${args[1]:-}"
 
@@ -72,6 +73,7 @@ args_of() {
     end-to-end) echo "${E2E_ARGS:-$e2e_default}" ;;
     gateway-load) echo "${GATEWAY_ARGS:-$gateway_default}" ;;
     admission) echo "${ADMISSION_ARGS:-$admission_default}" ;;
+    idle-memory) echo "${MEMORY_ARGS:-}" ;;
   esac
 }
 
