@@ -10,14 +10,26 @@
  *   [--agingSeconds 300]
  * It also reports how long reading one queued pipeline's position takes with the full queue
  * (positionMsP50: what GET /pipelines/:id adds for a queued pipeline).
+ * The database code comes from PO_SUT_ROOT when set (bench/lib/sut.ts; bench/compare.sh): a ref
+ * without CPU/memory quotas queues rows without them, one without queue positions skips that part.
+ * Prints one `BENCH_JSON {...}` line last.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { cpus } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PRIORITY_RANK, subjects as subjectsFor } from '@po/contracts';
-import { admitQueued, createDb, insertPipelines, queuePlaces } from '@po/db';
-import { newPipelineRow } from '@po/db/testing';
-import { dropDatabase, prepareDatabase } from '@po/devstack';
+import { printBenchJson } from './lib/bench-json.ts';
+import { devstack, loadContracts, loadDbTesting, SUT_ROOT, db as sutDb } from './lib/sut.ts';
+
+const { admitQueued, createDb, insertPipelines } = sutDb;
+/** Absent in refs before queue positions. */
+const queuePlaces = sutDb.queuePlaces as typeof sutDb.queuePlaces | undefined;
+const { newPipelineRow } = await loadDbTesting();
+const { PRIORITY_RANK, subjects: subjectsFor } = await loadContracts();
+/** Refs before CPU/memory quotas have no such columns. */
+const hasQuotas = readFileSync(join(SUT_ROOT, 'packages/db/src/schema.ts'), 'utf8').includes('cpu_millis');
+const load1m = loadavg()[0] ?? Number.NaN;
 
 const { values } = parseArgs({
   options: {
@@ -36,7 +48,7 @@ const BATCH = Number(values.batch);
 const PASSES = Number(values.passes);
 
 const url = `postgres://root@127.0.0.1:5432/po_bench_adm_${randomBytes(4).toString('hex')}`;
-await prepareDatabase(url);
+await devstack.prepareDatabase(url);
 const { db, close } = createDb({ connectionString: url, max: 2, applicationName: 'bench' });
 const subjects = subjectsFor(`b${randomBytes(4).toString('hex')}`);
 const priorities = Object.entries(PRIORITY_RANK);
@@ -50,8 +62,7 @@ try {
         tenant_id: `tenant-${(i + j) % TENANTS}`,
         priority: priority as 'Normal',
         priority_rank: rank,
-        cpu_millis: 100,
-        memory_bytes: 128 * 2 ** 20,
+        ...(hasQuotas ? { cpu_millis: 100, memory_bytes: 128 * 2 ** 20 } : {}),
       });
     });
     await insertPipelines(db, subjects, rows);
@@ -66,7 +77,7 @@ try {
     .limit(1)
     .executeTakeFirstOrThrow();
   const positionMs: number[] = [];
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; queuePlaces && i < 20; i++) {
     const start = performance.now();
     await queuePlaces(db, [last.id], { agingSeconds: Number(values.agingSeconds) });
     positionMs.push(performance.now() - start);
@@ -107,28 +118,35 @@ try {
   passMs.sort((a, b) => a - b);
   const pct = (p: number) =>
     passMs[Math.min(passMs.length - 1, Math.floor((p / 100) * passMs.length))] ?? NaN;
-  console.log(
-    JSON.stringify(
-      {
-        machine: `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`,
-        queued: QUEUED,
-        tenants: TENANTS,
-        batch: BATCH,
-        passes: PASSES,
-        passMs: {
-          p50: +pct(50).toFixed(2),
-          p99: +pct(99).toFixed(2),
-          max: +(passMs.at(-1) ?? NaN).toFixed(2),
-        },
-        admittedPerSecond: Math.round(admitted / seconds),
-        positionMsP50: +(positionMs[10] ?? NaN).toFixed(2),
-        admitted,
-      },
-      null,
-      2,
-    ),
-  );
+  const result = {
+    machine: `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`,
+    queued: QUEUED,
+    tenants: TENANTS,
+    batch: BATCH,
+    passes: PASSES,
+    passMs: {
+      p50: +pct(50).toFixed(2),
+      p99: +pct(99).toFixed(2),
+      max: +(passMs.at(-1) ?? NaN).toFixed(2),
+    },
+    admittedPerSecond: Math.round(admitted / seconds),
+    positionMsP50: +(positionMs[10] ?? NaN).toFixed(2),
+    admitted,
+    sutRoot: SUT_ROOT,
+    loadAverage1mBefore: +load1m.toFixed(2),
+  };
+  console.log(JSON.stringify(result, null, 2));
+  printBenchJson({
+    bench: 'admission',
+    metrics: {
+      'passMs.p50': result.passMs.p50,
+      'passMs.p99': result.passMs.p99,
+      admittedPerSecond: result.admittedPerSecond,
+      ...(queuePlaces ? { positionMsP50: result.positionMsP50 } : {}),
+    },
+    details: result,
+  });
 } finally {
   await close();
-  await dropDatabase(url);
+  await devstack.dropDatabase(url);
 }

@@ -1,26 +1,43 @@
 /**
  * The whole system under load: the five services as processes, kube-sim in fast mode (each pod
- * completes FAST_MS after it starts, with a log line, no process), real Postgres and NATS. Submits
- * COUNT pipelines at RATE/s (open loop) through the gateway and waits until every one has
- * Succeeded, its logs are stored and its Job is deleted; then reports, from the database's own
- * timestamps, how long each step took (p50/p99/max) and the pipelines completed per second.
- * Run: pnpm exec node bench/end-to-end.ts [--count 2000] [--rate 100] [--fastMs 100] [--cpu-prof DIR]
+ * completes FAST_MS after it starts, with a log line, no process), real Postgres and a nats-server
+ * of the bench's own. Submits COUNT pipelines at RATE/s (open loop) through the gateway and waits
+ * until every one has Succeeded, its logs are stored and its Job is deleted; then reports, from the
+ * database's own timestamps, how long each step took (p50/p99/max), the pipelines completed per
+ * second, the CPU ms per pipeline of each component, each service's RSS (idle after start-up and at
+ * the end), and per pipeline what it cost in
+ *   - SQL: statements and round trips the services sent (counted on the wire by a proxy between
+ *     them and Postgres, bench/lib/pg-wire.ts: pg_stat_statements is not loaded on this server),
+ *     and transactions (pg_stat_database xact_commit + xact_rollback of the bench database);
+ *   - NATS: messages published (in) and delivered (out), from the bench nats-server's /varz;
+ *   - Kubernetes: requests received by kube-sim, by verb and resource (KubeSim.requests).
+ * Everything between the first request and the last Job deleted is counted, polls included.
+ * The system under test comes from PO_SUT_ROOT when set (bench/lib/sut.ts; bench/compare.sh).
+ * Run: pnpm exec node bench/end-to-end.ts [--count 2000] [--rate 100] [--fastMs 100]
+ *   [--idleSeconds 5] [--no-count-sql] [--cpu-prof DIR]
+ * Prints a human-readable JSON summary, then one `BENCH_JSON {...}` line (bench/lib/bench-json.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { connectNats, deleteStreams, provision } from '@po/bus';
-import { createDb } from '@po/db';
-import { dropDatabase, prepareDatabase, startSystem } from '@po/devstack';
 import { startKubeSim } from '@po/kube-sim';
+import { flatten, printBenchJson } from './lib/bench-json.ts';
+import { startBenchNats } from './lib/nats-server.ts';
+import { startPgProxy } from './lib/pg-proxy.ts';
+import { cpuOf, rssMiB } from './lib/proc.ts';
+import { bus, devstack, SUT_ROOT, db as sutDb } from './lib/sut.ts';
 
 const { values } = parseArgs({
   options: {
     count: { type: 'string', default: '2000' },
     rate: { type: 'string', default: '100' },
     fastMs: { type: 'string', default: '100' },
+    /** How long the system idles after start-up before its RSS is read. */
+    idleSeconds: { type: 'string', default: '5' },
+    /** Leave out the counting proxy in front of Postgres (one hop less for latency runs). */
+    'no-count-sql': { type: 'boolean', default: false },
     /** Write each service's V8 CPU profile into this directory (on exit). */
     'cpu-prof': { type: 'string' },
   },
@@ -28,16 +45,20 @@ const { values } = parseArgs({
 const COUNT = Number(values.count);
 const RATE = Number(values.rate);
 const NAMESPACE = 'pipelines';
+const COUNT_SQL = !values['no-count-sql'];
 
 const id = randomBytes(4).toString('hex');
 const dir = mkdtempSync(join(tmpdir(), `po-bench-e2e-${id}-`));
-const databaseUrl = `postgres://root@127.0.0.1:5432/po_bench_e2e_${id}`;
+const dbName = `po_bench_e2e_${id}`;
+const databaseUrl = `postgres://root@127.0.0.1:5432/${dbName}`;
 const busPrefix = `e${id}`;
 const apiKey = `bench-${randomBytes(8).toString('hex')}`;
 
-await prepareDatabase(databaseUrl);
-const nc = await connectNats({ servers: 'nats://127.0.0.1:4222', name: 'bench-e2e' });
-await provision(nc, busPrefix);
+await devstack.prepareDatabase(databaseUrl);
+const nats = await startBenchNats();
+const nc = await bus.connectNats({ servers: nats.url, name: 'bench-e2e' });
+await bus.provision(nc, busPrefix);
+const pgProxy = COUNT_SQL ? await startPgProxy({ host: '127.0.0.1', port: 5432 }) : undefined;
 const sim = await startKubeSim({
   kubeconfigPath: join(dir, 'kubeconfig'),
   namespaces: ['default', NAMESPACE],
@@ -45,9 +66,9 @@ const sim = await startKubeSim({
   mode: 'fast',
   fast: { durationMs: Number(values.fastMs), exitCode: 0, log: 'processed 1000 records' },
 });
-const system = await startSystem({
-  databaseUrl,
-  natsUrl: 'nats://127.0.0.1:4222',
+const system = await devstack.startSystem({
+  databaseUrl: pgProxy ? `postgres://root@127.0.0.1:${pgProxy.port}/${dbName}` : databaseUrl,
+  natsUrl: nats.url,
   busPrefix,
   kubeconfigPath: join(dir, 'kubeconfig'),
   namespace: NAMESPACE,
@@ -64,11 +85,8 @@ const system = await startSystem({
     ...(values['cpu-prof'] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values['cpu-prof']}` } : {}),
   },
 });
-const { db: bench, close: closeBench } = createDb({
-  connectionString: databaseUrl,
-  max: 1,
-  applicationName: 'bench',
-});
+const benchDb = sutDb.createDb({ connectionString: databaseUrl, max: 1, applicationName: 'bench' });
+const bench = benchDb.db;
 
 const body = JSON.stringify({
   pipeline_type: 'DataProcessing',
@@ -86,36 +104,46 @@ async function post(): Promise<boolean> {
   return res.status === 201;
 }
 
-/** user+system CPU seconds of a process (0 when it is gone). */
-function cpuOf(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return 0;
-  }
+const query = async <T>(text: string): Promise<T[]> => (await benchDb.pool.query(text)).rows as T[];
+
+/**
+ * CPU seconds so far per component: each service, this process (kube-sim + load + SQL proxy), the
+ * Postgres backends serving this database (Postgres's shared background processes are left out:
+ * they serve every engineer's databases), and the bench's own nats-server.
+ */
+async function cpuSnapshot(): Promise<{ cpu: Record<string, number>; pgPids: Map<number, number> }> {
+  const cpu: Record<string, number> = {};
+  for (const svc of system.services.values()) cpu[svc.name] = cpuOf(svc.process.pid ?? 0);
+  cpu['kube-sim + bench client'] = cpuOf(process.pid);
+  const pids = await query<{ pid: number }>(
+    `select pid from pg_stat_activity where datname = current_database() and application_name <> 'bench'`,
+  );
+  const pgPids = new Map(pids.map((r) => [r.pid, cpuOf(r.pid)]));
+  cpu['nats-server'] = cpuOf(nats.pid);
+  return { cpu, pgPids };
 }
-const pidsOf = (comm: string) =>
-  readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === comm;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-/** CPU seconds so far per component: each service, this process (kube-sim + load), Postgres, NATS. */
-function cpuSnapshot(): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const svc of system.services.values()) out[svc.name] = cpuOf(svc.process.pid ?? 0);
-  out['kube-sim + bench client'] = cpuOf(process.pid);
-  out.postgres = pidsOf('postgres').reduce((a, p) => a + cpuOf(p), 0);
-  out['nats-server'] = pidsOf('nats-server').reduce((a, p) => a + cpuOf(p), 0);
-  return out;
+
+/** Per-pipeline counters: SQL (wire + pg_stat_database), NATS (/varz), Kubernetes (kube-sim). */
+async function countersSnapshot() {
+  const [xact] = await query<{ n: string }>(
+    'select xact_commit + xact_rollback as n from pg_stat_database where datname = current_database()',
+  );
+  const wire = pgProxy ? await pgProxy.counts() : undefined;
+  const varz = await nats.varz();
+  return {
+    sqlStatements: wire?.statements ?? Number.NaN,
+    sqlRoundTrips: wire?.roundTrips ?? Number.NaN,
+    sqlTransactions: Number(xact?.n ?? Number.NaN),
+    natsInMsgs: varz.inMsgs,
+    natsOutMsgs: varz.outMsgs,
+    kube: new Map(sim.requests),
+  };
 }
+
+const rssOfServices = () =>
+  Object.fromEntries(
+    [...system.services.values()].map((s) => [s.name, +rssMiB(s.process.pid ?? 0).toFixed(1)]),
+  );
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -128,7 +156,11 @@ const summary = (xs: number[]) => ({
 });
 
 try {
-  const cpu0 = cpuSnapshot();
+  await new Promise((r) => setTimeout(r, Number(values.idleSeconds) * 1000));
+  const idleRssMiB = rssOfServices();
+  const load1m = loadavg()[0] ?? Number.NaN;
+  const cpu0 = await cpuSnapshot();
+  const counters0 = await countersSnapshot();
   const start = performance.now();
   const sends: Promise<boolean>[] = [];
   for (let i = 0; i < COUNT; i++) {
@@ -142,23 +174,47 @@ try {
   const deadline = Date.now() + 600_000;
   let done = 0;
   while (Date.now() < deadline) {
-    const row = await bench
-      .selectFrom('pipeline_attempts')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('job_deleted_at', 'is not', null)
-      .executeTakeFirstOrThrow();
-    done = Number(row.n);
+    const [row] = await query<{ n: string }>(
+      'select count(*) as n from pipeline_attempts where job_deleted_at is not null',
+    );
+    done = Number(row?.n);
     if (done >= accepted) break;
     await new Promise((r) => setTimeout(r, 250));
   }
   const seconds = (performance.now() - start) / 1000;
-  const cpu1 = cpuSnapshot();
+  const cpu1 = await cpuSnapshot();
+  const endRssMiB = rssOfServices();
+  // pg_stat_database is updated by each backend at most once a second.
+  await new Promise((r) => setTimeout(r, 1100));
+  const counters1 = await countersSnapshot();
+  const perPipeline = (n: number) => +(n / Math.max(1, done)).toFixed(2);
+
+  let pgSeconds = 0;
+  for (const [pid, t] of cpu1.pgPids) pgSeconds += t - (cpu0.pgPids.get(pid) ?? 0);
+  const cpuSeconds: Record<string, number> = { postgres: pgSeconds };
+  for (const [k, v] of Object.entries(cpu1.cpu)) cpuSeconds[k] = v - (cpu0.cpu[k] ?? 0);
   const cpuMsPerPipeline = Object.fromEntries(
-    Object.entries(cpu1).map(([k, v]) => [
-      k,
-      +(((v - (cpu0[k] ?? 0)) * 1000) / Math.max(1, done)).toFixed(2),
-    ]),
+    Object.entries(cpuSeconds).map(([k, v]) => [k, perPipeline(v * 1000)]),
   );
+  const systemCpuMs = Object.entries(cpuMsPerPipeline)
+    .filter(([k]) => k !== 'kube-sim + bench client')
+    .reduce((a, [, v]) => a + v, 0);
+
+  const kubeByKind: Record<string, number> = {};
+  for (const [kind, n] of counters1.kube) {
+    const d = n - (counters0.kube.get(kind) ?? 0);
+    if (d > 0) kubeByKind[kind] = perPipeline(d);
+  }
+  const costPerPipeline = {
+    sqlStatements: perPipeline(counters1.sqlStatements - counters0.sqlStatements),
+    sqlRoundTrips: perPipeline(counters1.sqlRoundTrips - counters0.sqlRoundTrips),
+    sqlTransactions: perPipeline(counters1.sqlTransactions - counters0.sqlTransactions),
+    natsInMsgs: perPipeline(counters1.natsInMsgs - counters0.natsInMsgs),
+    natsOutMsgs: perPipeline(counters1.natsOutMsgs - counters0.natsOutMsgs),
+    kubeRequests: +Object.values(kubeByKind)
+      .reduce((a, b) => a + b, 0)
+      .toFixed(2),
+  };
 
   const rows = await bench
     .selectFrom('pipelines as p')
@@ -190,33 +246,65 @@ try {
       summary(rows.flatMap((r) => (r[column] ? [r[column].getTime() - r.created_at.getTime()] : []))),
     ]),
   );
+  const sinceFinished = (column: 'logs_captured_at' | 'job_deleted_at') =>
+    summary(
+      rows.flatMap((r) =>
+        r[column] && r.finished_at ? [r[column].getTime() - r.finished_at.getTime()] : [],
+      ),
+    );
+  const msFromFinishedTo = {
+    logsStored: sinceFinished('logs_captured_at'),
+    jobDeleted: sinceFinished('job_deleted_at'),
+  };
   const statuses: Record<string, number> = {};
   for (const r of rows) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
 
-  console.log(
-    JSON.stringify(
-      {
-        machine: `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`,
-        loadAverage1m: loadavg()[0]?.toFixed(1),
-        submitted: COUNT,
-        rate: RATE,
-        fastPodMs: Number(values.fastMs),
-        accepted,
-        done,
-        statuses,
-        completedPerSecond: Math.round(done / seconds),
-        msFromRequestTo,
-        cpuMsPerPipeline,
+  const result = {
+    machine: `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`,
+    sutRoot: SUT_ROOT,
+    loadAverage1mBefore: +load1m.toFixed(2),
+    submitted: COUNT,
+    rate: RATE,
+    fastPodMs: Number(values.fastMs),
+    accepted,
+    done,
+    statuses,
+    completedPerSecond: +(done / seconds).toFixed(1),
+    msFromRequestTo,
+    msFromFinishedTo,
+    cpuMsPerPipeline,
+    systemCpuMsPerPipelineExcludingKubeSim: +systemCpuMs.toFixed(2),
+    costPerPipeline,
+    kubeRequestsPerPipeline: kubeByKind,
+    idleRssMiB,
+    endRssMiB,
+  };
+  console.log(JSON.stringify(result, null, 2));
+  printBenchJson({
+    bench: 'end-to-end',
+    metrics: flatten({
+      completedPerSecond: result.completedPerSecond,
+      systemCpuMsPerPipelineExcludingKubeSim: result.systemCpuMsPerPipelineExcludingKubeSim,
+      cpuMsPerPipeline,
+      msFromRequestTo: {
+        jobCreated: { p50: msFromRequestTo.jobCreated?.p50, p99: msFromRequestTo.jobCreated?.p99 },
+        logsStored: { p50: msFromRequestTo.logsStored?.p50 },
+        jobDeleted: { p50: msFromRequestTo.jobDeleted?.p50, p99: msFromRequestTo.jobDeleted?.p99 },
       },
-      null,
-      2,
-    ),
-  );
+      msFromFinishedTo: { jobDeleted: { p50: msFromFinishedTo.jobDeleted.p50 } },
+      perPipeline: costPerPipeline,
+      idleRssMiB,
+      maxIdleRssMiB: Math.max(...Object.values(idleRssMiB)),
+    }),
+    details: result,
+  });
 } finally {
-  await closeBench();
+  await benchDb.close();
   await system.stop();
   await sim.stop();
-  await deleteStreams(nc, busPrefix);
+  await pgProxy?.stop();
+  await bus.deleteStreams(nc, busPrefix);
   await nc.close();
-  await dropDatabase(databaseUrl);
+  await nats.stop();
+  await devstack.dropDatabase(databaseUrl);
 }

@@ -8,19 +8,25 @@
  * messages), and after each it prints the CPU ms per request of the gateway, Postgres and NATS.
  * Run: pnpm exec node bench/gateway-load.ts [--rate 500] [--duration 10] [--concurrency 64]
  *   [--cpu-prof DIR]  (writes the gateway process's V8 CPU profile to DIR on exit)
- *   --concurrency 0 skips the saturation phase.
+ *   [--pgbench-clients 16]
+ *   --concurrency 0 skips the saturation phase; --pgbench-clients 0 the pgbench phase.
+ * 3. pgbench: the same Postgres inserting one row per transaction into a table like a small
+ *    pipelines table (uuid key, tenant, jsonb, timestamp, one index) for DURATION s — the rate the
+ *    gateway's accepted pipelines/s is compared with (issue 14, goal 3).
+ * The gateway comes from PO_SUT_ROOT when set (bench/lib/sut.ts; bench/compare.sh); NATS is a
+ * nats-server of the bench's own. Prints one `BENCH_JSON {...}` line last.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { connectNats, deleteStreams, provision } from '@po/bus';
-import { createDb } from '@po/db';
-import { dropDatabase, freePort, prepareDatabase } from '@po/devstack';
+import { printBenchJson } from './lib/bench-json.ts';
+import { startBenchNats } from './lib/nats-server.ts';
+import { cpuOf } from './lib/proc.ts';
+import { bus, devstack, SUT_ROOT, db as sutDb } from './lib/sut.ts';
 
 const { values } = parseArgs({
   options: {
@@ -30,28 +36,33 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'string' },
     /** Saturate with wrk (a native client, so the load generator takes less of the 2 cores). */
     wrk: { type: 'boolean', default: false },
+    'pgbench-clients': { type: 'string', default: '16' },
   },
 });
 const RATE = Number(values.rate);
 const DURATION_S = Number(values.duration);
 const CONCURRENCY = Number(values.concurrency);
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const PGBENCH_CLIENTS = Number(values['pgbench-clients']);
+const load1m = loadavg()[0] ?? Number.NaN;
 
 const id = randomBytes(4).toString('hex');
-const databaseUrl = `postgres://root@127.0.0.1:5432/po_bench_${id}`;
+const dbName = `po_bench_${id}`;
+const databaseUrl = `postgres://root@127.0.0.1:5432/${dbName}`;
 const prefix = `b${id}`;
 const key = `bench-${randomBytes(8).toString('hex')}`;
-const port = await freePort();
+const port = await devstack.freePort();
 
-await prepareDatabase(databaseUrl);
-const nc = await connectNats({ servers: 'nats://127.0.0.1:4222', name: 'bench' });
-await provision(nc, prefix);
+await devstack.prepareDatabase(databaseUrl);
+const nats = await startBenchNats();
+const nc = await bus.connectNats({ servers: nats.url, name: 'bench' });
+await bus.provision(nc, prefix);
 const profileArgs = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];
 const gateway: ChildProcess = spawn(process.execPath, [...profileArgs, 'apps/gateway/src/main.ts'], {
-  cwd: ROOT,
+  cwd: SUT_ROOT,
   env: {
     PATH: process.env.PATH,
     DATABASE_URL: databaseUrl,
+    NATS_URL: nats.url,
     BUS_PREFIX: prefix,
     PORT: String(port),
     OPS_PORT: '0',
@@ -69,29 +80,7 @@ const gateway: ChildProcess = spawn(process.execPath, [...profileArgs, 'apps/gat
   stdio: ['ignore', 'inherit', 'inherit'],
 });
 
-const bench = createDb({ connectionString: databaseUrl, max: 1, applicationName: 'bench' });
-
-/** user+system CPU seconds of a process (0 when it is gone). */
-function cpuOf(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-const natsPids = readdirSync('/proc')
-  .filter((d) => /^\d+$/.test(d))
-  .filter((d) => {
-    try {
-      return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'nats-server';
-    } catch {
-      return false;
-    }
-  })
-  .map(Number);
+const bench = sutDb.createDb({ connectionString: databaseUrl, max: 1, applicationName: 'bench' });
 
 /** CPU seconds so far of the gateway, of the Postgres backends serving the bench database, of NATS. */
 async function cpuSnapshot() {
@@ -101,7 +90,7 @@ async function cpuSnapshot() {
   return {
     gateway: cpuOf(gateway.pid ?? 0),
     postgres: new Map(rows.map((r) => [r.pid, cpuOf(r.pid)])),
-    nats: natsPids.reduce((a, p) => a + cpuOf(p), 0),
+    nats: cpuOf(nats.pid),
   };
 }
 
@@ -110,7 +99,12 @@ function cpuPerRequest(a: Awaited<ReturnType<typeof cpuSnapshot>>, b: typeof a, 
   let pgSeconds = 0;
   for (const [pid, t] of b.postgres) pgSeconds += t - (a.postgres.get(pid) ?? 0);
   const ms = (s: number) => ((s * 1000) / Math.max(1, accepted)).toFixed(2);
-  return `CPU ms/request: gateway ${ms(b.gateway - a.gateway)}, postgres ${ms(pgSeconds)}, nats-server ${ms(b.nats - a.nats)} (all of its clients)`;
+  return {
+    gateway: +ms(b.gateway - a.gateway),
+    postgres: +ms(pgSeconds),
+    nats: +ms(b.nats - a.nats),
+    text: `CPU ms/request: gateway ${ms(b.gateway - a.gateway)}, postgres ${ms(pgSeconds)}, nats-server ${ms(b.nats - a.nats)}`,
+  };
 }
 
 /** Waits (up to 60 s) until the gateway's relay has published every outbox row. */
@@ -262,6 +256,30 @@ async function saturate(concurrency: number, seconds: number) {
   return { accepted, errors, perSecond: accepted / elapsed, p50: pct(lat, 50), p99: pct(lat, 99) };
 }
 
+/**
+ * pgbench inserting one row per transaction for `seconds` with `clients` connections into a table
+ * like a small pipelines table, in the bench database; returns its transactions per second.
+ */
+async function pgbenchInserts(clients: number, seconds: number): Promise<number> {
+  await bench.pool.query(
+    `create table bench_pgbench (id uuid primary key default gen_random_uuid(), tenant_id text not null,
+       body jsonb not null, created_at timestamptz not null default now());
+     create index on bench_pgbench (tenant_id, created_at)`,
+  );
+  const script = join(mkdtempSync(join(tmpdir(), 'po-pgbench-')), 'insert.sql');
+  writeFileSync(script, `insert into bench_pgbench (tenant_id, body) values ('t', '${body}');\n`);
+  const out = execFileSync(
+    'pgbench',
+    ['-n', '-h', '127.0.0.1', '-U', 'root', '-c', String(clients), '-j', '2', '-T', String(seconds)].concat([
+      '-f',
+      script,
+      dbName,
+    ]),
+    { encoding: 'utf8' },
+  );
+  return Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? Number.NaN);
+}
+
 const f = (n: number) => n.toFixed(1);
 try {
   await waitReady();
@@ -270,10 +288,21 @@ try {
   const cpu0 = await cpuSnapshot();
   const fixed = await fixedRate(RATE, DURATION_S);
   const cpu1 = await cpuSnapshot();
+  const fixedCpu = cpuPerRequest(cpu0, cpu1, fixed.accepted);
   console.log(
     `fixed rate ${RATE}/s for ${DURATION_S}s: sent ${fixed.sent}, accepted ${fixed.accepted}, errors ${fixed.errors}, sent at ${f(fixed.sendRate)}/s, completed at ${f(fixed.completedRate)}/s, latency ms p50 ${f(fixed.p50)} p90 ${f(fixed.p90)} p99 ${f(fixed.p99)} max ${f(fixed.max)}`,
   );
-  console.log(`  ${cpuPerRequest(cpu0, cpu1, fixed.accepted)}`);
+  console.log(`  ${fixedCpu.text}`);
+  const metrics: Record<string, number> = {
+    'fixed.rate': RATE,
+    'fixed.accepted': fixed.accepted,
+    'fixed.errors': fixed.errors,
+    'fixed.p50Ms': +f(fixed.p50),
+    'fixed.p99Ms': +f(fixed.p99),
+    'fixed.cpuMsPerRequest.gateway': fixedCpu.gateway,
+    'fixed.cpuMsPerRequest.postgres': fixedCpu.postgres,
+    'fixed.cpuMsPerRequest.nats': fixedCpu.nats,
+  };
   if (CONCURRENCY > 0) {
     await drainOutbox();
     const cpu1b = await cpuSnapshot();
@@ -281,21 +310,51 @@ try {
       ? saturateWithWrk(CONCURRENCY, DURATION_S)
       : await saturate(CONCURRENCY, DURATION_S);
     const cpu2 = await cpuSnapshot();
+    const satCpu = cpuPerRequest(cpu1b, cpu2, sat.accepted);
     console.log(
       `saturation (${CONCURRENCY} in flight${values.wrk ? ', wrk' : ''}, ${DURATION_S}s): ${f(sat.perSecond)} accepted pipelines/s, errors ${sat.errors}, latency ms p50 ${f(sat.p50)} p99 ${f(sat.p99)}`,
     );
-    console.log(`  ${cpuPerRequest(cpu1b, cpu2, sat.accepted)}`);
+    console.log(`  ${satCpu.text}`);
+    Object.assign(metrics, {
+      'saturation.acceptedPerSecond': +f(sat.perSecond),
+      'saturation.errors': sat.errors,
+      'saturation.p50Ms': +f(sat.p50),
+      'saturation.p99Ms': +f(sat.p99),
+      'saturation.cpuMsPerRequest.gateway': satCpu.gateway,
+      'saturation.cpuMsPerRequest.postgres': satCpu.postgres,
+    });
   }
   const backlog = await bench.pool.query<{ n: string }>(
     'select count(*) as n from outbox where published_at is null',
   );
   console.log(`outbox rows not yet published by the relay at the end: ${backlog.rows[0]?.n}`);
+  if (PGBENCH_CLIENTS > 0) {
+    await drainOutbox(); // the relay's publishing would otherwise compete with pgbench
+    const tps = await pgbenchInserts(PGBENCH_CLIENTS, DURATION_S);
+    console.log(`pgbench one-row inserts (${PGBENCH_CLIENTS} clients, ${DURATION_S}s): ${f(tps)}/s`);
+    metrics['pgbench.insertsPerSecond'] = +f(tps);
+    if (metrics['saturation.acceptedPerSecond'] !== undefined)
+      metrics.gatewayToPgbench = +(metrics['saturation.acceptedPerSecond'] / tps).toFixed(3);
+  }
+  printBenchJson({
+    bench: 'gateway-load',
+    metrics,
+    details: {
+      machine: `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`,
+      sutRoot: SUT_ROOT,
+      loadAverage1mBefore: +load1m.toFixed(2),
+      duration: DURATION_S,
+      concurrency: CONCURRENCY,
+      wrk: values.wrk,
+    },
+  });
 } finally {
   gateway.kill('SIGTERM');
   await new Promise((r) => gateway.once('exit', r));
   agent.destroy();
   await bench.close();
-  await deleteStreams(nc, prefix);
+  await bus.deleteStreams(nc, prefix);
   await nc.close();
-  await dropDatabase(databaseUrl);
+  await nats.stop();
+  await devstack.dropDatabase(databaseUrl);
 }

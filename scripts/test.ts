@@ -51,6 +51,7 @@ const patterns =
     : [
         'packages/*/src/**/*.test.ts',
         'apps/*/src/**/*.test.ts',
+        'bench/lib/**/*.test.ts',
         ...(args.includes('--no-e2e') ? [] : ['e2e/**/*.test.ts']),
       ];
 const files: string[] = [];

@@ -78,6 +78,11 @@ export interface KubeSim {
   faults: Faults;
   /** Successful creates by `resource/namespace/name`, when started with recordCreations. */
   creations: ReadonlyMap<string, number>;
+  /**
+   * Every API request received so far (faulted ones included), by `<verb> <resource>` as the
+   * API server's metrics name them: `list pods`, `watch jobs`, `create jobs`, `get pods/log`…
+   */
+  requests: ReadonlyMap<string, number>;
   /** drop every connection, keep state, listen again on the same port */
   restart(): Promise<void>;
   /** kill pod processes, close server */
@@ -88,6 +93,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
   const store = new Store(opts.watchHistory ?? 1_000);
   const cluster = new Cluster(store);
   const creations = new Map<string, number>();
+  const requests = new Map<string, number>();
   if (opts.recordCreations) cluster.creations = creations;
   const logs = new LogStore(opts.containerLogMaxSize);
   const events = new EventRecorder(store, opts.maxEvents ?? 10_000);
@@ -130,6 +136,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     faults,
     watches,
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000,
+    requests,
   });
   const port = await server.listen(opts.port ?? 0);
   const url = `http://127.0.0.1:${port}`;
@@ -144,6 +151,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     kubeconfig,
     faults,
     creations,
+    requests,
     restart: () => server.restart(),
     async stop() {
       if (stopped) return;

@@ -28,6 +28,7 @@ import {
   patchOptions,
   writeOptions,
 } from './query.ts';
+import { countRequest, requestKind } from './request-count.ts';
 import { apiVersionOf, findResource, PODS, type ResourceInfo } from './resources.ts';
 import {
   AGGREGATED_TYPE,
@@ -56,6 +57,8 @@ export interface ServerContext {
   faults: Faults;
   watches: Set<ActiveWatch>;
   bookmarkIntervalMs: number;
+  /** Every request received, faulted ones included, by kind (`requestKind`). */
+  requests: Map<string, number>;
 }
 
 const MAX_BODY = 3 * 1024 * 1024;
@@ -601,6 +604,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   const url = new URL(req.url ?? '/', 'http://localhost');
   const q = url.searchParams;
   const isWatch = boolParam(q, 'watch') === true || /\/watch\//.test(url.pathname);
+  countRequest(ctx.requests, requestKind(req.method ?? 'GET', url.pathname, isWatch));
   const d = ctx.faults.decide(req.method ?? 'GET', `${url.pathname}${url.search}`, isWatch);
   if (d.latencyMs > 0) await new Promise((r) => setTimeout(r, d.latencyMs));
   if (d.status !== undefined) {
