@@ -69,7 +69,7 @@ function replica(n: number) {
     budget: { budgetMs: 30_000, cancelBudgetMs: 2_000, maxTries: 8, settleMs: 5_000 },
     listPods: (ns, job) => jobs.listPods(ns, job),
     readLog: (ns, pod) => readPodLog(kc, ns, pod),
-    settleTails: (id, attempt, running, ms) => live.settle(id, attempt, running, ms),
+    settleTails: (id, attempt, readable, ms) => live.settle(id, attempt, readable, ms),
   });
   const pods = startManagedInformer<V1Pod>(kc, 'pods', NS, logger, {
     onChange: (pod) => live.podChanged(pod),

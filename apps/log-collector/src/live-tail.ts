@@ -93,12 +93,12 @@ export class LiveTail {
 
   /**
    * Waits (at most `timeoutMs`) until this process's tails of an attempt's pods have ended and
-   * stored what they read, except the pods named in `running` (still running: their tail ends
-   * only when they do).
+   * stored what they read, except the pods named in `readable` (still there: the final capture reads
+   * their whole log itself, and a running pod's tail ends only when the pod does).
    */
-  async settle(pipelineId: string, attempt: number, running: ReadonlySet<string>, timeoutMs: number) {
+  async settle(pipelineId: string, attempt: number, readable: ReadonlySet<string>, timeoutMs: number) {
     const waits = [...this.#tails]
-      .filter(([name, t]) => t.pipelineId === pipelineId && t.attempt === attempt && !running.has(name))
+      .filter(([name, t]) => t.pipelineId === pipelineId && t.attempt === attempt && !readable.has(name))
       .map(([, t]) => t.done);
     if (waits.length === 0 || timeoutMs <= 0) return;
     let timer: NodeJS.Timeout | undefined;

@@ -387,3 +387,89 @@ test('a live tail whose store fails warns with the reason, attaches again and st
     await live.stop();
   }
 });
+
+test("a listed pod's log is read by the capture: its live tail (still attached) is not waited for", {
+  timeout: 30_000,
+}, async () => {
+  const id = await admitted();
+  const p = pod(id, 'p-1', 'terminated');
+  // The tail's stream does not end until it is aborted (as while the informer has not yet seen the pod end).
+  let abort: () => void = () => {};
+  const aborted = new Promise<void>((r) => {
+    abort = r;
+  });
+  const live = new LiveTail({
+    logger: logger().l,
+    follow: () => ({
+      lines: (async function* () {
+        yield* lines('a');
+        await aborted;
+      })(),
+      abort: () => abort(),
+    }),
+    retryMs: 10,
+    flushMs: 10,
+    store: (req) => appendLogs(tdb.db, { ...req, capBytes: 1 << 20 }).then(() => {}),
+  });
+  try {
+    live.podChanged(p);
+    // A settle far longer than the test may take: waiting for this tail would time the test out.
+    await collector({
+      budget: { ...budget, settleMs: 600_000, budgetMs: 600_000 },
+      listPods: async () => [p],
+      readLog: async () => lines('a', 'b'),
+      settleTails: (...a) => live.settle(...a),
+    }).capture(finished(id, 'Succeeded'), 1);
+    assert.deepEqual(await storedLines(id), ['a', 'b']);
+    assert.deepEqual(await capturedEvents(id), [{ reason: 'logs stored' }]);
+  } finally {
+    await live.stop();
+  }
+});
+
+test('a pod gone between the listing and the read: the capture waits for its live tail and stores what it read', async () => {
+  const id = await admitted();
+  const p = pod(id, 'p-1', 'terminated');
+  let release: () => void = () => {};
+  const slowStore = new Promise<void>((r) => {
+    release = r;
+  });
+  const live = new LiveTail({
+    logger: logger().l,
+    follow: () => ({
+      lines: (async function* () {
+        yield* lines('only the tail saw this');
+      })(),
+      abort() {},
+    }),
+    retryMs: 10,
+    flushMs: 10_000,
+    store: async (req) => {
+      await slowStore;
+      await appendLogs(tdb.db, { ...req, capBytes: 1 << 20 });
+    },
+  });
+  try {
+    live.podChanged(p);
+    live.podDeleted(p);
+    const capture = collector({
+      listPods: async () => [p],
+      readLog: async () => {
+        // Read only after the listing: the pod has gone meanwhile.
+        setTimeout(release, 50);
+        throw new ApiException(404, 'not found', '{"code":404}', {});
+      },
+      settleTails: (...a) => live.settle(...a),
+    }).capture(finished(id, 'Timeout'), 1);
+    await capture;
+    assert.deepEqual(
+      await storedLines(id),
+      ['only the tail saw this'],
+      'stored before the capture was recorded',
+    );
+    assert.deepEqual(await capturedEvents(id), [{ reason: 'logs stored' }]);
+  } finally {
+    release();
+    await live.stop();
+  }
+});

@@ -28,11 +28,14 @@ export interface LogCollectorOptions {
   budget: CaptureBudget;
   listPods(namespace: string, jobName: string): Promise<V1Pod[]>;
   readLog(namespace: string, pod: string): Promise<LogLine[]>;
-  /** Waits for the live tails of the attempt's pods that are not running (LiveTail.settle). */
+  /**
+   * Waits for the live tails of the attempt's pods, except those named in `readable` (LiveTail.settle):
+   * the pods whose whole log the capture reads itself.
+   */
   settleTails(
     pipelineId: string,
     attempt: number,
-    running: ReadonlySet<string>,
+    readable: ReadonlySet<string>,
     timeoutMs: number,
   ): Promise<void>;
   now?: () => number;
@@ -133,7 +136,11 @@ export class LogCollector {
     );
   }
 
-  /** Each started pod's whole log; a pod already gone has left what its live tail stored. */
+  /**
+   * Each listed pod's whole log, read here; a pod already gone (not listed, or gone by the time its
+   * log is read) has left what its live tail stored, so only those tails are waited for — a tail of a
+   * pod that is still there would only store again what this read stores.
+   */
   async #read(msg: PipelineFinished, settleMs: number): Promise<ReadResult> {
     const { namespace, jobName } = msg.data;
     const out: ReadResult = { pods: [], failures: [] };
@@ -148,19 +155,27 @@ export class LogCollector {
     pods.sort((a, b) =>
       String(a.metadata?.creationTimestamp).localeCompare(String(b.metadata?.creationTimestamp)),
     );
-    const running = new Set(pods.filter((p) => !hasEnded(p)).map((p) => p.metadata?.name ?? ''));
-    await this.#o.settleTails(msg.pipelineId, msg.attempt, running, settleMs);
+    const now = this.#o.now ?? Date.now;
+    const until = now() + settleMs;
+    const readable = new Set(pods.map((p) => p.metadata?.name ?? ''));
+    await this.#o.settleTails(msg.pipelineId, msg.attempt, readable, settleMs);
     for (const pod of pods) {
       const name = pod.metadata?.name;
       if (!name || !hasStarted(pod)) continue;
       try {
         out.pods.push({ podName: name, lines: await this.#o.readLog(namespace, name) });
       } catch (err) {
-        if (isNotFound(err)) continue;
+        if (isNotFound(err)) {
+          // Gone since it was listed: what its live tail read is all there is.
+          readable.delete(name);
+          continue;
+        }
         const c = classifyKubeError(err);
         out.failures.push({ pod: name, reason: c.reason, delayMs: delayOf(c) });
       }
     }
+    if (readable.size < pods.length)
+      await this.#o.settleTails(msg.pipelineId, msg.attempt, readable, until - now());
     return out;
   }
 }
@@ -173,14 +188,4 @@ function delayOf(c: ReturnType<typeof classifyKubeError>): number {
 function hasStarted(pod: V1Pod): boolean {
   const s = pod.status?.containerStatuses?.[0]?.state;
   return Boolean(s?.running || s?.terminated);
-}
-
-function hasEnded(pod: V1Pod): boolean {
-  const phase = pod.status?.phase;
-  return (
-    phase === 'Succeeded' ||
-    phase === 'Failed' ||
-    Boolean(pod.metadata?.deletionTimestamp) ||
-    Boolean(pod.status?.containerStatuses?.[0]?.state?.terminated)
-  );
 }

@@ -52,7 +52,7 @@ export async function runLogCollector(config: LogCollectorConfig, tracing: Traci
     },
     listPods: (ns, job) => jobs.listPods(ns, job),
     readLog: (ns, pod) => readPodLog(kc, ns, pod),
-    settleTails: (id, attempt, running, ms) => live.settle(id, attempt, running, ms),
+    settleTails: (id, attempt, readable, ms) => live.settle(id, attempt, readable, ms),
   });
   const pods = startManagedInformer<V1Pod>(kc, 'pods', config.K8S_NAMESPACE, ctx.logger, {
     onChange: (pod) => live.podChanged(pod),
