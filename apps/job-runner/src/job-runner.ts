@@ -1,4 +1,4 @@
-import { type Attributes, context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Attributes, context, propagation, SpanKind, trace } from '@opentelemetry/api';
 import { RetryLater } from '@po/bus';
 import {
   type JobCommand,
@@ -15,6 +15,7 @@ import { type Database, getAttempt, getPipeline, markJobCreated, markJobDeleted,
 import { buildJob, classifyKubeError, type JobPolicy, type JobsApi, PolicyViolation } from '@po/kube';
 import type { PipelineMetrics } from '@po/runtime';
 import {
+  endSpan,
   inPipeline,
   type Logger,
   type Metrics,
@@ -62,17 +63,7 @@ function jobSpan<T>(
         kind: SpanKind.CLIENT,
         attributes: { 'k8s.namespace.name': k8s.namespace, 'k8s.job.name': k8s.job },
       },
-      async (span) => {
-        try {
-          return await fn();
-        } catch (err) {
-          span.recordException(err instanceof Error ? err : String(err));
-          span.setStatus({ code: SpanStatusCode.ERROR });
-          throw err;
-        } finally {
-          span.end();
-        }
-      },
+      (span) => endSpan(span, fn),
     ),
   );
 }

@@ -1,5 +1,5 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
-import { type Attributes, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Attributes, trace } from '@opentelemetry/api';
 import {
   ANNOTATION_TRACEPARENT,
   isTerminal,
@@ -25,6 +25,7 @@ import type { PipelineMetrics } from '@po/runtime';
 import {
   ATTR_TENANT,
   contextOf,
+  endSpan,
   type Logger,
   type Metrics,
   markPipelineOutcome,
@@ -358,8 +359,8 @@ export class Watcher {
     // The attempt's span (the Job's annotation) or the pipeline's root: the pipeline's trace.
     const parent = withPipelineAttributes(contextOf(traceparent), attrs);
     const attributes = { ...attrs, 'po.pipeline.status': step.to };
-    return tracer.startActiveSpan(`transition ${step.to}`, { attributes }, parent, async (span) => {
-      try {
+    return tracer.startActiveSpan(`transition ${step.to}`, { attributes }, parent, (span) =>
+      endSpan(span, async () => {
         const result = await transition(this.#o.db, this.#o.subjects, {
           pipelineId,
           attempt,
@@ -379,14 +380,8 @@ export class Watcher {
           'pipeline transition',
         );
         return true;
-      } catch (err) {
-        span.recordException(err as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        throw err;
-      } finally {
-        span.end();
-      }
-    });
+      }),
+    );
   }
 }
 

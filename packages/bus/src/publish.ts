@@ -1,7 +1,8 @@
 import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
-import { context, propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { context, propagation, SpanKind } from '@opentelemetry/api';
 import type { BusMessage } from '@po/contracts';
+import { endSpan } from '@po/telemetry';
 import { messagePipelineAttributes, messagingAttributes, messagingSpanName, tracer } from './trace.ts';
 
 export interface PublishOptions {
@@ -30,8 +31,8 @@ export function publishRaw(
         'messaging.message.id': msgId,
       },
     },
-    async (span) => {
-      try {
+    (span) =>
+      endSpan(span, async () => {
         const h = natsHeaders();
         for (const [k, v] of Object.entries(opts.headers ?? {})) h.set(k, v);
         propagation.inject(context.active(), h, { set: (c, k, v) => c.set(k, v) });
@@ -39,14 +40,7 @@ export function publishRaw(
         span.setAttribute('messaging.nats.stream.sequence', ack.seq);
         if (ack.duplicate) span.setAttribute('messaging.nats.duplicate', true);
         return ack;
-      } catch (err) {
-        span.recordException(err instanceof Error ? err : String(err));
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        throw err;
-      } finally {
-        span.end();
-      }
-    },
+      }),
   );
 }
 

@@ -23,6 +23,7 @@ export {
 } from './metrics.ts';
 export {
   contextOf,
+  endSpan,
   inPipeline,
   inPipelineTrace,
   markPipelineOutcome,

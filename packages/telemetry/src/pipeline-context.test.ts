@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { context as otelContext, propagation, SpanStatusCode, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
-import { inPipeline, inPipelineTrace, markPipelineOutcome } from './pipeline-context.ts';
+import { endSpan, inPipeline, inPipelineTrace, markPipelineOutcome } from './pipeline-context.ts';
 import { startTracing } from './tracing.ts';
 
 // The SDK registers global providers: one per process.
@@ -72,4 +72,25 @@ test('a pipeline ending Failed or Timeout marks the span as an error with the re
       ['Cancelled', SpanStatusCode.UNSET, ''],
     ]);
   }
+});
+
+test('endSpan ends the span either way; a throw is recorded on it as an error and rethrown', async () => {
+  exporter.reset();
+  const tracer = trace.getTracer('t');
+  assert.equal(await endSpan(tracer.startSpan('ok'), async () => 42), 42);
+  await assert.rejects(
+    endSpan(tracer.startSpan('fails'), async () => {
+      throw new Error('boom');
+    }),
+    /boom/,
+  );
+  const spans = exporter.getFinishedSpans();
+  const ok = spans.find((s) => s.name === 'ok');
+  const fails = spans.find((s) => s.name === 'fails');
+  assert.equal(ok?.status.code, SpanStatusCode.UNSET);
+  assert.equal(fails?.status.code, SpanStatusCode.ERROR);
+  assert.deepEqual(
+    fails?.events.map((e) => [e.name, e.attributes?.['exception.message']]),
+    [['exception', 'boom']],
+  );
 });

@@ -72,17 +72,25 @@ export function inPipelineTrace<T>(
     async (span) => {
       if (caller && caller.spanContext().traceId !== span.spanContext().traceId)
         caller.addLink({ context: span.spanContext() });
-      try {
-        return await fn(span);
-      } catch (err) {
-        span.recordException(err instanceof Error ? err : String(err));
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        throw err;
-      } finally {
-        span.end();
-      }
+      return endSpan(span, fn);
     },
   );
+}
+
+/**
+ * Runs `fn` for a started span and ends the span whatever happens: a throw is recorded on it
+ * (exception event, status ERROR) and rethrown. The one way a unit of work closes its span.
+ */
+export async function endSpan<T>(span: Span, fn: (span: Span) => Promise<T>): Promise<T> {
+  try {
+    return await fn(span);
+  } catch (err) {
+    span.recordException(err instanceof Error ? err : String(err));
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw err;
+  } finally {
+    span.end();
+  }
 }
 
 /** A pipeline that ended Failed or Timeout marks the span that ended it as an error, with the reason. */
