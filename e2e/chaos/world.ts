@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { provision } from '@po/bus';
-import { dropDatabase, prepareDatabase, type System, startSystem } from '@po/devstack';
+import {
+  DEFAULT_RESTART_POLICY,
+  dropDatabase,
+  nextRestartDelay,
+  prepareDatabase,
+  type ServiceName,
+  type System,
+  startSystem,
+} from '@po/devstack';
 import { type KubeSim, startKubeSim } from '@po/kube-sim';
 import pg from 'pg';
 import { NAMESPACE } from '../fixture.ts';
@@ -113,6 +121,26 @@ export async function startWorld(replicas: number): Promise<World> {
   const db = new pg.Pool({ connectionString: databaseUrl, max: 4, application_name: HARNESS });
   db.on('error', () => {});
 
+  /**
+   * Starts a killed service again as its supervisor would (a Deployment, the dev launcher): a service
+   * fails fast when a dependency is down at start-up (NATS in the middle of its own outage fault), and
+   * is started again with the same backoff until it is ready — what counts is that it comes back.
+   */
+  const restartSupervised = async (system: System, service: ServiceName, key: string) => {
+    let delayMs = 0;
+    for (let tries = 1; ; tries++) {
+      try {
+        return await system.start(service);
+      } catch (err) {
+        const early = err instanceof Error && /before it was ready/.test(err.message);
+        if (stopping || !early || tries >= 8) throw err;
+        delayMs = nextRestartDelay(DEFAULT_RESTART_POLICY, delayMs, 0);
+        process.stdout.write(`chaos: ${key} ${err.message}; started again in ${delayMs} ms\n`);
+        await delay(delayMs);
+      }
+    }
+  };
+
   /** Each replica of each service is killed and restarted one fault at a time. */
   const serial = new Map<string, Promise<void>>();
   const api = async (path: string, init: RequestInit = {}): Promise<Response> => {
@@ -143,7 +171,7 @@ export async function startWorld(replicas: number): Promise<World> {
           if (stopping) return;
           await system.kill(f.service, 'SIGKILL');
           await delay(f.downMs);
-          if (!stopping) await system.start(f.service);
+          if (!stopping) await restartSupervised(system, f.service, key);
         });
         serial.set(key, run);
         return run;
