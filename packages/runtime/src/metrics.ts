@@ -1,7 +1,7 @@
 import type { BusMetrics } from '@po/bus';
 import { isTerminal } from '@po/contracts';
 import type { Pipeline } from '@po/db';
-import { isKubeFailure, type KubeMetrics } from '@po/kube';
+import { isKubeFailure, type KubeMetrics } from '@po/kube/requests';
 import { type Metrics, PIPELINE_SECONDS_BUCKETS, REQUEST_SECONDS_BUCKETS } from '@po/telemetry';
 
 /** Prometheus counters behind the bus's metrics hook. */

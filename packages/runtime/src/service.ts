@@ -11,7 +11,10 @@ import {
 import { type Streams, type Subjects, streams as streamsFor, subjects as subjectsFor } from '@po/contracts';
 import type { Database } from '@po/db';
 import { createDb, outboxLagSeconds } from '@po/db';
-import { instrumentKubeRequests, type KubeConfig, type KubeMetrics } from '@po/kube';
+import type { KubeConfig } from '@po/kube';
+// The request hooks alone: the @po/kube index loads the whole Kubernetes client, which a service
+// that makes no Kubernetes call (gateway, scheduler) must not pay for at start-up.
+import { instrumentKubeRequests, type KubeMetrics } from '@po/kube/requests';
 import { createLogger, createMetrics, type Logger, type Metrics } from '@po/telemetry';
 import { type Kysely, sql } from 'kysely';
 import type { z } from 'zod';
