@@ -12,6 +12,8 @@ export interface NatsOptions {
    * `subjects.tenantInbox`). Default `_INBOX`, which only an unrestricted user may read.
    */
   inboxPrefix?: string | undefined;
+  /** How long the first connection may take, in ms (the client's default: 20,000). */
+  timeout?: number | undefined;
 }
 
 /**
@@ -30,5 +32,6 @@ export function connectNats(opts: NatsOptions): Promise<NatsConnection> {
     noAsyncTraces: true,
     ...(opts.user !== undefined ? { user: opts.user, pass: opts.password } : {}),
     ...(opts.inboxPrefix ? { inboxPrefix: opts.inboxPrefix } : {}),
+    ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}),
   });
 }
