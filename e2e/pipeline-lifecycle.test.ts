@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type Stack, startStack } from './fixture.ts';
-import { jobGone, settled, submit } from './pipelines.ts';
+import { historyAfterCleanup, jobGone, settled, submit } from './pipelines.ts';
 
 interface Logs {
   lines: { attempt: number; pod: string; ts: string | null; line: string }[];
@@ -63,9 +63,7 @@ test('a DataProcessing pipeline runs its process in a pod, succeeds, keeps its l
   assert.ok(existsSync(output), 'the workload wrote its output');
   assert.match(readFileSync(output, 'utf8'), /2500/);
 
-  const events = await stack.api(`/pipelines/${created.id}/events`);
-  assert.equal(events.status, 200);
-  const history = (await events.json()) as { kind: string; to: string | null }[];
+  const history = await historyAfterCleanup(stack, created.id);
   assert.deepEqual(
     history.filter((e) => e.kind === 'transition').map((e) => e.to),
     ['Queued', 'Running', 'Succeeded'],

@@ -43,6 +43,23 @@ export async function storedLines(stack: Stack, id: string): Promise<string[]> {
   return logs.lines.map((l) => l.line);
 }
 
+export interface HistoryEvent {
+  kind: string;
+  to: string | null;
+  reason: string | null;
+}
+
+/**
+ * The pipeline's event history once its cleanup is recorded: the `job_deleted` event is written after
+ * the Job's DELETE is answered, so a Job already gone from the cluster may not be in the history yet.
+ */
+export function historyAfterCleanup(stack: Stack, id: string): Promise<HistoryEvent[]> {
+  return waitFor(`pipeline ${id}: job_deleted recorded`, async () => {
+    const events = (await (await stack.api(`/pipelines/${id}/events`)).json()) as HistoryEvent[];
+    return events.some((e) => e.kind === 'job_deleted') ? events : undefined;
+  });
+}
+
 /** Waits until the Job is gone from the cluster, and its pods with it. */
 export async function jobGone(stack: Stack, name: string): Promise<void> {
   await waitFor(`Job ${name} to be deleted`, async () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { NAMESPACE, type Stack, startStack, waitFor } from './fixture.ts';
 import {
+  historyAfterCleanup,
   jobGone,
   registerGatedTemplate,
   settled,
@@ -106,10 +107,7 @@ test('cancelling a running pipeline whose logs cannot be read stops it within se
   }
   assert.equal((await statusOf(stack, p.id)).status, 'Cancelled');
   assert.deepEqual(await storedLines(stack, p.id), ['first line'], 'what the live tail captured is kept');
-  const events = (await (await stack.api(`/pipelines/${p.id}/events`)).json()) as {
-    kind: string;
-    reason: string | null;
-  }[];
+  const events = await historyAfterCleanup(stack, p.id);
   const captured = events.filter((e) => e.kind === 'logs_captured');
   assert.equal(captured.length, 1);
   assert.match(captured[0]?.reason ?? '', /^logs incomplete: .*500 InternalError/);
