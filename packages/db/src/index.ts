@@ -1,7 +1,9 @@
 export { dropDatabase, ensureDatabase } from './admin.ts';
 export { type AdmitOptions, admitQueued, effectiveRank } from './admission.ts';
 export {
+  type AttemptMarks,
   getAttempt,
+  getPipelineAttempt,
   type LogsCaptured,
   markJobCreated,
   markJobDeleted,
@@ -20,7 +22,14 @@ export {
   truncationMarker,
 } from './logs.ts';
 export { migrateToLatest } from './migrate.ts';
-export { activeTraceHeaders, enqueue, traceHeadersFor } from './outbox.ts';
+export {
+  activeTraceHeaders,
+  enqueue,
+  markOutboxPublished,
+  type OutboxRow,
+  relayOutbox,
+  traceHeadersFor,
+} from './outbox.ts';
 export { getPipeline, type InsertPipelineResult, insertPipeline, insertPipelines } from './pipelines.ts';
 export {
   admissionOrder,
