@@ -11,7 +11,7 @@ import {
   NO_PIPELINE_ID,
   type Subjects,
 } from '@po/contracts';
-import { type Database, getPipelineAttempt, markJobCreated, markJobDeleted, transition } from '@po/db';
+import { type Database, markJobCreated, markJobDeleted, readAttemptState, transition } from '@po/db';
 import { buildJob, classifyKubeError, type JobPolicy, type JobsApi, PolicyViolation } from '@po/kube';
 import type { PipelineMetrics } from '@po/runtime';
 import {
@@ -88,7 +88,7 @@ export class JobRunner {
     const { db, subjects, logger, policy } = this.#o;
     const jobName = jobNameFor(cmd.pipelineId, cmd.attempt);
     const logFor = logger.child({ pipeline_id: cmd.pipelineId, attempt: cmd.attempt, job: jobName });
-    const { pipeline, attempt } = (await getPipelineAttempt(db, cmd.pipelineId, cmd.attempt)) ?? {};
+    const { pipeline, attempt } = await readAttemptState(db, cmd.pipelineId, cmd.attempt);
     const log = pipeline ? logFor.child({ tenant: pipeline.tenant_id }) : logFor;
     // A cancel (or any transition) may have overtaken the command, or it was never due (forged).
     const due = createDue(pipeline, attempt, cmd.attempt);
@@ -160,7 +160,7 @@ export class JobRunner {
     const namespace = policy.namespace;
     const jobName = jobNameFor(cmd.pipelineId, cmd.attempt);
     const logFor = logger.child({ pipeline_id: cmd.pipelineId, attempt: cmd.attempt, job: jobName });
-    const { pipeline, attempt } = (await getPipelineAttempt(db, cmd.pipelineId, cmd.attempt)) ?? {};
+    const { pipeline, attempt } = await readAttemptState(db, cmd.pipelineId, cmd.attempt);
     const log = pipeline ? logFor.child({ tenant: pipeline.tenant_id }) : logFor;
     const due = deleteDue(pipeline, attempt, cmd.attempt);
     if (!due.due) {

@@ -4,7 +4,6 @@ import { jobCreate } from './envelopes.ts';
 import {
   admissionOrder,
   pickAdmissions,
-  type QueuedRow,
   type QueueState,
   queueStates,
   type Room,

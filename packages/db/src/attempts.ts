@@ -1,8 +1,7 @@
 import type { Subjects } from '@po/contracts';
 import { jobDelete } from './envelopes.ts';
 import { enqueue, traceHeadersFor } from './outbox.ts';
-import { UUID_RE } from './pipelines.ts';
-import type { Pipeline, PipelineAttempt, PipelineEventKind } from './schema.ts';
+import type { PipelineAttempt, PipelineEventKind } from './schema.ts';
 import { now } from './sql.ts';
 import { inTransaction, type Tx } from './tx.ts';
 
@@ -59,44 +58,6 @@ export function getAttempt(
     .where('pipeline_id', '=', pipelineId)
     .where('attempt', '=', attempt)
     .executeTakeFirst();
-}
-
-/** What a Job command is decided from: the attempt's end and cleanup milestones. */
-export type AttemptMarks = Pick<PipelineAttempt, 'finished_at' | 'logs_captured_at' | 'job_deleted_at'>;
-
-/**
- * A pipeline and one of its attempts' milestones in one statement (the job-runner's read before each
- * Job write); `attempt` is undefined when the attempt has no row (never admitted).
- */
-export async function getPipelineAttempt(
-  db: Tx,
-  pipelineId: string,
-  attempt: number,
-): Promise<{ pipeline: Pipeline; attempt: AttemptMarks | undefined } | undefined> {
-  if (!UUID_RE.test(pipelineId)) return undefined;
-  const row = await db
-    .selectFrom('pipelines as p')
-    .leftJoin('pipeline_attempts as a', (join) =>
-      join.onRef('a.pipeline_id', '=', 'p.id').on('a.attempt', '=', attempt),
-    )
-    .selectAll('p')
-    .select([
-      'a.attempt as a_attempt',
-      'a.finished_at as a_finished_at',
-      'a.logs_captured_at as a_logs_captured_at',
-      'a.job_deleted_at as a_job_deleted_at',
-    ])
-    .where('p.id', '=', pipelineId)
-    .executeTakeFirst();
-  if (!row) return undefined;
-  const { a_attempt, a_finished_at, a_logs_captured_at, a_job_deleted_at, ...pipeline } = row;
-  return {
-    pipeline,
-    attempt:
-      a_attempt === null
-        ? undefined
-        : { finished_at: a_finished_at, logs_captured_at: a_logs_captured_at, job_deleted_at: a_job_deleted_at },
-  };
 }
 
 /** Record that the attempt's Job exists; true the first time. */

@@ -1,9 +1,7 @@
 export { dropDatabase, ensureDatabase } from './admin.ts';
 export { type AdmitOptions, admitQueued, effectiveRank } from './admission.ts';
 export {
-  type AttemptMarks,
   getAttempt,
-  getPipelineAttempt,
   type LogsCaptured,
   markJobCreated,
   markJobDeleted,

@@ -75,11 +75,7 @@ export interface OutboxRow {
  * published again and dropped the same way (`set_config(..., true)` is `set local` for this
  * statement's transaction); the rows themselves were committed durably by their writers.
  */
-export async function relayOutbox(
-  db: Tx,
-  published: readonly string[],
-  limit: number,
-): Promise<OutboxRow[]> {
+export async function relayOutbox(db: Tx, published: readonly string[], limit: number): Promise<OutboxRow[]> {
   const ids = sql`${published}::bigint[]`;
   const { rows } = await sql<OutboxRow>`
     with marked as (

@@ -29,7 +29,10 @@ export function transactionBegunWith<T>(
       await sql.raw(`begin; ${first}`).execute(conn);
       result = await fn(conn);
     } catch (err) {
-      await sql.raw('rollback').execute(conn).catch(() => {});
+      await sql
+        .raw('rollback')
+        .execute(conn)
+        .catch(() => {});
       throw err;
     }
     await sql.raw('commit').execute(conn);
