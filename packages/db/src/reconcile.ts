@@ -33,6 +33,7 @@ const ATTEMPT_COLUMNS = [
   'job_deleted_at',
   'job_create_requests',
   'job_create_requested_at',
+  'job_uid',
 ] as const satisfies readonly (keyof PipelineAttempt)[];
 type Missing = Exclude<keyof PipelineAttempt, (typeof ATTEMPT_COLUMNS)[number]>;
 const complete: Missing extends never ? true : Missing = true;
