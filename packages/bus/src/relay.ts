@@ -24,6 +24,11 @@ export interface OutboxRelayOptions {
    * progress (commits during a pass share the next one, so batches grow with the load by themselves).
    */
   coalesceMs?: number;
+  /**
+   * How long acknowledged rows may wait for the next pass to mark them before a pass runs for that
+   * alone (default 200 ms): under load the next pass comes sooner, so the mark costs nothing.
+   */
+  markDelayMs?: number;
   /** How often a standby relay tries to become the active one (default 1000 ms). */
   standbyCheckMs?: number;
   metrics?: BusMetrics;
@@ -50,10 +55,11 @@ const STEP_DOWN_AFTER_FAILURES = 5;
  * NOTIFY wakes the active relay; polling covers notifications lost while its listener was down.
  * Wake-ups coalesce: any number of NOTIFYs during a pass cause one more pass. A pass is one
  * statement (`relayOutbox`): it marks the rows the previous pass had acknowledged and claims up to
- * `batchSize` more; passes follow each other until one claims nothing (so a burst costs its passes
- * plus one). A row is marked published only after its PubAck, and Nats-Msg-Id = msg_id turns a
- * re-publish (after a crash, or by an old and a new active relay during a hand-over) into a
- * duplicate the stream drops.
+ * `batchSize` more. So the mark of a batch rides on the next pass — the next NOTIFY's, or one
+ * `markDelayMs` later — and a pass costs one round trip, not a transaction of four. A row is marked
+ * published only after its PubAck; one acknowledged but not yet marked when the relay dies is
+ * published again by the next, and Nats-Msg-Id = msg_id makes that (and any re-publish by an old
+ * and a new active relay during a hand-over) a duplicate the stream drops.
  */
 export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const js = jetstream(opts.nc);
@@ -61,6 +67,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const pollMs = opts.pollMs ?? 1000;
   const batchSize = opts.batchSize ?? 500;
   const coalesceMs = opts.coalesceMs ?? 0;
+  const markDelayMs = opts.markDelayMs ?? 200;
   const standbyCheckMs = opts.standbyCheckMs ?? 1000;
   let stopped = false;
   /** True while this relay holds the lock on a live LISTEN connection. */
@@ -72,6 +79,8 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   let standbyWake: (() => void) | undefined;
   /** Consecutive failed passes of the active relay. */
   let failures = 0;
+  /** Rows JetStream acknowledged that are not yet marked published: the next pass marks them. */
+  let acked: string[] = [];
 
   const kick = () => {
     pending = true;
@@ -80,7 +89,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
 
   const waitForWork = () =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(done, pollMs);
+      const timer = setTimeout(done, acked.length > 0 ? Math.min(markDelayMs, pollMs) : pollMs);
       function done() {
         clearTimeout(timer);
         wake = undefined;
@@ -159,9 +168,6 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     }
   }
 
-  /** Rows JetStream acknowledged that are not yet marked published: the next pass marks them. */
-  let acked: string[] = [];
-
   /**
    * One pass: marks the previous pass's acknowledged rows and claims the next batch in one
    * statement, then publishes the batch; returns how many rows it claimed. A row whose publish
@@ -210,8 +216,8 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       if (stopped) break;
       pending = false;
       try {
-        // Until a pass claims nothing: it marked the last batch's rows, and none waits.
-        while (!stopped && (await relayBatch()) > 0) {}
+        // A full batch may leave more behind: claim again at once.
+        while (!stopped && (await relayBatch()) === batchSize) {}
         failures = 0;
       } catch (err) {
         failures++;
