@@ -32,6 +32,8 @@ export interface AdmitOptions {
   agingSeconds?: number | undefined;
   /** The clock aging reads; undefined: the database's now(). */
   now?: Date | undefined;
+  /** Told how many tenants had pipelines waiting when the pass looked (0: the queue was empty). */
+  onWaitingTenants?: ((count: number) => void) | undefined;
 }
 
 // Admission counts and admits atomically, or two admitters could both see room for the last slot
@@ -243,8 +245,12 @@ export async function admitQueued(
   return transactionBegunWith(db, QUOTA_LOCK, async (trx) => {
     const maxRunning = opts.maxRunning ?? UNCAPPED;
     const { rows } = await readHeads(trx, opts, opts.limit, maxRunning);
-    if (rows.length === 0) return [];
+    if (rows.length === 0) {
+      opts.onWaitingTenants?.(0);
+      return [];
+    }
     const { tenants, global: used } = toRooms(rows);
+    opts.onWaitingTenants?.(tenants.length);
     const global: Room = {
       ...used,
       maxRunning,
