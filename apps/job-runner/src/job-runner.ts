@@ -11,7 +11,7 @@ import {
   NO_PIPELINE_ID,
   type Subjects,
 } from '@po/contracts';
-import { type Database, getAttempt, getPipeline, markJobCreated, markJobDeleted, transition } from '@po/db';
+import { type Database, markJobCreated, markJobDeleted, readAttemptState, transition } from '@po/db';
 import { buildJob, classifyKubeError, type JobPolicy, type JobsApi, PolicyViolation } from '@po/kube';
 import type { PipelineMetrics } from '@po/runtime';
 import {
@@ -88,8 +88,7 @@ export class JobRunner {
     const { db, subjects, logger, policy } = this.#o;
     const jobName = jobNameFor(cmd.pipelineId, cmd.attempt);
     const logFor = logger.child({ pipeline_id: cmd.pipelineId, attempt: cmd.attempt, job: jobName });
-    const pipeline = await getPipeline(db, cmd.pipelineId);
-    const attempt = pipeline && (await getAttempt(db, cmd.pipelineId, cmd.attempt));
+    const { pipeline, attempt } = await readAttemptState(db, cmd.pipelineId, cmd.attempt);
     const log = pipeline ? logFor.child({ tenant: pipeline.tenant_id }) : logFor;
     // A cancel (or any transition) may have overtaken the command, or it was never due (forged).
     const due = createDue(pipeline, attempt, cmd.attempt);
@@ -104,9 +103,9 @@ export class JobRunner {
       tenant: pipeline.tenant_id,
       template: pipeline.template,
     };
-    let outcome: 'created' | 'exists';
+    let created: { outcome: 'created' | 'exists'; uid: string | undefined };
     try {
-      outcome = await jobSpan('create', facts, { namespace: policy.namespace, job: jobName }, () => {
+      created = await jobSpan('create', facts, { namespace: policy.namespace, job: jobName }, () => {
         // The workload and the watcher continue the trace from this span (the attempt's).
         const carrier: Record<string, string> = {};
         propagation.inject(context.active(), carrier);
@@ -120,7 +119,7 @@ export class JobRunner {
           },
           policy,
         );
-        return this.#o.jobs.create(job);
+        return this.#o.jobs.createWithUid(job);
       });
     } catch (err) {
       const reason =
@@ -150,19 +149,19 @@ export class JobRunner {
       }
       return;
     }
-    await markJobCreated(db, cmd.pipelineId, cmd.attempt);
-    this.#ops.inc({ operation: 'create', outcome });
-    log.info({ outcome }, 'Job created');
+    // The uid lets the delete name this very object, with no read first.
+    await markJobCreated(db, cmd.pipelineId, cmd.attempt, created.uid);
+    this.#ops.inc({ operation: 'create', outcome: created.outcome });
+    log.info({ outcome: created.outcome }, 'Job created');
   }
 
   async delete(cmd: JobDelete): Promise<void> {
     if (cmd.pipelineId === NO_PIPELINE_ID) return this.#deleteUnowned(cmd);
-    const { db, logger, policy, jobs } = this.#o;
+    const { db, logger, policy } = this.#o;
     const namespace = policy.namespace;
     const jobName = jobNameFor(cmd.pipelineId, cmd.attempt);
     const logFor = logger.child({ pipeline_id: cmd.pipelineId, attempt: cmd.attempt, job: jobName });
-    const pipeline = await getPipeline(db, cmd.pipelineId);
-    const attempt = pipeline && (await getAttempt(db, cmd.pipelineId, cmd.attempt));
+    const { pipeline, attempt } = await readAttemptState(db, cmd.pipelineId, cmd.attempt);
     const log = pipeline ? logFor.child({ tenant: pipeline.tenant_id }) : logFor;
     const due = deleteDue(pipeline, attempt, cmd.attempt);
     if (!due.due) {
@@ -170,37 +169,64 @@ export class JobRunner {
       this.#ops.inc({ operation: 'delete', outcome: 'skipped' });
       return;
     }
-    let outcome: 'deleted' | 'gone';
+    const facts = {
+      pipelineId: cmd.pipelineId,
+      attempt: cmd.attempt,
+      tenant: pipeline?.tenant_id,
+      template: pipeline?.template,
+    };
+    let outcome: 'deleted' | 'gone' | 'not ours';
     try {
-      const job = await jobs.get(namespace, jobName);
-      const labels = job?.metadata?.labels ?? {};
-      if (!job) outcome = 'gone';
-      else if (labels[LABEL_MANAGED_BY] !== MANAGED_BY || labels[LABEL_PIPELINE_ID] !== cmd.pipelineId) {
-        // Not ours, whatever its name: never touched.
-        log.warn('delete refused: the Job is not managed by pipeline-operator');
-        this.#ops.inc({ operation: 'delete', outcome: 'unmanaged' });
-        return;
-      } else
-        outcome = await jobSpan(
-          'delete',
-          {
-            pipelineId: cmd.pipelineId,
-            attempt: cmd.attempt,
-            tenant: pipeline?.tenant_id,
-            template: pipeline?.template,
-          },
-          { namespace, job: jobName },
-          () => jobs.delete(namespace, jobName),
-        );
+      const uid = attempt?.job_uid;
+      // The Job this job-runner created (its uid recorded then) is ours by construction: deleted only
+      // if that object still holds the name (a precondition), with no read first. A Job it did not
+      // create itself (found there) is read first, and deleted only if its labels say it is ours.
+      outcome = uid
+        ? await this.#deleteByUid(namespace, jobName, uid, facts)
+        : await this.#deleteIfManaged(namespace, jobName, cmd.pipelineId, facts);
     } catch (err) {
       const c = classifyKubeError(err);
       this.#ops.inc({ operation: 'delete', outcome: c.kind });
       // A delete that Kubernetes refuses outright is still retried: leaving the Job is worse.
       throw new RetryLater(c.reason, c.kind === 'retry' ? c.delayMs : 30_000);
     }
+    if (outcome === 'not ours') {
+      // Not ours, whatever its name: never touched.
+      log.warn('delete refused: the Job is not the one pipeline-operator created');
+      this.#ops.inc({ operation: 'delete', outcome: 'unmanaged' });
+      return;
+    }
     if (attempt) await markJobDeleted(db, cmd.pipelineId, cmd.attempt);
     this.#ops.inc({ operation: 'delete', outcome });
     log.info({ outcome, reason: cmd.data.reason }, 'Job deleted');
+  }
+
+  async #deleteByUid(
+    namespace: string,
+    jobName: string,
+    uid: string,
+    facts: PipelineFacts,
+  ): Promise<'deleted' | 'gone' | 'not ours'> {
+    const r = await jobSpan('delete', facts, { namespace, job: jobName }, () =>
+      this.#o.jobs.deleteUid(namespace, jobName, uid),
+    );
+    return r === 'replaced' ? 'not ours' : r;
+  }
+
+  async #deleteIfManaged(
+    namespace: string,
+    jobName: string,
+    pipelineId: string,
+    facts: PipelineFacts,
+  ): Promise<'deleted' | 'gone' | 'not ours'> {
+    const job = await this.#o.jobs.get(namespace, jobName);
+    if (!job) return 'gone';
+    const labels = job.metadata?.labels ?? {};
+    if (labels[LABEL_MANAGED_BY] !== MANAGED_BY || labels[LABEL_PIPELINE_ID] !== pipelineId)
+      return 'not ours';
+    return jobSpan('delete', facts, { namespace, job: jobName }, () =>
+      this.#o.jobs.delete(namespace, jobName),
+    );
   }
 
   /** A managed Job that names no pipeline attempt (the watcher's orphan collection): by name, if still so. */

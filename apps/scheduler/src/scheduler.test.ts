@@ -32,7 +32,7 @@ before(async () => {
   listener = listen({
     connectionString: tdb.url,
     channel: CHANNELS.slotFreed,
-    onNotify: () => void scheduler.admitNow().catch(() => {}),
+    onNotify: () => void scheduler.slotFreed().catch(() => {}),
   });
 });
 after(async () => {
@@ -99,4 +99,21 @@ test('a pipeline cancelled while still waiting frees no slot and wakes no admiss
   assert.ok((await transition(tdb.db, tdb.subjects, { pipelineId: waiting, to: 'Cancelled' })).ok);
   await scheduler.admitNow();
   assert.equal(await admittedAt(next), null, 'the running one still holds the only slot');
+});
+
+test('a freed slot with nobody waiting needs no pass; a pipeline queued afterwards is admitted by its own wake-up', async () => {
+  const [first = ''] = await queue(1);
+  await scheduler.admitNow();
+  assert.notEqual(await admittedAt(first), null);
+  // This pass finds the queue empty, and the scheduler remembers it.
+  await scheduler.admitNow();
+  assert.ok((await transition(tdb.db, tdb.subjects, { pipelineId: first, to: 'Cancelled' })).ok);
+  // A pipeline inserted behind the scheduler's back (without the wake-up every way into the queue
+  // sends): a freed slot does not look for it, though there is room now...
+  const [unannounced = ''] = await queue(1);
+  await scheduler.slotFreed();
+  assert.equal(await admittedAt(unannounced), null);
+  // ...its wake-up (its PipelineQueued message, or the poll, the safety net) admits it.
+  await scheduler.admitNow();
+  assert.notEqual(await admittedAt(unannounced), null);
 });

@@ -82,6 +82,10 @@ export class Scheduler {
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
+  /** Passes asked for by anything but a freed slot (a queued pipeline, the poll): each may find new work. */
+  #asked = 0;
+  /** The last pass found the queue empty, and no pass has been asked for since it began. */
+  #queueEmpty = false;
 
   constructor(opts: SchedulerOptions) {
     this.#opts = opts;
@@ -124,8 +128,24 @@ export class Scheduler {
     }
   }
 
+  /**
+   * A slot was freed (an attempt ended): a pass, unless the last one found the queue empty and
+   * nothing was queued since — every way into the queue asks for a pass itself (its PipelineQueued
+   * message, and the poll as the safety net), so a freed slot with nobody waiting needs no look.
+   */
+  slotFreed(): Promise<void> {
+    if (this.#queueEmpty && !this.#running) return Promise.resolve();
+    return this.#pass();
+  }
+
   /** Runs one admission pass; concurrent callers coalesce into at most one extra pass. */
   admitNow(): Promise<void> {
+    this.#asked++;
+    this.#queueEmpty = false;
+    return this.#pass();
+  }
+
+  #pass(): Promise<void> {
     if (this.#stopped) return Promise.resolve();
     if (this.#running) {
       this.#again = true;
@@ -142,6 +162,7 @@ export class Scheduler {
       this.#again = false;
       for (;;) {
         let admitted: Awaited<ReturnType<typeof admitQueued>>;
+        const asked = this.#asked;
         try {
           admitted = await admitQueued(this.#opts.db, this.#opts.subjects, {
             limit: this.#opts.batch,
@@ -152,6 +173,10 @@ export class Scheduler {
             maxCpuMillis: this.#opts.maxCpuMillis,
             maxMemoryBytes: this.#opts.maxMemoryBytes,
             agingSeconds: this.#opts.agingSeconds,
+            onWaitingTenants: (n) => {
+              // A pass asked for while this one ran may have new work this one did not see.
+              this.#queueEmpty = n === 0 && asked === this.#asked;
+            },
           });
         } catch (err) {
           this.#opts.logger.error({ err }, 'admission failed; will retry');

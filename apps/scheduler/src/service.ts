@@ -66,7 +66,7 @@ export async function runScheduler(
     connectionString: config.DATABASE_URL,
     channel: CHANNELS.slotFreed,
     applicationName: 'scheduler',
-    onNotify: () => void scheduler.admitNow().catch(() => {}),
+    onNotify: () => void scheduler.slotFreed().catch(() => {}),
     onError: (err) => ctx.logger.warn({ err }, 'slot listener lost; reconnecting'),
   });
   ctx.lifecycle.add('slot listener', slots.stop);

@@ -1,8 +1,8 @@
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
-import type { Database } from '@po/db';
-import { type Kysely, sql } from 'kysely';
+import { type Database, markOutboxPublished, relayOutbox } from '@po/db';
+import type { Kysely } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { type BusMetrics, metricSubject } from './metrics.ts';
@@ -20,9 +20,15 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /**
    * After a wake-up from idle, wait this long before claiming rows, so the commits of the next few
-   * milliseconds share one pass (one claim, one round of PubAcks, one mark). Default 10 ms.
+   * milliseconds share one pass. Default 0: every message then waits for nothing but the pass in
+   * progress (commits during a pass share the next one, so batches grow with the load by themselves).
    */
   coalesceMs?: number;
+  /**
+   * How long acknowledged rows may wait for the next pass to mark them before a pass runs for that
+   * alone (default 200 ms): under load the next pass comes sooner, so the mark costs nothing.
+   */
+  markDelayMs?: number;
   /** How often a standby relay tries to become the active one (default 1000 ms). */
   standbyCheckMs?: number;
   metrics?: BusMetrics;
@@ -47,17 +53,21 @@ const STEP_DOWN_AFTER_FAILURES = 5;
  * connection dies another takes over within about that time. (Five relays all waking on every
  * NOTIFY to find the rows already claimed cost more than the publishing itself.)
  * NOTIFY wakes the active relay; polling covers notifications lost while its listener was down.
- * Wake-ups coalesce: any number of NOTIFYs during a pass cause one more pass, which claims up to
- * `batchSize` rows at a time, FOR UPDATE SKIP LOCKED (so an old and a new active relay never
- * publish the same row at once); a row is marked published only after its PubAck, and
- * Nats-Msg-Id = msg_id turns a re-publish after a crash into a duplicate the stream drops.
+ * Wake-ups coalesce: any number of NOTIFYs during a pass cause one more pass. A pass is one
+ * statement (`relayOutbox`): it marks the rows the previous pass had acknowledged and claims up to
+ * `batchSize` more. So the mark of a batch rides on the next pass — the next NOTIFY's, or one
+ * `markDelayMs` later — and a pass costs one round trip, not a transaction of four. A row is marked
+ * published only after its PubAck; one acknowledged but not yet marked when the relay dies is
+ * published again by the next, and Nats-Msg-Id = msg_id makes that (and any re-publish by an old
+ * and a new active relay during a hand-over) a duplicate the stream drops.
  */
 export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const js = jetstream(opts.nc);
   const log = opts.logger.child({ component: 'outbox-relay' });
   const pollMs = opts.pollMs ?? 1000;
   const batchSize = opts.batchSize ?? 500;
-  const coalesceMs = opts.coalesceMs ?? 10;
+  const coalesceMs = opts.coalesceMs ?? 0;
+  const markDelayMs = opts.markDelayMs ?? 200;
   const standbyCheckMs = opts.standbyCheckMs ?? 1000;
   let stopped = false;
   /** True while this relay holds the lock on a live LISTEN connection. */
@@ -69,6 +79,8 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   let standbyWake: (() => void) | undefined;
   /** Consecutive failed passes of the active relay. */
   let failures = 0;
+  /** Rows JetStream acknowledged that are not yet marked published: the next pass marks them. */
+  let acked: string[] = [];
 
   const kick = () => {
     pending = true;
@@ -77,7 +89,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
 
   const waitForWork = () =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(done, pollMs);
+      const timer = setTimeout(done, acked.length > 0 ? Math.min(markDelayMs, pollMs) : pollMs);
       function done() {
         clearTimeout(timer);
         wake = undefined;
@@ -156,53 +168,37 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     }
   }
 
-  /** Publishes one batch; returns how many rows it claimed. */
+  /**
+   * One pass: marks the previous pass's acknowledged rows and claims the next batch in one
+   * statement, then publishes the batch; returns how many rows it claimed. A row whose publish
+   * failed stays unpublished for the next round.
+   */
   async function relayBatch(): Promise<number> {
-    return opts.db.transaction().execute(async (trx) => {
-      const rows = await trx
-        .selectFrom('outbox')
-        // The payload as stored text: it is published as is, with no parse and re-serialization.
-        .select(['id', 'msg_id', 'subject', sql<string>`payload::text`.as('payload'), 'headers'])
-        .where('published_at', 'is', null)
-        .orderBy('id')
-        .limit(batchSize)
-        .forUpdate()
-        .skipLocked()
-        .execute();
-      // Every row of the batch is published at once (pipelined on the one connection, so they reach
-      // the stream in id order) and the PubAcks are awaited together: one round trip per batch, not
-      // one per row. A row whose publish failed stays unpublished for the next round.
-      const acks = await Promise.allSettled(
-        rows.map((row) =>
-          context.with(propagation.extract(ROOT_CONTEXT, row.headers), () =>
-            publishRaw(js, row.subject, row.msg_id, row.payload),
-          ),
+    const rows = await relayOutbox(opts.db, acked, batchSize);
+    acked = [];
+    // Every row of the batch is published at once (pipelined on the one connection, so they reach
+    // the stream in id order) and the PubAcks are awaited together: one round trip per batch, not
+    // one per row.
+    const acks = await Promise.allSettled(
+      rows.map((row) =>
+        context.with(propagation.extract(ROOT_CONTEXT, row.headers), () =>
+          publishRaw(js, row.subject, row.msg_id, row.payload),
         ),
-      );
-      const done: string[] = [];
-      let failure: unknown;
-      acks.forEach((ack, i) => {
-        const row = rows[i];
-        if (!row) return;
-        if (ack.status === 'rejected') {
-          failure ??= ack.reason;
-          return;
-        }
-        done.push(row.id);
-        opts.metrics?.published(metricSubject(row.subject));
-      });
-      if (done.length > 0) {
-        // The mark need not wait for its WAL flush: were it lost in a crash, the rows would be
-        // published again and JetStream would drop them as duplicates (Nats-Msg-Id = msg_id). This
-        // saves a disk flush per pass; the rows themselves were committed durably by their writers.
-        // set_config(..., true) is `set local` inside the same statement (one round trip less).
-        await sql`update outbox set published_at = now()
-          from (select set_config('synchronous_commit', 'off', true)) as local_setting
-          where id = any(${done}::bigint[])`.execute(trx);
+      ),
+    );
+    let failure: unknown;
+    acks.forEach((ack, i) => {
+      const row = rows[i];
+      if (!row) return;
+      if (ack.status === 'rejected') {
+        failure ??= ack.reason;
+        return;
       }
-      if (failure !== undefined) throw failure;
-      return rows.length;
+      acked.push(row.id);
+      opts.metrics?.published(metricSubject(row.subject));
     });
+    if (failure !== undefined) throw failure;
+    return rows.length;
   }
 
   const loop = (async () => {
@@ -220,6 +216,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       if (stopped) break;
       pending = false;
       try {
+        // A full batch may leave more behind: claim again at once.
         while (!stopped && (await relayBatch()) === batchSize) {}
         failures = 0;
       } catch (err) {
@@ -242,6 +239,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         standbyWake?.();
         wake?.();
         await loop;
+        await markOutboxPublished(opts.db, acked).catch(() => {});
         const client = listener;
         listener = undefined;
         await client?.end().catch(() => {});

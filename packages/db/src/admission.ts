@@ -1,18 +1,17 @@
 import { jobNameFor, PRIORITY_RANK, type Subjects } from '@po/contracts';
 import { type Kysely, sql } from 'kysely';
 import { jobCreate } from './envelopes.ts';
-import { type OutboxMessage, outboxRows } from './outbox.ts';
 import {
   admissionOrder,
   pickAdmissions,
-  type QueuedRow,
   type QueueState,
   queueStates,
   type Room,
   type TenantRoom,
 } from './queue-plan.ts';
 import type { Database, Pipeline } from './schema.ts';
-import { holdsSlot, now, waitsInQueue } from './sql.ts';
+import { holdsSlot, waitsInQueue } from './sql.ts';
+import { transactionBegunWith } from './tx.ts';
 
 export interface AdmitOptions {
   limit: number;
@@ -33,11 +32,14 @@ export interface AdmitOptions {
   agingSeconds?: number | undefined;
   /** The clock aging reads; undefined: the database's now(). */
   now?: Date | undefined;
+  /** Told how many tenants had pipelines waiting when the pass looked (0: the queue was empty). */
+  onWaitingTenants?: ((count: number) => void) | undefined;
 }
 
 // Admission counts and admits atomically, or two admitters could both see room for the last slot
-// (global or a tenant's); they serialise on this transaction-scoped advisory lock.
-const QUOTA_LOCK = sql`select pg_advisory_xact_lock(hashtext('po.admission.quota'))`;
+// (global or a tenant's); they serialise on this transaction-scoped advisory lock, taken in the
+// BEGIN's own round trip (before the pass's first snapshot).
+const QUOTA_LOCK = `select pg_advisory_xact_lock(hashtext('po.admission.quota'))`;
 const UNCAPPED = 2_147_483_647;
 const RANKS = [...new Set(Object.values(PRIORITY_RANK))].sort((a, b) => b - a);
 const TOP_RANK = Math.max(...RANKS);
@@ -69,6 +71,7 @@ interface HeadRow {
   g_cpu: string;
   g_memory: string;
   id: string | null;
+  attempt: number | null;
   eff: number | null;
   queued_us: string | null;
   cpu_millis: string | null;
@@ -90,7 +93,7 @@ function readHeads(trx: Kysely<Database>, opts: AdmitOptions, limit: number, max
   const n = sql`(case when r.max_running - r.running <= 0 or ${maxRunning} - t.running <= 0 then 0
       else least(r.max_running - r.running, ${limit}, ${maxRunning} - t.running) + 1 end)`;
   const eff = effectiveRank(opts.agingSeconds, opts.now);
-  const cols = sql`p.id, ${eff} as eff, p.queued_at, p.cpu_millis, p.memory_bytes`;
+  const cols = sql`p.id, p.attempt, ${eff} as eff, p.queued_at, p.cpu_millis, p.memory_bytes`;
   // Without aging the index order is admission order: one range per tenant. With it, one range per
   // priority rank (each in admission order within the rank), merged.
   const head = opts.agingSeconds
@@ -158,7 +161,7 @@ function readHeads(trx: Kysely<Database>, opts: AdmitOptions, limit: number, max
       select h.tenant_id, count(*) as m from heads h join top using (id) group by h.tenant_id
     )
     select r.*, t.running as g_running, t.cpu as g_cpu, t.memory as g_memory,
-           h.id, h.eff, (extract(epoch from h.queued_at) * 1000000)::bigint as queued_us,
+           h.id, h.attempt, h.eff, (extract(epoch from h.queued_at) * 1000000)::bigint as queued_us,
            h.cpu_millis, h.memory_bytes
     from room r
     cross join total t
@@ -211,17 +214,22 @@ function toRooms(rows: HeadRow[]): { tenants: TenantRoom[]; global: Omit<Room, '
 /** One statement per pass: every tenant's state, whatever the length of its queue. */
 async function recordQueueStates(trx: Kysely<Database>, states: QueueState[]): Promise<void> {
   if (states.length === 0) return;
+  await sql`with ${upsertQueueStates(states)} select 1`.execute(trx);
+}
+
+/** A CTE `states` that upserts every tenant's queue state (written whatever else a pass does). */
+function upsertQueueStates(states: QueueState[]) {
   const json = JSON.stringify(
     states.map((s) => ({ tenant_id: s.tenantId, reason: s.reason, message: s.message, details: s.details })),
   );
-  await sql`
+  return sql`states as (
     insert into queue_states (tenant_id, reason, message, details, checked_at)
     select x.tenant_id, x.reason, x.message, x.details, now()
     from jsonb_to_recordset(${json}::jsonb) as x(tenant_id text, reason text, message text, details jsonb)
     on conflict (tenant_id) do update
       set reason = excluded.reason, message = excluded.message, details = excluded.details,
           checked_at = excluded.checked_at
-  `.execute(trx);
+  )`;
 }
 
 /**
@@ -229,17 +237,20 @@ async function recordQueueStates(trx: Kysely<Database>, states: QueueState[]): P
  * quotas. Rows a concurrent transition holds (a cancel, say) are skipped (SKIP LOCKED). Each admitted
  * attempt gets its attempts row, an 'admitted' event and a JobCreate command in the same transaction.
  */
-export function admitQueued(
+export async function admitQueued(
   db: Kysely<Database>,
   subjects: Subjects,
   opts: AdmitOptions,
 ): Promise<Pipeline[]> {
-  return db.transaction().execute(async (trx) => {
-    await QUOTA_LOCK.execute(trx);
+  return transactionBegunWith(db, QUOTA_LOCK, async (trx) => {
     const maxRunning = opts.maxRunning ?? UNCAPPED;
     const { rows } = await readHeads(trx, opts, opts.limit, maxRunning);
-    if (rows.length === 0) return [];
+    if (rows.length === 0) {
+      opts.onWaitingTenants?.(0);
+      return [];
+    }
     const { tenants, global: used } = toRooms(rows);
+    opts.onWaitingTenants?.(tenants.length);
     const global: Room = {
       ...used,
       maxRunning,
@@ -247,92 +258,83 @@ export function admitQueued(
       maxMemoryBytes: opts.maxMemoryBytes ?? null,
     };
     const picks = pickAdmissions(tenants, global, opts.limit);
-    const admitted = picks.length === 0 ? [] : await admit(trx, picks);
-    const ids = new Set(admitted.map((p) => p.id));
-    await recordQueueStates(
+    const states = queueStates(tenants, global, picks);
+    if (picks.length === 0) {
+      await recordQueueStates(trx, states);
+      return [];
+    }
+    const attempts = new Map(rows.map((r) => [r.id, r.attempt]));
+    const admitted = await admitAndAnnounce(
       trx,
-      queueStates(
-        tenants,
-        global,
-        picks.filter((r) => ids.has(r.id)),
-      ),
+      subjects,
+      picks.map((r) => ({ id: r.id, attempt: attempts.get(r.id) ?? 0 })),
+      states,
     );
-    if (admitted.length > 0) await announce(trx, subjects, admitted);
+    // A pick a concurrent transition held (skipped) was recorded as admitted: record the states again.
+    if (admitted.length < picks.length) {
+      const ids = new Set(admitted.map((p) => p.id));
+      await recordQueueStates(
+        trx,
+        queueStates(
+          tenants,
+          global,
+          picks.filter((r) => ids.has(r.id)),
+        ),
+      );
+    }
+    const order = new Map(picks.map((r, i) => [r.id, i]));
+    admitted.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
     return admitted;
   });
 }
 
-/** Marks the picks admitted (in pick order), skipping rows a concurrent transition holds. */
-async function admit(trx: Kysely<Database>, picks: QueuedRow[]): Promise<Pipeline[]> {
-  const order = new Map(picks.map((r, i) => [r.id, i]));
-  const admitted = await trx
-    .updateTable('pipelines')
-    .set({ admitted_at: now, updated_at: now })
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('pipelines')
-        .select('id')
-        .where(
-          'id',
-          'in',
-          picks.map((r) => r.id),
-        )
-        .where(waitsInQueue)
-        .forNoKeyUpdate() // see transition(): FK inserts elsewhere take KEY SHARE on these rows
-        .skipLocked(),
-    )
-    .returningAll()
-    .execute();
-  admitted.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
-  return admitted;
-}
-
-/** Attempt rows, 'admitted' events and JobCreate commands of the admitted, in one statement. */
-async function announce(trx: Kysely<Database>, subjects: Subjects, admitted: Pipeline[]): Promise<void> {
-  // Attempt rows, 'admitted' events and JobCreate commands in one statement. A batch mixes
-  // pipelines, so the active span (if any) belongs to at most one of them: each command continues
-  // its own pipeline's trace instead.
-  await trx
-    .with('attempts', (q) =>
-      q
-        .insertInto('pipeline_attempts')
-        .values(
-          admitted.map((p) => ({
-            pipeline_id: p.id,
-            attempt: p.attempt,
-            job_name: jobNameFor(p.id, p.attempt),
-            namespace: p.namespace,
-          })),
-        )
-        .returning('pipeline_id'),
-    )
-    .with('events', (q) =>
-      q
-        .insertInto('pipeline_events')
-        .values(
-          admitted.map((p) => ({
-            pipeline_id: p.id,
-            attempt: p.attempt,
-            kind: 'admitted' as const,
-            from_status: null,
-            to_status: null,
-            reason: null,
-          })),
-        )
-        .returning('id'),
-    )
-    .insertInto('outbox')
-    .values(
-      outboxRows(
-        admitted.map(
-          (p): OutboxMessage => ({
-            subject: subjects.jobCreate,
-            message: jobCreate(p),
-            headers: p.traceparent ? { traceparent: p.traceparent } : {},
-          }),
-        ),
-      ),
-    )
-    .onConflict((oc) => oc.column('msg_id').doNothing())
-    .execute();
+/**
+ * One statement: marks the picks admitted — those still waiting at the attempt the pass read,
+ * skipping rows a concurrent transition holds — and, for exactly those, inserts their attempt rows,
+ * 'admitted' events and JobCreate commands, and writes every tenant's queue state. A batch mixes
+ * pipelines, so the active span (if any) belongs to at most one of them: each command continues its
+ * own pipeline's trace instead.
+ */
+async function admitAndAnnounce(
+  trx: Kysely<Database>,
+  subjects: Subjects,
+  picks: { id: string; attempt: number }[],
+  states: QueueState[],
+): Promise<Pipeline[]> {
+  const json = JSON.stringify(
+    picks.map((p) => {
+      const message = jobCreate(p);
+      return { ...p, job_name: jobNameFor(p.id, p.attempt), msg_id: message.id, payload: message };
+    }),
+  );
+  const { rows } = await sql<Pipeline>`
+    with picks as (
+      select * from jsonb_to_recordset(${json}::jsonb)
+        as x(id uuid, attempt int, job_name text, msg_id text, payload jsonb)
+    ), admitted as (
+      update pipelines p set admitted_at = now(), updated_at = now()
+      from (
+        -- NO KEY UPDATE: see transition() (FK inserts elsewhere take KEY SHARE on these rows)
+        select q.id from pipelines q join picks x on x.id = q.id and x.attempt = q.attempt
+        where q.status = 'Queued' and q.admitted_at is null
+        for no key update of q skip locked
+      ) l
+      where p.id = l.id
+      returning p.*
+    ), attempts as (
+      insert into pipeline_attempts (pipeline_id, attempt, job_name, namespace)
+      select a.id, a.attempt, x.job_name, a.namespace from admitted a join picks x on x.id = a.id
+    ), events as (
+      insert into pipeline_events (pipeline_id, attempt, kind, from_status, to_status, reason)
+      select a.id, a.attempt, 'admitted', null, null, null from admitted a
+    ), commands as (
+      insert into outbox (msg_id, subject, payload, headers)
+      select x.msg_id, ${subjects.jobCreate}, x.payload,
+             case when a.traceparent is null then '{}'::jsonb
+                  else jsonb_build_object('traceparent', a.traceparent) end
+      from admitted a join picks x on x.id = a.id
+      on conflict (msg_id) do nothing
+    ), ${upsertQueueStates(states)}
+    select * from admitted`.execute(trx);
+  return rows;
 }

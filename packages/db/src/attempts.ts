@@ -17,12 +17,13 @@ async function markOnce(
   attempt: number,
   column: MilestoneColumn,
   event: { kind: PipelineEventKind; reason?: string | null },
+  also: { job_uid?: string } = {},
 ): Promise<boolean> {
   const recorded = await db
     .with('marked', (qb) =>
       qb
         .updateTable('pipeline_attempts')
-        .set({ [column]: now })
+        .set({ [column]: now, ...also })
         .where('pipeline_id', '=', pipelineId)
         .where('attempt', '=', attempt)
         .where(column, 'is', null)
@@ -60,9 +61,21 @@ export function getAttempt(
     .executeTakeFirst();
 }
 
-/** Record that the attempt's Job exists; true the first time. */
-export function markJobCreated(db: Tx, pipelineId: string, attempt: number): Promise<boolean> {
-  return markOnce(db, pipelineId, attempt, 'job_created_at', { kind: 'job_created' });
+/** Record that the attempt's Job exists (and its uid, when this job-runner created it); true the first time. */
+export function markJobCreated(
+  db: Tx,
+  pipelineId: string,
+  attempt: number,
+  jobUid?: string | undefined,
+): Promise<boolean> {
+  return markOnce(
+    db,
+    pipelineId,
+    attempt,
+    'job_created_at',
+    { kind: 'job_created' },
+    jobUid ? { job_uid: jobUid } : {},
+  );
 }
 
 /** Record that the attempt's Job is gone; true the first time. */

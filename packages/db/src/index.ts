@@ -20,7 +20,14 @@ export {
   truncationMarker,
 } from './logs.ts';
 export { migrateToLatest } from './migrate.ts';
-export { activeTraceHeaders, enqueue, traceHeadersFor } from './outbox.ts';
+export {
+  activeTraceHeaders,
+  enqueue,
+  markOutboxPublished,
+  type OutboxRow,
+  relayOutbox,
+  traceHeadersFor,
+} from './outbox.ts';
 export { getPipeline, type InsertPipelineResult, insertPipeline, insertPipelines } from './pipelines.ts';
 export {
   admissionOrder,

@@ -10,7 +10,7 @@ export type InsertPipelineResult =
   | { created: true; pipeline: Pipeline }
   | { created: false; existing: Pipeline };
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Insert a new pipeline as Queued (attempt 1) with its first event and messages. A repeated

@@ -1,7 +1,9 @@
 /** What the watcher reads and writes while it reconciles a Job with its pipeline (invariants 4, 9, 11). */
 import type { Subjects } from '@po/contracts';
+import { sql } from 'kysely';
 import { jobCreate } from './envelopes.ts';
 import { enqueue, traceHeadersFor } from './outbox.ts';
+import { UUID_RE } from './pipelines.ts';
 import type { Pipeline, PipelineAttempt } from './schema.ts';
 import { holdsSlot, now } from './sql.ts';
 import { inTransaction, type Tx } from './tx.ts';
@@ -12,18 +14,56 @@ export interface AttemptState {
   attempt: PipelineAttempt | undefined;
 }
 
-/** A pipeline and one of its attempts, read together. */
+/** Every column of an attempt row (the compiler checks the list is complete). */
+const ATTEMPT_COLUMNS = [
+  'pipeline_id',
+  'attempt',
+  'job_name',
+  'namespace',
+  'admitted_at',
+  'job_created_at',
+  'started_at',
+  'finished_at',
+  'status',
+  'exit_code',
+  'reason',
+  'logs_captured_at',
+  'logs_bytes',
+  'logs_truncated',
+  'job_deleted_at',
+  'job_create_requests',
+  'job_create_requested_at',
+  'job_uid',
+] as const satisfies readonly (keyof PipelineAttempt)[];
+type Missing = Exclude<keyof PipelineAttempt, (typeof ATTEMPT_COLUMNS)[number]>;
+const complete: Missing extends never ? true : Missing = true;
+void complete;
+/** The attempt's columns travel beside the pipeline's under this prefix (both tables have `attempt`, `status`, ...). */
+const PREFIX = 'attempt__';
+
+/**
+ * A pipeline and one of its attempts, read together in one statement (what the watcher and the
+ * job-runner decide from). Both undefined for an id that is no pipeline's (not even a uuid).
+ */
 export async function readAttemptState(db: Tx, pipelineId: string, attempt: number): Promise<AttemptState> {
-  const [pipeline, row] = await Promise.all([
-    db.selectFrom('pipelines').selectAll().where('id', '=', pipelineId).executeTakeFirst(),
-    db
-      .selectFrom('pipeline_attempts')
-      .selectAll()
-      .where('pipeline_id', '=', pipelineId)
-      .where('attempt', '=', attempt)
-      .executeTakeFirst(),
-  ]);
-  return { pipeline, attempt: row };
+  if (!UUID_RE.test(pipelineId)) return { pipeline: undefined, attempt: undefined };
+  const attemptColumns = sql.join(ATTEMPT_COLUMNS.map((c) => sql`a.${sql.ref(c)} as ${sql.ref(PREFIX + c)}`));
+  const { rows } = await sql<Record<string, unknown>>`
+    select p.*, ${attemptColumns} from pipelines p
+    left join pipeline_attempts a on a.pipeline_id = p.id and a.attempt = ${attempt}
+    where p.id = ${pipelineId}`.execute(db);
+  const row = rows[0];
+  if (!row) return { pipeline: undefined, attempt: undefined };
+  const pipeline: Record<string, unknown> = {};
+  const attemptRow: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) {
+    if (k.startsWith(PREFIX)) attemptRow[k.slice(PREFIX.length)] = v;
+    else pipeline[k] = v;
+  }
+  return {
+    pipeline: pipeline as Pipeline,
+    attempt: attemptRow.pipeline_id === null ? undefined : (attemptRow as PipelineAttempt),
+  };
 }
 
 /** Every pipeline of the namespace whose current attempt has, or should have, a Job: Running, or admitted. */

@@ -66,6 +66,8 @@ export interface PipelineAttemptsTable {
   /** How many times the watcher asked again for a Job that had not appeared (bounded). */
   job_create_requests: ColumnType<number, number | undefined, number>;
   job_create_requested_at: NullableTimestamp;
+  /** The uid of the Job the job-runner created (null: not created by it, or it found one there). */
+  job_uid: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type PipelineEventKind =

@@ -1,5 +1,6 @@
 import type { PipelineStatus, Subjects } from '@po/contracts';
 import { canTransition, isTerminal } from '@po/contracts';
+import { sql } from 'kysely';
 import { type AuditEntry, recordAudit } from './audit.ts';
 import { finished, queued, statusChanged } from './envelopes.ts';
 import { type OutboxMessage, outboxRows, traceHeadersFor } from './outbox.ts';
@@ -85,15 +86,16 @@ export function transition(db: Tx, subjects: Subjects, req: TransitionRequest): 
     } else if (isTerminal(to)) {
       update = update.set({ finished_at: now });
     }
-    const pipeline = await update.returningAll().executeTakeFirst();
-    if (!pipeline) return { ok: false, current: cur };
-
-    const headers = traceHeadersFor(pipeline.traceparent);
+    // The row is locked and still at cur.status, so the update applies: the messages are built from
+    // what it writes, and every write of the transition is one statement (one round trip).
+    const next = { ...cur, status: to, reason, attempt: to === 'Queued' ? cur.attempt + 1 : cur.attempt };
+    const headers = traceHeadersFor(cur.traceparent);
     const messages: OutboxMessage[] = [];
+    const writes = [sql`changed as (${update.returningAll()})`];
     const jobMayExist = cur.status === 'Running' || (cur.status === 'Queued' && cur.admitted_at !== null);
     if (jobMayExist && (isTerminal(to) || to === 'Queued')) {
       const outcome = req.attemptOutcome ?? { status: to === 'Queued' ? 'Failed' : to, reason };
-      await trx
+      const ended = trx
         .updateTable('pipeline_attempts')
         .set({
           status: outcome.status,
@@ -102,48 +104,45 @@ export function transition(db: Tx, subjects: Subjects, req: TransitionRequest): 
           ...(req.exitCode !== undefined ? { exit_code: req.exitCode } : {}),
         })
         .where('pipeline_id', '=', cur.id)
-        .where('attempt', '=', cur.attempt)
-        .execute();
+        .where('attempt', '=', cur.attempt);
+      writes.push(sql`attempt_ended as (${ended})`);
       messages.push({
         subject: subjects.pipelineFinished,
-        message: finished(pipeline, cur.attempt, to, reason),
+        message: finished(next, cur.attempt, to, reason),
         headers,
       });
     }
     if (to === 'Running') {
-      await trx
+      const started = trx
         .updateTable('pipeline_attempts')
         .set({ started_at: firstTime('started_at'), status: 'Running' })
         .where('pipeline_id', '=', cur.id)
-        .where('attempt', '=', pipeline.attempt)
-        .execute();
+        .where('attempt', '=', cur.attempt);
+      writes.push(sql`attempt_started as (${started})`);
     }
     messages.push({
       subject: subjects.pipelineStatus(cur.tenant_id, cur.id),
-      message: statusChanged(pipeline, cur.status, reason),
+      message: statusChanged(next, cur.status, reason),
       headers,
     });
-    if (to === 'Queued')
-      messages.push({ subject: subjects.pipelineQueued, message: queued(pipeline), headers });
-    // The event row and the messages in one statement (one round trip).
-    await trx
-      .with('event', (q) =>
-        q
-          .insertInto('pipeline_events')
-          .values({
-            pipeline_id: cur.id,
-            attempt: pipeline.attempt,
-            kind: 'transition',
-            from_status: cur.status,
-            to_status: to,
-            reason,
-          })
-          .returning('id'),
-      )
+    if (to === 'Queued') messages.push({ subject: subjects.pipelineQueued, message: queued(next), headers });
+    const event = trx.insertInto('pipeline_events').values({
+      pipeline_id: cur.id,
+      attempt: next.attempt,
+      kind: 'transition',
+      from_status: cur.status,
+      to_status: to,
+      reason,
+    });
+    const outbox = trx
       .insertInto('outbox')
       .values(outboxRows(messages))
-      .onConflict((oc) => oc.column('msg_id').doNothing())
-      .execute();
+      .onConflict((oc) => oc.column('msg_id').doNothing());
+    writes.push(sql`event as (${event})`, sql`messages as (${outbox})`);
+    const { rows } = await sql<Pipeline>`with ${sql.join(writes)} select * from changed`.execute(trx);
+    const pipeline = rows[0];
+    // Cannot happen while the row is locked; were it to, nothing of the transition may commit.
+    if (!pipeline) throw new Error(`transition of pipeline ${cur.id} found it changed under its lock`);
     if (req.audit) await recordAudit(trx, req.audit);
     return { ok: true, pipeline, from: cur.status };
   });

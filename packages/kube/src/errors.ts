@@ -67,6 +67,11 @@ export function isAlreadyExists(err: unknown): boolean {
   return httpStatusOf(err) === 409 && (kubeStatusOf(err)?.reason ?? 'AlreadyExists') === 'AlreadyExists';
 }
 
+/** A delete's precondition (uid, resourceVersion) named another object than the one there: 409 Conflict. */
+export function isPreconditionFailed(err: unknown): boolean {
+  return httpStatusOf(err) === 409 && kubeStatusOf(err)?.reason === 'Conflict';
+}
+
 function retryAfterMs(err: unknown, status: KubeStatus | null): number | null {
   const headers = err instanceof ApiException ? err.headers : undefined;
   const raw = headers?.['retry-after'] ?? headers?.['Retry-After'];

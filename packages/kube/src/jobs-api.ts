@@ -1,12 +1,19 @@
 import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { MANAGED_SELECTOR } from '@po/contracts';
-import { isAlreadyExists, isNotFound } from './errors.ts';
+import { isAlreadyExists, isNotFound, isPreconditionFailed } from './errors.ts';
 
 export interface JobsApi {
   /** 'exists' when a Job of that name is already there (names are deterministic, so that means done). */
   create(job: V1Job): Promise<'created' | 'exists'>;
+  /** As create, with the uid of the Job it created (undefined when one was already there). */
+  createWithUid(job: V1Job): Promise<{ outcome: 'created' | 'exists'; uid: string | undefined }>;
   /** Always propagationPolicy Background, so the pods go too; 'gone' when it was already deleted. */
   delete(namespace: string, name: string): Promise<'deleted' | 'gone'>;
+  /**
+   * Deletes the Job of that name only if it is the object `uid` names (a precondition the API server
+   * checks): 'replaced' when another object has the name now, 'gone' when none has.
+   */
+  deleteUid(namespace: string, name: string, uid: string): Promise<'deleted' | 'gone' | 'replaced'>;
   get(namespace: string, name: string): Promise<V1Job | undefined>;
   listManaged(namespace: string): Promise<V1Job[]>;
   listPods(namespace: string, jobName: string): Promise<V1Pod[]>;
@@ -18,15 +25,34 @@ const PAGE = 500;
 export function createJobsApi(kc: KubeConfig): JobsApi {
   const batch = kc.makeApiClient(BatchV1Api);
   const core = kc.makeApiClient(CoreV1Api);
+  const createWithUid = async (job: V1Job) => {
+    const namespace = job.metadata?.namespace;
+    if (!namespace) throw new Error('job.metadata.namespace is required');
+    try {
+      const created = await batch.createNamespacedJob({ namespace, body: job });
+      return { outcome: 'created' as const, uid: created.metadata?.uid };
+    } catch (err) {
+      if (isAlreadyExists(err)) return { outcome: 'exists' as const, uid: undefined };
+      throw err;
+    }
+  };
   return {
     async create(job) {
-      const namespace = job.metadata?.namespace;
-      if (!namespace) throw new Error('job.metadata.namespace is required');
+      return (await createWithUid(job)).outcome;
+    },
+    createWithUid,
+    async deleteUid(namespace, name, uid) {
       try {
-        await batch.createNamespacedJob({ namespace, body: job });
-        return 'created';
+        // With a body the server reads the options from it alone: the policy goes there too.
+        await batch.deleteNamespacedJob({
+          name,
+          namespace,
+          body: { propagationPolicy: 'Background', preconditions: { uid } },
+        });
+        return 'deleted';
       } catch (err) {
-        if (isAlreadyExists(err)) return 'exists';
+        if (isNotFound(err)) return 'gone';
+        if (isPreconditionFailed(err)) return 'replaced';
         throw err;
       }
     },

@@ -114,6 +114,21 @@ describe('Jobs API against kube-sim', () => {
     assert.equal(await api.get(NS, 'pipeline-does-not-exist-1'), undefined);
   });
 
+  it('deletes by uid only the object created: another Job by that name is left, a gone one is gone', async () => {
+    const { job, name } = jobFor(script('import time\ntime.sleep(60)'));
+    const created = await api.createWithUid(job);
+    assert.equal(created.outcome, 'created');
+    assert.ok(created.uid);
+    assert.deepEqual(await api.createWithUid(job), { outcome: 'exists', uid: undefined });
+    assert.equal(await api.deleteUid(NS, name, 'another-uid'), 'replaced');
+    assert.equal((await api.get(NS, name))?.metadata?.uid, created.uid);
+    assert.equal(await api.deleteUid(NS, name, created.uid), 'deleted');
+    await waitFor('Job gone', async () => (await api.get(NS, name)) === undefined);
+    assert.equal(await api.deleteUid(NS, name, created.uid), 'gone');
+    // Background propagation: the pods go with it.
+    await waitFor('pods gone', async () => (await api.listPods(NS, name)).length === 0);
+  });
+
   it('runs the data-processing template to Succeeded and reads its log', async () => {
     const input = join(dir, 'input.txt');
     writeFileSync(input, Array.from({ length: 2500 }, (_, i) => `line ${i}`).join('\n'));
