@@ -1,12 +1,27 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, type WriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { warm } from '@po/runtime/ts-cache';
 import { DEFAULT_RESTART_POLICY, nextRestartDelay, type RestartPolicy } from './backoff.ts';
 import { freePort } from './ports.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/**
+ * The services' TypeScript, stripped once (TS_CACHE_DIR, @po/runtime/ts-cache): a service then
+ * never loads Node's TypeScript stripper (~19 MiB RSS each; docs/BENCHMARKS.md).
+ */
+const TS_CACHE_DIR = `${ROOT}node_modules/.cache/ts-cache`;
+/**
+ * How a service's node runs (the image sets the same in NODE_OPTIONS, infra/Dockerfile): the
+ * stripped-TypeScript cache, and a young generation of at most 2 × 2 MiB instead of V8's default
+ * 2 × 16 MiB, which an idle service kept committed (−18 to −28 MiB RSS each; docs/BENCHMARKS.md).
+ */
+export const SERVICE_NODE_ARGS = [
+  `--import=${ROOT}packages/runtime/src/ts-cache-hooks.mjs`,
+  '--max-semi-space-size=2',
+] as const;
 
 export const SERVICES = ['gateway', 'scheduler', 'job-runner', 'watcher', 'log-collector'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -83,6 +98,14 @@ interface Slot {
   timer: NodeJS.Timeout | undefined;
 }
 
+/** Each app's and package's `src`: what a service may load. */
+const sourceRoots = (): string[] =>
+  ['apps', 'packages'].flatMap((top) =>
+    readdirSync(`${ROOT}${top}`, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(`${ROOT}${top}/${d.name}/src`))
+      .map((d) => `${ROOT}${top}/${d.name}/src`),
+  );
+
 const tagOf = (s: { name: ServiceName; replica: number }) =>
   s.replica === 0 ? s.name : `${s.name}#${s.replica}`;
 
@@ -145,6 +168,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     // This process holds each service's stdin: if it dies, even by SIGKILL, the services stop too.
     STOP_WITH_PARENT: 'true',
     INSTANCE_ID: instance,
+    TS_CACHE_DIR,
     ...opts.env,
   });
 
@@ -175,7 +199,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
   const spawnService = (slot: Slot): RunningService => {
     const instance = randomUUID();
     const { name } = slot;
-    const child = spawn(process.execPath, [`apps/${name}/src/main.ts`], {
+    const child = spawn(process.execPath, [...SERVICE_NODE_ARGS, `apps/${name}/src/main.ts`], {
       cwd: ROOT,
       env: envFor(name, instance, slot.port, slot.opsPort),
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -282,6 +306,8 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     throw new Error(`${tagOf(svc)} not ready after 60s: ${last}`);
   }
 
+  // Every service's TypeScript stripped before the first starts (only files not yet cached).
+  warm(TS_CACHE_DIR, sourceRoots());
   const starting = slots.map(startSlot);
   try {
     await Promise.all(starting);
