@@ -8,8 +8,8 @@
  *
  * An entry is `<dir>/<sha-256 of the TypeScript source>.js`: a changed file is a new entry, and an
  * entry never needs invalidating. JavaScript, not TypeScript: loading this file must not need the
- * stripper. `ts-cache-hooks.mjs` serves the entries to the module loader; run as a command, this file
- * fills a cache ahead of time (the image build): `node ts-cache.mjs <dir> <root>...`.
+ * stripper. `ts-cache-hooks.mjs` serves the entries to the module loader; `ts-cache-warm.mjs` fills a
+ * cache ahead of time (the image build).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -80,14 +80,4 @@ export function warm(dir, roots) {
 /** @param {string} name */
 function isSource(name) {
   return name.endsWith('.ts') && !name.endsWith('.d.ts') && !name.endsWith('.test.ts');
-}
-
-if (import.meta.main) {
-  const [dir, ...roots] = process.argv.slice(2);
-  if (!dir || roots.length === 0) {
-    console.error('usage: node ts-cache.mjs <cache dir> <root>...');
-    process.exit(2);
-  }
-  const { files, stripped } = warm(dir, roots);
-  console.log(`ts-cache: ${files} TypeScript files, ${stripped} stripped into ${dir}`);
 }
