@@ -14,14 +14,16 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
  */
 const TS_CACHE_DIR = `${ROOT}node_modules/.cache/ts-cache`;
 /**
- * How a service's node runs (the image sets the same in NODE_OPTIONS, infra/Dockerfile): the
- * stripped-TypeScript cache, and a young generation of at most 2 × 2 MiB instead of V8's default
- * 2 × 16 MiB, which an idle service kept committed (−18 to −28 MiB RSS each; docs/BENCHMARKS.md).
+ * How a service's node runs (the image preloads the same hooks in NODE_OPTIONS, infra/Dockerfile, and
+ * the manifests pass the same flags): the stripped-TypeScript cache; and, but for the gateway, a
+ * young generation of at most 2 × 2 MiB instead of V8's default 2 × 16 MiB, which an idle service
+ * kept committed (−10 to −33 MiB RSS each). The gateway keeps the default: at saturation its CPU per
+ * request rose by ~30 % with it (docs/BENCHMARKS.md, "Idle memory, levers").
  */
-export const SERVICE_NODE_ARGS = [
+export const serviceNodeArgs = (name: ServiceName): string[] => [
   `--import=${ROOT}packages/runtime/src/ts-cache-hooks.mjs`,
-  '--max-semi-space-size=2',
-] as const;
+  ...(name === 'gateway' ? [] : ['--max-semi-space-size=2']),
+];
 
 export const SERVICES = ['gateway', 'scheduler', 'job-runner', 'watcher', 'log-collector'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -199,7 +201,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
   const spawnService = (slot: Slot): RunningService => {
     const instance = randomUUID();
     const { name } = slot;
-    const child = spawn(process.execPath, [...SERVICE_NODE_ARGS, `apps/${name}/src/main.ts`], {
+    const child = spawn(process.execPath, [...serviceNodeArgs(name), `apps/${name}/src/main.ts`], {
       cwd: ROOT,
       env: envFor(name, instance, slot.port, slot.opsPort),
       stdio: ['pipe', 'pipe', 'pipe'],
