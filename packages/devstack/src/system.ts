@@ -1,12 +1,29 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, type WriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { warm } from '@po/runtime/ts-cache';
 import { DEFAULT_RESTART_POLICY, nextRestartDelay, type RestartPolicy } from './backoff.ts';
 import { freePort } from './ports.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/**
+ * The services' TypeScript, stripped once (TS_CACHE_DIR, @po/runtime/ts-cache): a service then
+ * never loads Node's TypeScript stripper (~19 MiB RSS each; docs/BENCHMARKS.md).
+ */
+const TS_CACHE_DIR = `${ROOT}node_modules/.cache/ts-cache`;
+/**
+ * How a service's node runs (the image preloads the same hooks in NODE_OPTIONS, infra/Dockerfile, and
+ * the manifests pass the same flags): the stripped-TypeScript cache; and, but for the gateway, a
+ * young generation of at most 2 × 2 MiB instead of V8's default 2 × 16 MiB, which an idle service
+ * kept committed (−10 to −33 MiB RSS each). The gateway keeps the default: at saturation its CPU per
+ * request rose by ~30 % with it (docs/BENCHMARKS.md, "Idle memory, levers").
+ */
+export const serviceNodeArgs = (name: ServiceName): string[] => [
+  `--import=${ROOT}packages/runtime/src/ts-cache-hooks.mjs`,
+  ...(name === 'gateway' ? [] : ['--max-semi-space-size=2']),
+];
 
 export const SERVICES = ['gateway', 'scheduler', 'job-runner', 'watcher', 'log-collector'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -83,6 +100,14 @@ interface Slot {
   timer: NodeJS.Timeout | undefined;
 }
 
+/** Each app's and package's `src`: what a service may load. */
+const sourceRoots = (): string[] =>
+  ['apps', 'packages'].flatMap((top) =>
+    readdirSync(`${ROOT}${top}`, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(`${ROOT}${top}/${d.name}/src`))
+      .map((d) => `${ROOT}${top}/${d.name}/src`),
+  );
+
 const tagOf = (s: { name: ServiceName; replica: number }) =>
   s.replica === 0 ? s.name : `${s.name}#${s.replica}`;
 
@@ -145,6 +170,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     // This process holds each service's stdin: if it dies, even by SIGKILL, the services stop too.
     STOP_WITH_PARENT: 'true',
     INSTANCE_ID: instance,
+    TS_CACHE_DIR,
     ...opts.env,
   });
 
@@ -175,7 +201,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
   const spawnService = (slot: Slot): RunningService => {
     const instance = randomUUID();
     const { name } = slot;
-    const child = spawn(process.execPath, [`apps/${name}/src/main.ts`], {
+    const child = spawn(process.execPath, [...serviceNodeArgs(name), `apps/${name}/src/main.ts`], {
       cwd: ROOT,
       env: envFor(name, instance, slot.port, slot.opsPort),
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -282,6 +308,8 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     throw new Error(`${tagOf(svc)} not ready after 60s: ${last}`);
   }
 
+  // Every service's TypeScript stripped before the first starts (only files not yet cached).
+  warm(TS_CACHE_DIR, sourceRoots());
   const starting = slots.map(startSlot);
   try {
     await Promise.all(starting);

@@ -1,12 +1,11 @@
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { createRequire } from 'node:module';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { type SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { z } from 'zod';
-import { k8sAttributes } from './attributes.ts';
 import { PipelineAttributesProcessor } from './pipeline-context.ts';
 
 export interface TracingOptions {
@@ -14,7 +13,8 @@ export interface TracingOptions {
   version?: string;
   /**
    * OTLP/HTTP base URL (e.g. http://jaeger:4318); spans go as OTLP JSON, which Jaeger and every
-   * collector accept. Unset: spans are still created and propagated, never exported.
+   * collector accept, and the pg and undici instrumentations are loaded. Unset: spans are still
+   * created and propagated (W3C traceparent), never exported, and no instrumentation is loaded.
    */
   otlpEndpoint?: string | undefined;
   /** Extra processors (tests use an in-memory exporter). */
@@ -37,41 +37,35 @@ export function startServiceTracing(service: string, env: NodeJS.ProcessEnv = pr
   return startTracing({ service, otlpEndpoint: parsed.data.OTEL_EXPORTER_OTLP_ENDPOINT });
 }
 
+/** Loaded on demand: synchronously, so the instrumentations hook `pg` before anything imports it. */
+const loadExporting = () =>
+  createRequire(import.meta.url)('./export-tracing.ts') as typeof import('./export-tracing.ts');
+
 /**
- * Starts the OTel SDK. Call it before importing modules that load `pg`, so the CommonJS hook sees
- * them (each service's main.ts imports its service module dynamically after this).
+ * Starts tracing: a tracer provider, the AsyncLocalStorage context manager and the W3C propagators
+ * (what @opentelemetry/sdk-node's NodeSDK set up, without loading its metric, log, gRPC, Zipkin
+ * and Prometheus exporters). Call it before importing modules that load `pg`, so the CommonJS hook
+ * sees them (each service's main.ts imports its service module dynamically after this).
  */
 export function startTracing(opts: TracingOptions): Tracing {
   // First, so the exporters see the pipeline attributes it sets at start.
   const processors: SpanProcessor[] = [new PipelineAttributesProcessor(), ...(opts.spanProcessors ?? [])];
-  if (opts.otlpEndpoint) {
-    const url = `${opts.otlpEndpoint.replace(/\/$/, '')}/v1/traces`;
-    processors.push(
-      new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }), scheduledDelayMillis: 1000 }),
-    );
-  }
-  const sdk = new NodeSDK({
+  const exporting = opts.otlpEndpoint ? loadExporting() : undefined;
+  if (exporting && opts.otlpEndpoint) processors.push(exporting.otlpProcessor(opts.otlpEndpoint));
+  exporting?.instrumentClients();
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(contextManager);
+  propagation.setGlobalPropagator(
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+  );
+  const provider = new TracerProvider({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: opts.service,
       [ATTR_SERVICE_VERSION]: opts.version ?? '0.1.0',
     }),
-    resourceDetectors: [],
     spanProcessors: processors,
-    // Traces only. Left out, these lists make sdk-node build OTLP metric and log exporters from
-    // environment defaults (localhost:4318): the undici instrumentation's metrics were then sent
-    // nowhere every minute, and shutdown() retried that for ~8 s.
-    metricReaders: [],
-    logRecordProcessors: [],
-    instrumentations: [
-      new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
-      // client-node 2.x talks to the API server through undici; skip long-lived watches.
-      new UndiciInstrumentation({
-        ignoreRequestHook: (req) => req.path.includes('watch=true'),
-        // Kubernetes API calls name their namespace and object (low-cardinality span name: the verb).
-        startSpanHook: (req) => k8sAttributes(req.path),
-      }),
-    ],
   });
-  sdk.start();
-  return { shutdown: () => sdk.shutdown() };
+  trace.setGlobalTracerProvider(provider);
+  // As NodeSDK did: the provider flushes and stops; the globals stay (late log lines keep their context).
+  return { shutdown: () => provider.shutdown() };
 }
