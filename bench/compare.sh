@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compares two refs on this machine: builds each in a temporary git worktree (pnpm install
-# --frozen-lockfile --offline) and runs this checkout's benchmarks against each — only the system
+# --frozen-lockfile, offline when the store has everything) and runs this checkout's benchmarks against each — only the system
 # under test comes from the ref (PO_SUT_ROOT, bench/lib/sut.ts) — interleaved: for each round and
 # benchmark, A (BASE_REF) then B (HEAD_REF). Prints the machine, the load average before each run
 # and, per benchmark and metric, the A and B medians and B/A (bench/compare.ts).
@@ -47,7 +47,9 @@ build() {
   local ref="$1" dir="$work/$2"
   git -C "$repo" worktree add --detach "$dir" "$ref" >&2
   worktrees+=("$dir")
-  (cd "$dir" && pnpm install --frozen-lockfile --offline >&2)
+  # Offline first (fast, from the store); a ref whose lockfile names packages the store lacks (or
+  # lacks their metadata: ERR_PNPM_NO_OFFLINE_META) is installed from the registry.
+  (cd "$dir" && { pnpm install --frozen-lockfile --offline >&2 || pnpm install --frozen-lockfile >&2; })
 }
 build "$base_ref" a
 root_a="$work/a"
