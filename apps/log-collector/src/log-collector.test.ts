@@ -473,3 +473,85 @@ test('a pod gone between the listing and the read: the capture waits for its liv
     await live.stop();
   }
 });
+
+/** A follow that records which pods were attached and serves each one line, then the end. */
+function recordingFollow() {
+  const attached: string[] = [];
+  const follow = (_ns: string, name: string): LogFollow => {
+    attached.push(name);
+    return {
+      lines: (async function* () {
+        yield { ts: null, line: `${name} says hi` };
+      })(),
+      abort() {},
+    };
+  };
+  return { attached, follow };
+}
+
+test('attachAfterMs: a pod that ends sooner is never tailed (the capture reads it once); a longer one is, from its first line', async () => {
+  const id = await admitted();
+  const { attached, follow } = recordingFollow();
+  const live = new LiveTail({
+    logger: logger().l,
+    follow,
+    flushMs: 10,
+    attachAfterMs: 150,
+    store: async (req) => {
+      await appendLogs(tdb.db, { ...req, capBytes: 1 << 20 });
+    },
+  });
+  try {
+    for (const name of ['short', 'long']) {
+      live.podChanged(pod(id, name, 'waiting'));
+      live.podChanged(pod(id, name, 'running'));
+    }
+    live.podChanged(pod(id, 'short', 'terminated'));
+    await waitFor('the long pod tailed', async () => ((await storedLines(id)).length > 0 ? true : undefined));
+    assert.deepEqual(new Set(attached), new Set(['long']), 'the short pod was never attached');
+    assert.deepEqual(await storedLines(id), ['long says hi']);
+    // The short pod's lines come from the capture's single read.
+    const c = collector({
+      listPods: async () => [pod(id, 'short', 'terminated'), pod(id, 'long', 'terminated')],
+      readLog: async (_ns, name) => lines(`${name} says hi`),
+    });
+    await c.capture(finished(id, 'Succeeded'), 1);
+    assert.deepEqual(await storedLines(id), ['long says hi', 'short says hi']);
+  } finally {
+    await live.stop();
+  }
+});
+
+test('attachAfterMs: a young pod being deleted (cancel, deadline) is tailed at once', async () => {
+  const id = await admitted();
+  const { attached, follow } = recordingFollow();
+  const live = new LiveTail({ logger: logger().l, follow, attachAfterMs: 60_000, store: async () => {} });
+  try {
+    live.podChanged(pod(id, 'p', 'running'));
+    const deleting = pod(id, 'p', 'running');
+    deleting.metadata = { ...deleting.metadata, deletionTimestamp: new Date() };
+    live.podChanged(deleting);
+    await waitFor('the tail attached', async () => (attached.length > 0 ? true : undefined));
+    assert.deepEqual(attached, ['p']);
+  } finally {
+    await live.stop();
+  }
+});
+
+test('a capture of a Succeeded attempt lists its pods from the informer cache when given, not from the API', async () => {
+  const id = await admitted();
+  let listed = 0;
+  const c = collector({
+    listPods: async () => {
+      listed++;
+      return [];
+    },
+    cachedPods: (_job, status) => (status === 'Succeeded' ? [pod(id, 'p', 'terminated')] : undefined),
+    readLog: async () => lines('from the cache'),
+  });
+  await c.capture(finished(id, 'Succeeded'), 1);
+  assert.equal(listed, 0);
+  assert.deepEqual(await storedLines(id), ['from the cache']);
+  assert.deepEqual(await capturedEvents(id), [{ reason: 'logs stored' }]);
+  assert.equal(await deletes(id), 1);
+});

@@ -1,6 +1,13 @@
 import type { Subjects } from '@po/contracts';
-import { markLogsCaptured } from './attempts.ts';
+import { sql } from 'kysely';
+import { jobDelete } from './envelopes.ts';
+import { planLogRows } from './log-plan.ts';
+import { enqueue, traceHeadersFor } from './outbox.ts';
+import type { PipelineEventKind } from './schema.ts';
+import { now } from './sql.ts';
 import { inTransaction, type Tx } from './tx.ts';
+
+export { storableText, truncationMarker } from './log-plan.ts';
 
 export interface AppendLogs {
   pipelineId: string;
@@ -24,20 +31,7 @@ export interface AppendLogsResult {
   truncated: boolean;
 }
 
-export const truncationMarker = (capBytes: number) =>
-  `[log truncated: size cap of ${capBytes} bytes reached]`;
-
 const CHUNK = 1000;
-
-/**
- * A workload's output as Postgres text can hold it: a NUL (which text cannot store) and a lone
- * surrogate (which is not UTF-8) become U+FFFD, as an invalid byte does when the output is decoded.
- * One bad character never costs the batch it is in.
- */
-export function storableText(s: string): string {
-  const wf = s.isWellFormed() ? s : s.toWellFormed();
-  return wf.includes('\0') ? wf.replaceAll('\0', '\uFFFD') : wf;
-}
 
 /**
  * Append lines until the pipeline's byte cap; the first append that hits the cap stores what fits and
@@ -58,46 +52,25 @@ export function appendLogs(db: Tx, req: AppendLogs): Promise<AppendLogsResult> {
       throw new Error(`pipeline ${req.pipelineId} has no attempt ${req.attempt}`);
     }
     if (attempts.some((a) => a.logs_truncated)) return { bytes: 0, truncated: true };
-    let lines = req.lines;
+    let stored = new Map<string, number>();
     if (req.offset !== undefined) {
-      const stored = await trx
+      const r = await trx
         .selectFrom('pipeline_logs')
         .select((eb) => eb.fn.countAll<string>().as('n'))
         .where('pipeline_id', '=', req.pipelineId)
         .where('attempt', '=', req.attempt)
         .where('pod_name', '=', req.podName)
         .executeTakeFirstOrThrow();
-      const n = Number(stored.n);
-      // A gap (lines before `offset` never stored) is left for a later append that starts earlier.
-      lines = n < req.offset ? [] : lines.slice(n - req.offset);
+      stored = new Map([[req.podName, Number(r.n)]]);
     }
-
-    let room = req.capBytes - attempts.reduce((sum, a) => sum + a.logs_bytes, 0);
-    let bytes = 0;
-    let truncated = false;
-    const rows: { pipeline_id: string; attempt: number; pod_name: string; ts: Date | null; line: string }[] =
-      [];
-    for (const { ts, line: raw } of lines) {
-      const line = storableText(raw);
-      const size = Buffer.byteLength(line, 'utf8');
-      if (size > room) {
-        truncated = true;
-        break;
-      }
-      room -= size;
-      bytes += size;
-      rows.push({ pipeline_id: req.pipelineId, attempt: req.attempt, pod_name: req.podName, ts, line });
-    }
-    if (truncated) {
-      const last = rows.at(-1)?.ts ?? lines[rows.length]?.ts ?? null;
-      rows.push({
-        pipeline_id: req.pipelineId,
-        attempt: req.attempt,
-        pod_name: req.podName,
-        ts: last,
-        line: truncationMarker(req.capBytes),
-      });
-    }
+    const { rows, bytes, truncated } = planLogRows({
+      pipelineId: req.pipelineId,
+      attempt: req.attempt,
+      pods: [{ podName: req.podName, offset: req.offset ?? 0, lines: req.lines }],
+      stored,
+      room: req.capBytes - attempts.reduce((sum, a) => sum + a.logs_bytes, 0),
+      capBytes: req.capBytes,
+    });
     for (let i = 0; i < rows.length; i += CHUNK) {
       await trx
         .insertInto('pipeline_logs')
@@ -128,49 +101,117 @@ export interface StoreCapture {
   reason(truncated: boolean): string;
 }
 
+export interface StoreCaptureResult {
+  /** This call stored the capture; false: it was already recorded (or the attempt does not exist). */
+  stored: boolean;
+  truncated: boolean;
+  bytes: number;
+  /** Why nothing was stored: `logs already stored` or `no attempt` (the Job's deletion is asked for anyway). */
+  skipped?: string;
+}
+
 /**
  * The final capture of an attempt, once: the attempt row is claimed under lock, so of two
  * collectors handling the same attempt (replicas, a redelivery) one stores its lines and records
  * logs_captured (which enqueues the Job's deletion), and the other finds the claim taken and
- * stores nothing. Lines a live follower already stored are skipped (offsets).
+ * stores nothing but asks for the deletion again (same message id: harmless). Lines a live
+ * follower already stored are skipped (offsets). In one transaction of four statements whatever
+ * the number of pods: lock the attempts (with the lines each pod has stored and the pipeline's
+ * trace), insert every pod's rows, record the capture and its event, enqueue the JobDelete.
  */
-export function storeCapture(
-  db: Tx,
-  subjects: Subjects,
-  req: StoreCapture,
-): Promise<{ stored: boolean; truncated: boolean; bytes: number }> {
+export function storeCapture(db: Tx, subjects: Subjects, req: StoreCapture): Promise<StoreCaptureResult> {
   return inTransaction(db, async (trx) => {
     // The same rows, in the same order, as appendLogs locks: no deadlock between the two.
-    const attempts = await trx
-      .selectFrom('pipeline_attempts')
-      .select(['attempt', 'logs_captured_at'])
-      .where('pipeline_id', '=', req.pipelineId)
-      .orderBy('attempt')
-      .forUpdate()
-      .execute();
+    const { rows: attempts } = await sql<{
+      attempt: number;
+      logs_bytes: number;
+      logs_truncated: boolean;
+      logs_captured_at: Date | null;
+      traceparent: string | null;
+      stored: Record<string, number> | null;
+    }>`
+      select a.attempt, a.logs_bytes, a.logs_truncated, a.logs_captured_at, p.traceparent,
+        (select json_object_agg(c.pod_name, c.n)
+           from (select l.pod_name, count(*) as n from pipeline_logs l
+                  where l.pipeline_id = a.pipeline_id and l.attempt = a.attempt
+                  group by l.pod_name) c) as stored
+      from pipeline_attempts a join pipelines p on p.id = a.pipeline_id
+      where a.pipeline_id = ${req.pipelineId}
+      order by a.attempt
+      for update of a`.execute(trx);
     const mine = attempts.find((a) => a.attempt === req.attempt);
-    if (!mine || mine.logs_captured_at) return { stored: false, truncated: false, bytes: 0 };
-    let truncated = false;
-    let bytes = 0;
-    for (const { podName, lines } of req.pods) {
-      const r = await appendLogs(trx, {
-        pipelineId: req.pipelineId,
-        attempt: req.attempt,
-        podName,
-        lines,
-        offset: 0,
-        capBytes: req.capBytes,
-      });
-      truncated ||= r.truncated;
-      bytes += r.bytes;
+    const askDeletion = async (reason: string, traceparent: string | null) =>
+      enqueue(
+        trx,
+        subjects.jobDelete,
+        jobDelete(req.pipelineId, req.attempt, { jobName: req.jobName, namespace: req.namespace, reason }),
+        traceHeadersFor(traceparent),
+      );
+    if (!mine || mine.logs_captured_at) {
+      // Never admitted (nothing to store) or already captured: just make sure cleanup is asked for.
+      const skipped = mine ? 'logs already stored' : 'no attempt';
+      const traceparent = mine
+        ? mine.traceparent
+        : ((
+            await trx
+              .selectFrom('pipelines')
+              .select('traceparent')
+              .where('id', '=', req.pipelineId)
+              .executeTakeFirst()
+          )?.traceparent ?? null);
+      await askDeletion(skipped, traceparent);
+      return { stored: false, truncated: false, bytes: 0, skipped };
     }
-    await markLogsCaptured(trx, subjects, {
-      pipelineId: req.pipelineId,
-      attempt: req.attempt,
-      jobName: req.jobName,
-      namespace: req.namespace,
-      reason: req.reason(truncated),
-    });
-    return { stored: true, truncated, bytes };
+    // Truncated before (an earlier attempt reached the cap): nothing more is stored.
+    const already = attempts.some((a) => a.logs_truncated);
+    const plan = already
+      ? { rows: [], bytes: 0, truncated: true }
+      : planLogRows({
+          pipelineId: req.pipelineId,
+          attempt: req.attempt,
+          pods: req.pods.map((p) => ({ ...p, offset: 0 })),
+          stored: new Map(Object.entries(mine.stored ?? {}).map(([k, v]) => [k, Number(v)])),
+          room: req.capBytes - attempts.reduce((sum, a) => sum + a.logs_bytes, 0),
+          capBytes: req.capBytes,
+        });
+    for (let i = 0; i < plan.rows.length; i += CHUNK) {
+      await trx
+        .insertInto('pipeline_logs')
+        .values(plan.rows.slice(i, i + CHUNK))
+        .execute();
+    }
+    const reason = req.reason(plan.truncated);
+    // The capture, its byte count and its event in one statement (the event only if the row changed).
+    await trx
+      .with('marked', (qb) =>
+        qb
+          .updateTable('pipeline_attempts')
+          .set((eb) => ({
+            logs_captured_at: now,
+            logs_bytes: eb('logs_bytes', '+', plan.bytes),
+            ...(plan.truncated && !already ? { logs_truncated: true } : {}),
+          }))
+          .where('pipeline_id', '=', req.pipelineId)
+          .where('attempt', '=', req.attempt)
+          .where('logs_captured_at', 'is', null)
+          .returning(['pipeline_id', 'attempt']),
+      )
+      .insertInto('pipeline_events')
+      .columns(['pipeline_id', 'attempt', 'kind', 'from_status', 'to_status', 'reason'])
+      .expression((eb) =>
+        eb
+          .selectFrom('marked')
+          .select((s) => [
+            'marked.pipeline_id',
+            'marked.attempt',
+            s.val<PipelineEventKind>('logs_captured').as('kind'),
+            s.val(null).as('from_status'),
+            s.val(null).as('to_status'),
+            s.val(reason).as('reason'),
+          ]),
+      )
+      .execute();
+    await askDeletion(reason, mine.traceparent);
+    return { stored: true, truncated: plan.truncated, bytes: plan.bytes };
   });
 }
