@@ -27,6 +27,12 @@ export interface LiveTailOptions {
    * not tailed: it stays until its Job is deleted, after the final capture has read its whole log.
    */
   attachAfterMs?: number;
+  /**
+   * With `attachAfterMs` > 0: a pod seen ended without a tail has its whole log read once (this, not
+   * a stream: a read either returns the whole final log or fails) and stored right away, so its lines
+   * are there about when its pipeline's status changes, and the final capture need not read it again.
+   */
+  read?(namespace: string, pod: string): Promise<LogLine[]>;
   now?: () => number;
 }
 
@@ -67,6 +73,8 @@ export class LiveTail {
   readonly #o: LiveTailOptions;
   readonly #tails = new Map<string, Tail>();
   readonly #deferred = new Map<string, Deferred>();
+  /** Pods whose whole final log this process has stored (a read after the end), or is storing. */
+  readonly #whole = new Map<string, { pipelineId: string; attempt: number; done: Promise<boolean> }>();
   #stopped = false;
 
   constructor(opts: LiveTailOptions) {
@@ -109,6 +117,7 @@ export class LiveTail {
     this.#deferred.set(name, d);
     if (ended(pod)) {
       this.#undefer(name);
+      this.#readWhole(name, pod);
       return null;
     }
     if (pod.metadata?.deletionTimestamp) return 0;
@@ -150,8 +159,51 @@ export class LiveTail {
     this.#tails.set(name, tail);
   }
 
+  /** One read of an ended pod's whole log, stored at offset 0 (once per pod and process). */
+  #readWhole(name: string, pod: V1Pod): void {
+    const read = this.#o.read;
+    const namespace = pod.metadata?.namespace;
+    const pipelineId = pod.metadata?.labels?.[LABEL_PIPELINE_ID];
+    const attempt = Number(pod.metadata?.labels?.[LABEL_ATTEMPT]);
+    if (!read || !namespace || !pipelineId || this.#whole.has(name) || !hasStarted(pod)) return;
+    const ctx = withPipelineAttributes(
+      contextOf(pod.metadata?.annotations?.[ANNOTATION_TRACEPARENT]),
+      pipelineAttributes({ pipelineId, attempt, template: pod.metadata?.labels?.[LABEL_TEMPLATE] }),
+    );
+    const done = context.with(ctx, async () => {
+      try {
+        const lines = await read(namespace, name);
+        await this.#o.store({ pipelineId, attempt, podName: name, offset: 0, lines });
+        return true;
+      } catch (err) {
+        // The final capture reads it itself.
+        this.#o.logger.debug({ err, pod: name }, 'reading an ended pod failed; the capture will read it');
+        this.#whole.delete(name);
+        return false;
+      }
+    });
+    this.#whole.set(name, { pipelineId, attempt, done });
+  }
+
+  /**
+   * True when this process has stored the pod's whole final log (waiting at most `timeoutMs` for a
+   * read in flight): the final capture need not read it again.
+   */
+  async storedWhole(name: string, timeoutMs: number): Promise<boolean> {
+    const w = this.#whole.get(name);
+    if (!w || timeoutMs <= 0) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((r) => {
+      timer = setTimeout(() => r(false), timeoutMs);
+    });
+    const r = await Promise.race([w.done, timeout]);
+    clearTimeout(timer);
+    return r;
+  }
+
   podDeleted(pod: V1Pod): void {
     this.#undefer(pod.metadata?.name ?? '');
+    this.#whole.delete(pod.metadata?.name ?? '');
     const tail = this.#tails.get(pod.metadata?.name ?? '');
     if (!tail) return;
     tail.pod = null;
@@ -308,6 +360,12 @@ function containerState(pod: V1Pod | null): string {
   if (pod === null) return 'gone';
   const s = pod.status?.containerStatuses?.[0]?.state;
   return s?.running ? 'running' : s?.terminated ? 'terminated' : (s?.waiting?.reason ?? 'unscheduled');
+}
+
+/** The pod's main container has started (or ended): there is a log to read (the API answers 400 before). */
+function hasStarted(pod: V1Pod): boolean {
+  const s = pod.status?.containerStatuses?.[0]?.state;
+  return Boolean(s?.running || s?.terminated);
 }
 
 /** The pod's main container has exited for good (restartPolicy Never), or the pod is being deleted and its containers are done. */

@@ -489,14 +489,19 @@ function recordingFollow() {
   return { attached, follow };
 }
 
-test('attachAfterMs: a pod that ends sooner is never tailed (the capture reads it once); a longer one is, from its first line', async () => {
+test('attachAfterMs: a pod that ends sooner is read once when it ends, not tailed, and the capture does not read it again; a longer one is tailed from its first line', async () => {
   const id = await admitted();
   const { attached, follow } = recordingFollow();
+  const reads: string[] = [];
   const live = new LiveTail({
     logger: logger().l,
     follow,
     flushMs: 10,
     attachAfterMs: 150,
+    read: async (_ns, name) => {
+      reads.push(name);
+      return lines(`${name} says hi`);
+    },
     store: async (req) => {
       await appendLogs(tdb.db, { ...req, capBytes: 1 << 20 });
     },
@@ -507,16 +512,51 @@ test('attachAfterMs: a pod that ends sooner is never tailed (the capture reads i
       live.podChanged(pod(id, name, 'running'));
     }
     live.podChanged(pod(id, 'short', 'terminated'));
-    await waitFor('the long pod tailed', async () => ((await storedLines(id)).length > 0 ? true : undefined));
+    live.podChanged(pod(id, 'short', 'terminated'));
+    await waitFor('both pods stored', async () => ((await storedLines(id)).length === 2 ? true : undefined));
     assert.deepEqual(new Set(attached), new Set(['long']), 'the short pod was never attached');
-    assert.deepEqual(await storedLines(id), ['long says hi']);
-    // The short pod's lines come from the capture's single read.
+    assert.deepEqual(reads, ['short'], 'read once');
+    assert.deepEqual((await storedLines(id)).sort(), ['long says hi', 'short says hi']);
+    // The capture reads only what this process has not stored whole.
+    const captureReads: string[] = [];
     const c = collector({
       listPods: async () => [pod(id, 'short', 'terminated'), pod(id, 'long', 'terminated')],
-      readLog: async (_ns, name) => lines(`${name} says hi`),
+      readLog: async (_ns, name) => {
+        captureReads.push(name);
+        return lines(`${name} says hi`);
+      },
+      storedWhole: (name, ms) => live.storedWhole(name, ms),
     });
     await c.capture(finished(id, 'Succeeded'), 1);
-    assert.deepEqual(await storedLines(id), ['long says hi', 'short says hi']);
+    assert.deepEqual(captureReads, ['long']);
+    assert.deepEqual((await storedLines(id)).sort(), ['long says hi', 'short says hi']);
+    assert.deepEqual(await capturedEvents(id), [{ reason: 'logs stored' }]);
+  } finally {
+    await live.stop();
+  }
+});
+
+test('a read at the end that fails leaves the pod to the capture', async () => {
+  const id = await admitted();
+  const live = new LiveTail({
+    logger: logger().l,
+    follow: recordingFollow().follow,
+    attachAfterMs: 150,
+    read: async () => {
+      throw new ApiException(500, 'x', JSON.stringify({ code: 500, reason: 'InternalError' }), {});
+    },
+    store: async () => {},
+  });
+  try {
+    live.podChanged(pod(id, 'p', 'terminated'));
+    assert.equal(await live.storedWhole('p', 5_000), false);
+    const c = collector({
+      listPods: async () => [pod(id, 'p', 'terminated')],
+      readLog: async () => lines('read by the capture'),
+      storedWhole: (name, ms) => live.storedWhole(name, ms),
+    });
+    await c.capture(finished(id, 'Succeeded'), 1);
+    assert.deepEqual(await storedLines(id), ['read by the capture']);
   } finally {
     await live.stop();
   }

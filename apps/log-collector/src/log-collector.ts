@@ -34,6 +34,11 @@ export interface LogCollectorOptions {
    * Waits for the live tails of the attempt's pods, except those named in `readable` (LiveTail.settle):
    * the pods whose whole log the capture reads itself.
    */
+  /**
+   * True when this process has stored the pod's whole final log already (LiveTail.storedWhole,
+   * waiting at most `timeoutMs` for a read in flight): the capture does not read it again.
+   */
+  storedWhole?(pod: string, timeoutMs: number): Promise<boolean>;
   settleTails(
     pipelineId: string,
     attempt: number,
@@ -142,7 +147,8 @@ export class LogCollector {
   }
 
   /**
-   * Each listed pod's whole log, read here; a pod already gone (not listed, or gone by the time its
+   * Each listed pod's whole log, read here unless this process stored it whole after the pod ended
+   * (LiveTail's read at the end); a pod already gone (not listed, or gone by the time its
    * log is read) has left what its live tail stored, so only those tails are waited for — a tail of a
    * pod that is still there would only store again what this read stores.
    */
@@ -167,6 +173,7 @@ export class LogCollector {
     for (const pod of pods) {
       const name = pod.metadata?.name;
       if (!name || !hasStarted(pod)) continue;
+      if (await this.#o.storedWhole?.(name, until - now())) continue;
       try {
         out.pods.push({ podName: name, lines: await this.#o.readLog(namespace, name) });
       } catch (err) {

@@ -39,6 +39,7 @@ export async function runLogCollector(config: LogCollectorConfig, tracing: Traci
     logger: ctx.logger.child({ component: 'live-tail' }),
     follow: (ns, pod) => followPodLog(kc, ns, pod),
     attachAfterMs: config.LOG_LIVE_TAIL_AFTER_MS,
+    read: (ns, pod) => readLog(ns, pod),
     store: async (req) => {
       const r = await appendLogs(ctx.db, { ...req, capBytes: config.LOG_CAP_BYTES });
       logBytes.inc({ source: 'live' }, r.bytes);
@@ -60,6 +61,7 @@ export async function runLogCollector(config: LogCollectorConfig, tracing: Traci
     listPods: (ns, job) => jobs.listPods(ns, job),
     cachedPods: (job, status) => podsFromCache(byJob.of(job), status, synced),
     readLog: (ns, pod) => readLog(ns, pod),
+    storedWhole: (pod, ms) => live.storedWhole(pod, ms),
     settleTails: (id, attempt, readable, ms) => live.settle(id, attempt, readable, ms),
   });
   const pods = startManagedInformer<V1Pod>(kc, 'pods', config.K8S_NAMESPACE, ctx.logger, {

@@ -33,36 +33,50 @@ export interface AppendLogsResult {
 
 const CHUNK = 1000;
 
+interface LockedAttempt {
+  attempt: number;
+  logs_bytes: number;
+  logs_truncated: boolean;
+  logs_captured_at: Date | null;
+  traceparent: string | null;
+  /** Lines stored per pod of this attempt. */
+  stored: Map<string, number>;
+}
+
+/**
+ * Locks every attempt row of the pipeline, in attempt order (appenders of one pipeline are
+ * serialised, so the sum of bytes cannot be raced past the cap, and no two lockers deadlock), and
+ * returns them with the lines each pod has stored and the pipeline's trace: one statement.
+ */
+async function lockAttempts(trx: Tx, pipelineId: string): Promise<LockedAttempt[]> {
+  const { rows } = await sql<Omit<LockedAttempt, 'stored'> & { stored: Record<string, number> | null }>`
+    select a.attempt, a.logs_bytes, a.logs_truncated, a.logs_captured_at, p.traceparent,
+      (select json_object_agg(c.pod_name, c.n)
+         from (select l.pod_name, count(*) as n from pipeline_logs l
+                where l.pipeline_id = a.pipeline_id and l.attempt = a.attempt
+                group by l.pod_name) c) as stored
+    from pipeline_attempts a join pipelines p on p.id = a.pipeline_id
+    where a.pipeline_id = ${pipelineId}
+    order by a.attempt
+    for update of a`.execute(trx);
+  return rows.map((r) => ({
+    ...r,
+    stored: new Map(Object.entries(r.stored ?? {}).map(([k, v]) => [k, Number(v)])),
+  }));
+}
+
 /**
  * Append lines until the pipeline's byte cap; the first append that hits the cap stores what fits and
  * one marker line, and every later append stores nothing.
  */
 export function appendLogs(db: Tx, req: AppendLogs): Promise<AppendLogsResult> {
   return inTransaction(db, async (trx) => {
-    // Locking every attempt row of the pipeline serialises appenders of the same pipeline, so the
-    // sum below cannot be raced past the cap.
-    const attempts = await trx
-      .selectFrom('pipeline_attempts')
-      .select(['attempt', 'logs_bytes', 'logs_truncated'])
-      .where('pipeline_id', '=', req.pipelineId)
-      .orderBy('attempt')
-      .forUpdate()
-      .execute();
-    if (!attempts.some((a) => a.attempt === req.attempt)) {
-      throw new Error(`pipeline ${req.pipelineId} has no attempt ${req.attempt}`);
-    }
+    const attempts = await lockAttempts(trx, req.pipelineId);
+    const mine = attempts.find((a) => a.attempt === req.attempt);
+    if (!mine) throw new Error(`pipeline ${req.pipelineId} has no attempt ${req.attempt}`);
     if (attempts.some((a) => a.logs_truncated)) return { bytes: 0, truncated: true };
-    let stored = new Map<string, number>();
-    if (req.offset !== undefined) {
-      const r = await trx
-        .selectFrom('pipeline_logs')
-        .select((eb) => eb.fn.countAll<string>().as('n'))
-        .where('pipeline_id', '=', req.pipelineId)
-        .where('attempt', '=', req.attempt)
-        .where('pod_name', '=', req.podName)
-        .executeTakeFirstOrThrow();
-      stored = new Map([[req.podName, Number(r.n)]]);
-    }
+    // Without an offset the lines are appended as they are.
+    const stored = req.offset === undefined ? new Map<string, number>() : mine.stored;
     const { rows, bytes, truncated } = planLogRows({
       pipelineId: req.pipelineId,
       attempt: req.attempt,
@@ -122,23 +136,7 @@ export interface StoreCaptureResult {
 export function storeCapture(db: Tx, subjects: Subjects, req: StoreCapture): Promise<StoreCaptureResult> {
   return inTransaction(db, async (trx) => {
     // The same rows, in the same order, as appendLogs locks: no deadlock between the two.
-    const { rows: attempts } = await sql<{
-      attempt: number;
-      logs_bytes: number;
-      logs_truncated: boolean;
-      logs_captured_at: Date | null;
-      traceparent: string | null;
-      stored: Record<string, number> | null;
-    }>`
-      select a.attempt, a.logs_bytes, a.logs_truncated, a.logs_captured_at, p.traceparent,
-        (select json_object_agg(c.pod_name, c.n)
-           from (select l.pod_name, count(*) as n from pipeline_logs l
-                  where l.pipeline_id = a.pipeline_id and l.attempt = a.attempt
-                  group by l.pod_name) c) as stored
-      from pipeline_attempts a join pipelines p on p.id = a.pipeline_id
-      where a.pipeline_id = ${req.pipelineId}
-      order by a.attempt
-      for update of a`.execute(trx);
+    const attempts = await lockAttempts(trx, req.pipelineId);
     const mine = attempts.find((a) => a.attempt === req.attempt);
     const askDeletion = async (reason: string, traceparent: string | null) =>
       enqueue(
@@ -170,7 +168,7 @@ export function storeCapture(db: Tx, subjects: Subjects, req: StoreCapture): Pro
           pipelineId: req.pipelineId,
           attempt: req.attempt,
           pods: req.pods.map((p) => ({ ...p, offset: 0 })),
-          stored: new Map(Object.entries(mine.stored ?? {}).map(([k, v]) => [k, Number(v)])),
+          stored: mine.stored,
           room: req.capBytes - attempts.reduce((sum, a) => sum + a.logs_bytes, 0),
           capBytes: req.capBytes,
         });
