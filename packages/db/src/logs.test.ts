@@ -277,3 +277,27 @@ test('storeCapture: every pod in one capture, lines already stored skipped; a se
     .execute();
   assert.equal(deletes.length, 1, 'the same JobDelete message: enqueued once');
 });
+
+test('two appenders storing the same whole log at once (two replicas reading an ended pod) store each line once', async () => {
+  const id = await admittedPipeline();
+  for (let round = 0; round < 5; round++) {
+    const lines_ = lines(...Array.from({ length: round + 2 }, (_, i) => `r${round} line ${i}`));
+    await Promise.all(
+      [0, 1, 2].map(() =>
+        appendLogs(tdb.db, {
+          pipelineId: id,
+          attempt: 1,
+          podName: `p${round}`,
+          lines: lines_,
+          offset: 0,
+          capBytes: 1 << 20,
+        }),
+      ),
+    );
+    const got = (await stored(id)).map((r) => r.line).filter((l) => l.startsWith(`r${round} `));
+    assert.deepEqual(
+      got,
+      lines_.map((l) => l.line),
+    );
+  }
+});

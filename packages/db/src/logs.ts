@@ -39,30 +39,44 @@ interface LockedAttempt {
   logs_truncated: boolean;
   logs_captured_at: Date | null;
   traceparent: string | null;
-  /** Lines stored per pod of this attempt. */
-  stored: Map<string, number>;
 }
 
 /**
  * Locks every attempt row of the pipeline, in attempt order (appenders of one pipeline are
  * serialised, so the sum of bytes cannot be raced past the cap, and no two lockers deadlock), and
- * returns them with the lines each pod has stored and the pipeline's trace: one statement.
+ * returns them (the newest version of each, once locked) with the pipeline's trace.
  */
 async function lockAttempts(trx: Tx, pipelineId: string): Promise<LockedAttempt[]> {
-  const { rows } = await sql<Omit<LockedAttempt, 'stored'> & { stored: Record<string, number> | null }>`
-    select a.attempt, a.logs_bytes, a.logs_truncated, a.logs_captured_at, p.traceparent,
-      (select json_object_agg(c.pod_name, c.n)
-         from (select l.pod_name, count(*) as n from pipeline_logs l
-                where l.pipeline_id = a.pipeline_id and l.attempt = a.attempt
-                group by l.pod_name) c) as stored
+  const { rows } = await sql<LockedAttempt>`
+    select a.attempt, a.logs_bytes, a.logs_truncated, a.logs_captured_at, p.traceparent
     from pipeline_attempts a join pipelines p on p.id = a.pipeline_id
     where a.pipeline_id = ${pipelineId}
     order by a.attempt
     for update of a`.execute(trx);
-  return rows.map((r) => ({
-    ...r,
-    stored: new Map(Object.entries(r.stored ?? {}).map(([k, v]) => [k, Number(v)])),
-  }));
+  return rows;
+}
+
+/**
+ * Lines stored per pod of an attempt. Its own statement, after the lock: a statement that waited for
+ * the lock still reads with the snapshot it started with, which misses the lines the previous holder
+ * inserted (they would be stored twice).
+ */
+async function storedLines(
+  trx: Tx,
+  pipelineId: string,
+  attempt: number,
+  pods: readonly string[],
+): Promise<Map<string, number>> {
+  if (pods.length === 0) return new Map();
+  const rows = await trx
+    .selectFrom('pipeline_logs')
+    .select(['pod_name', (eb) => eb.fn.countAll<string>().as('n')])
+    .where('pipeline_id', '=', pipelineId)
+    .where('attempt', '=', attempt)
+    .where('pod_name', 'in', pods)
+    .groupBy('pod_name')
+    .execute();
+  return new Map(rows.map((r) => [r.pod_name, Number(r.n)]));
 }
 
 /**
@@ -76,7 +90,10 @@ export function appendLogs(db: Tx, req: AppendLogs): Promise<AppendLogsResult> {
     if (!mine) throw new Error(`pipeline ${req.pipelineId} has no attempt ${req.attempt}`);
     if (attempts.some((a) => a.logs_truncated)) return { bytes: 0, truncated: true };
     // Without an offset the lines are appended as they are.
-    const stored = req.offset === undefined ? new Map<string, number>() : mine.stored;
+    const stored =
+      req.offset === undefined || req.lines.length === 0
+        ? new Map<string, number>()
+        : await storedLines(trx, req.pipelineId, req.attempt, [req.podName]);
     const { rows, bytes, truncated } = planLogRows({
       pipelineId: req.pipelineId,
       attempt: req.attempt,
@@ -129,9 +146,9 @@ export interface StoreCaptureResult {
  * collectors handling the same attempt (replicas, a redelivery) one stores its lines and records
  * logs_captured (which enqueues the Job's deletion), and the other finds the claim taken and
  * stores nothing but asks for the deletion again (same message id: harmless). Lines a live
- * follower already stored are skipped (offsets). In one transaction of four statements whatever
- * the number of pods: lock the attempts (with the lines each pod has stored and the pipeline's
- * trace), insert every pod's rows, record the capture and its event, enqueue the JobDelete.
+ * follower already stored are skipped (offsets). In one transaction of at most five statements
+ * whatever the number of pods: lock the attempts (with the pipeline's trace), count the lines each
+ * pod has stored, insert every pod's rows, record the capture and its event, enqueue the JobDelete.
  */
 export function storeCapture(db: Tx, subjects: Subjects, req: StoreCapture): Promise<StoreCaptureResult> {
   return inTransaction(db, async (trx) => {
@@ -168,7 +185,12 @@ export function storeCapture(db: Tx, subjects: Subjects, req: StoreCapture): Pro
           pipelineId: req.pipelineId,
           attempt: req.attempt,
           pods: req.pods.map((p) => ({ ...p, offset: 0 })),
-          stored: mine.stored,
+          stored: await storedLines(
+            trx,
+            req.pipelineId,
+            req.attempt,
+            req.pods.filter((p) => p.lines.length > 0).map((p) => p.podName),
+          ),
           room: req.capBytes - attempts.reduce((sum, a) => sum + a.logs_bytes, 0),
           capBytes: req.capBytes,
         });
