@@ -595,3 +595,27 @@ test('a capture of a Succeeded attempt lists its pods from the informer cache wh
   assert.deepEqual(await capturedEvents(id), [{ reason: 'logs stored' }]);
   assert.equal(await deletes(id), 1);
 });
+
+test('a collector (re)started while a pod has long been running attaches its tail at once: the lines printed before are stored', async () => {
+  const id = await admitted();
+  const { attached, follow } = recordingFollow();
+  const live = new LiveTail({
+    logger: logger().l,
+    follow,
+    attachAfterMs: 60_000,
+    store: async (req) => {
+      await appendLogs(tdb.db, { ...req, capBytes: 1 << 20 });
+    },
+  });
+  try {
+    const old = pod(id, 'p', 'running');
+    const running = old.status?.containerStatuses?.[0]?.state?.running;
+    if (running) running.startedAt = new Date(Date.now() - 120_000);
+    live.podChanged(old);
+    await waitFor('the line stored', async () => ((await storedLines(id)).length > 0 ? true : undefined));
+    assert.equal(attached[0], 'p');
+    assert.deepEqual(await storedLines(id), ['p says hi']);
+  } finally {
+    await live.stop();
+  }
+});
