@@ -3,7 +3,8 @@
  * completes FAST_MS after it starts, with a log line, no process), real Postgres and a nats-server
  * of the bench's own. Submits COUNT pipelines at RATE/s (open loop) through the gateway and waits
  * until every one has Succeeded, its logs are stored and its Job is deleted; then reports, from the
- * database's own timestamps, how long each step took (p50/p99/max), the pipelines completed per
+ * database's own timestamps, how long each step took (p50/p99/max) — from a pipeline's end also
+ * when the outbox relay had published its pipeline.finished and its job.delete —, the pipelines completed per
  * second, the CPU ms per pipeline of each component, each service's RSS (idle after start-up and at
  * the end), and per pipeline what it cost in
  *   - SQL: statements and round trips the services sent (counted on the wire by a proxy between
@@ -252,8 +253,23 @@ try {
         r[column] && r.finished_at ? [r[column].getTime() - r.finished_at.getTime()] : [],
       ),
     );
+  // The cleanup chain's hops: when the outbox relay had published (PubAck'd and marked) the watcher's
+  // pipeline.finished and the log-collector's job.delete, from the same finished_at.
+  const published = await query<{ finished: number | null; jobDelete: number | null }>(`
+    select extract(epoch from (select o.published_at from outbox o
+               where o.subject like '%.evt.pipeline.finished' and o.payload->>'pipelineId' = a.pipeline_id::text
+                 and (o.payload->>'attempt')::int = a.attempt limit 1) - p.finished_at) * 1000 as finished,
+           extract(epoch from (select o.published_at from outbox o
+               where o.subject like '%.cmd.job.delete' and o.payload->>'pipelineId' = a.pipeline_id::text
+                 and (o.payload->>'attempt')::int = a.attempt limit 1) - p.finished_at) * 1000 as "jobDelete"
+    from pipeline_attempts a join pipelines p on p.id = a.pipeline_id and p.attempt = a.attempt
+    where p.finished_at is not null`);
+  const hop = (k: 'finished' | 'jobDelete') =>
+    summary(published.flatMap((r) => (r[k] === null ? [] : [Number(r[k])])));
   const msFromFinishedTo = {
+    finishedPublished: hop('finished'),
     logsStored: sinceFinished('logs_captured_at'),
+    jobDeletePublished: hop('jobDelete'),
     jobDeleted: sinceFinished('job_deleted_at'),
   };
   const statuses: Record<string, number> = {};
@@ -291,7 +307,12 @@ try {
         logsStored: { p50: msFromRequestTo.logsStored?.p50 },
         jobDeleted: { p50: msFromRequestTo.jobDeleted?.p50, p99: msFromRequestTo.jobDeleted?.p99 },
       },
-      msFromFinishedTo: { jobDeleted: { p50: msFromFinishedTo.jobDeleted.p50 } },
+      msFromFinishedTo: {
+        finishedPublished: { p50: msFromFinishedTo.finishedPublished.p50 },
+        logsStored: { p50: msFromFinishedTo.logsStored.p50 },
+        jobDeletePublished: { p50: msFromFinishedTo.jobDeletePublished.p50 },
+        jobDeleted: { p50: msFromFinishedTo.jobDeleted.p50 },
+      },
       perPipeline: costPerPipeline,
       idleRssMiB,
       maxIdleRssMiB: Math.max(...Object.values(idleRssMiB)),

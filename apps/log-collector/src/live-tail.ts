@@ -21,6 +21,27 @@ export interface LiveTailOptions {
   retryMs?: number;
   /** Consecutive failed attaches (other than "not started yet") after which a tail gives up. */
   maxFailures?: number;
+  /**
+   * A pod's tail attaches once its container has run this long (0: as soon as the pod is seen), or at
+   * once when the pod is being deleted while its container has not ended. A pod that ends sooner is
+   * not tailed: it stays until its Job is deleted, after the final capture has read its whole log.
+   */
+  attachAfterMs?: number;
+  /**
+   * With `attachAfterMs` > 0: a pod seen ended without a tail has its whole log read once (this, not
+   * a stream: a read either returns the whole final log or fails) and stored right away, so its lines
+   * are there about when its pipeline's status changes, and the final capture need not read it again.
+   */
+  read?(namespace: string, pod: string): Promise<LogLine[]>;
+  now?: () => number;
+}
+
+/** A young pod whose tail waits until its container has run `attachAfterMs`. */
+interface Deferred {
+  pod: V1Pod;
+  /** When this process first saw the container running (its startedAt when the pod has one). */
+  runningSince?: number;
+  timer?: NodeJS.Timeout;
 }
 
 interface Tail {
@@ -37,17 +58,23 @@ interface Tail {
 }
 
 /**
- * Streams pods' logs into storage from the moment a pod is seen — before its container has started
- * (the attach is retried until it has), not only once it is observed running: a pod ended from
- * outside (deadline, cancel, eviction) is removed once its containers exit, and what was not read
- * by then is lost. The final capture after the attempt ends reads the whole log again where it
- * still can and waits for this tail where the pod is gone (settle); offsets make the two overlap
- * safely, and every replica's tail stores idempotently. A pause between attaches is cut short by
- * any change to the pod, including one that arrived while the attach was on its way.
+ * Streams pods' logs into storage while they run, for followers and for pods ended from outside
+ * (deadline, cancel, eviction): such a pod is removed once its containers exit, and what was not read
+ * by then is lost. With `attachAfterMs` 0 a tail attaches as soon as the pod is seen (retried until
+ * the container has started); with more, once the container has run that long, or at once when the
+ * pod is being deleted before its container ended — a pod that ends sooner on its own stays until its
+ * Job is deleted after the final capture, whose single read stores the same lines a tail would have.
+ * The final capture reads the whole log again where it still can and waits for this tail where the
+ * pod is gone (settle); offsets make the two overlap safely, and every replica's tail stores
+ * idempotently. A pause between attaches is cut short by any change to the pod, including one that
+ * arrived while the attach was on its way.
  */
 export class LiveTail {
   readonly #o: LiveTailOptions;
   readonly #tails = new Map<string, Tail>();
+  readonly #deferred = new Map<string, Deferred>();
+  /** Pods whose whole final log this process has stored (a read after the end), or is storing. */
+  readonly #whole = new Map<string, { pipelineId: string; attempt: number; done: Promise<boolean> }>();
   #stopped = false;
 
   constructor(opts: LiveTailOptions) {
@@ -67,6 +94,55 @@ export class LiveTail {
       existing.wake?.();
       return;
     }
+    const wait = this.#attachIn(name, pod);
+    if (wait === null) return;
+    if (wait > 0) {
+      const d = this.#deferred.get(name);
+      if (d && !d.timer) d.timer = setTimeout(() => this.#attachDeferred(name), wait);
+      return;
+    }
+    this.#undefer(name);
+    this.#start(name, namespace, pipelineId, attempt, pod);
+  }
+
+  /**
+   * When a pod without a tail gets one: 0 now, > 0 in that many ms (a young running container), null
+   * not now (not started yet: a later change decides; or ended: the final capture reads it).
+   */
+  #attachIn(name: string, pod: V1Pod): number | null {
+    const after = this.#o.attachAfterMs ?? 0;
+    if (after <= 0) return 0;
+    const d = this.#deferred.get(name) ?? { pod };
+    d.pod = pod;
+    this.#deferred.set(name, d);
+    if (ended(pod)) {
+      this.#undefer(name);
+      this.#readWhole(name, pod);
+      return null;
+    }
+    if (pod.metadata?.deletionTimestamp) return 0;
+    const running = pod.status?.containerStatuses?.[0]?.state?.running;
+    if (!running) return null;
+    const now = (this.#o.now ?? Date.now)();
+    const startedAt = running.startedAt ? new Date(running.startedAt).getTime() : Number.NaN;
+    d.runningSince ??= Number.isFinite(startedAt) ? Math.min(startedAt, now) : now;
+    return Math.max(0, d.runningSince + after - now);
+  }
+
+  #attachDeferred(name: string): void {
+    const d = this.#deferred.get(name);
+    if (!d) return;
+    d.timer = undefined;
+    this.podChanged(d.pod);
+  }
+
+  #undefer(name: string): void {
+    const d = this.#deferred.get(name);
+    if (d?.timer) clearTimeout(d.timer);
+    this.#deferred.delete(name);
+  }
+
+  #start(name: string, namespace: string, pipelineId: string, attempt: number, pod: V1Pod): void {
     const tail: Tail = { pipelineId, attempt, pod, done: Promise.resolve(), changes: 0 };
     // The tail's requests (the `follow=true` stream, the stores) are children of the attempt's span,
     // which the pod's annotation names — not roots of traces of their own.
@@ -83,7 +159,51 @@ export class LiveTail {
     this.#tails.set(name, tail);
   }
 
+  /** One read of an ended pod's whole log, stored at offset 0 (once per pod and process). */
+  #readWhole(name: string, pod: V1Pod): void {
+    const read = this.#o.read;
+    const namespace = pod.metadata?.namespace;
+    const pipelineId = pod.metadata?.labels?.[LABEL_PIPELINE_ID];
+    const attempt = Number(pod.metadata?.labels?.[LABEL_ATTEMPT]);
+    if (!read || !namespace || !pipelineId || this.#whole.has(name) || !hasStarted(pod)) return;
+    const ctx = withPipelineAttributes(
+      contextOf(pod.metadata?.annotations?.[ANNOTATION_TRACEPARENT]),
+      pipelineAttributes({ pipelineId, attempt, template: pod.metadata?.labels?.[LABEL_TEMPLATE] }),
+    );
+    const done = context.with(ctx, async () => {
+      try {
+        const lines = await read(namespace, name);
+        await this.#o.store({ pipelineId, attempt, podName: name, offset: 0, lines });
+        return true;
+      } catch (err) {
+        // The final capture reads it itself.
+        this.#o.logger.debug({ err, pod: name }, 'reading an ended pod failed; the capture will read it');
+        this.#whole.delete(name);
+        return false;
+      }
+    });
+    this.#whole.set(name, { pipelineId, attempt, done });
+  }
+
+  /**
+   * True when this process has stored the pod's whole final log (waiting at most `timeoutMs` for a
+   * read in flight): the final capture need not read it again.
+   */
+  async storedWhole(name: string, timeoutMs: number): Promise<boolean> {
+    const w = this.#whole.get(name);
+    if (!w || timeoutMs <= 0) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((r) => {
+      timer = setTimeout(() => r(false), timeoutMs);
+    });
+    const r = await Promise.race([w.done, timeout]);
+    clearTimeout(timer);
+    return r;
+  }
+
   podDeleted(pod: V1Pod): void {
+    this.#undefer(pod.metadata?.name ?? '');
+    this.#whole.delete(pod.metadata?.name ?? '');
     const tail = this.#tails.get(pod.metadata?.name ?? '');
     if (!tail) return;
     tail.pod = null;
@@ -226,6 +346,7 @@ export class LiveTail {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    for (const name of [...this.#deferred.keys()]) this.#undefer(name);
     for (const t of this.#tails.values()) {
       t.follow?.abort();
       t.wake?.();
@@ -239,6 +360,12 @@ function containerState(pod: V1Pod | null): string {
   if (pod === null) return 'gone';
   const s = pod.status?.containerStatuses?.[0]?.state;
   return s?.running ? 'running' : s?.terminated ? 'terminated' : (s?.waiting?.reason ?? 'unscheduled');
+}
+
+/** The pod's main container has started (or ended): there is a log to read (the API answers 400 before). */
+function hasStarted(pod: V1Pod): boolean {
+  const s = pod.status?.containerStatuses?.[0]?.state;
+  return Boolean(s?.running || s?.terminated);
 }
 
 /** The pod's main container has exited for good (restartPolicy Never), or the pod is being deleted and its containers are done. */

@@ -473,3 +473,149 @@ test('a pod gone between the listing and the read: the capture waits for its liv
     await live.stop();
   }
 });
+
+/** A follow that records which pods were attached and serves each one line, then the end. */
+function recordingFollow() {
+  const attached: string[] = [];
+  const follow = (_ns: string, name: string): LogFollow => {
+    attached.push(name);
+    return {
+      lines: (async function* () {
+        yield { ts: null, line: `${name} says hi` };
+      })(),
+      abort() {},
+    };
+  };
+  return { attached, follow };
+}
+
+test('attachAfterMs: a pod that ends sooner is read once when it ends, not tailed, and the capture does not read it again; a longer one is tailed from its first line', async () => {
+  const id = await admitted();
+  const { attached, follow } = recordingFollow();
+  const reads: string[] = [];
+  const live = new LiveTail({
+    logger: logger().l,
+    follow,
+    flushMs: 10,
+    attachAfterMs: 150,
+    read: async (_ns, name) => {
+      reads.push(name);
+      return lines(`${name} says hi`);
+    },
+    store: async (req) => {
+      await appendLogs(tdb.db, { ...req, capBytes: 1 << 20 });
+    },
+  });
+  try {
+    for (const name of ['short', 'long']) {
+      live.podChanged(pod(id, name, 'waiting'));
+      live.podChanged(pod(id, name, 'running'));
+    }
+    live.podChanged(pod(id, 'short', 'terminated'));
+    live.podChanged(pod(id, 'short', 'terminated'));
+    await waitFor('both pods stored', async () => ((await storedLines(id)).length === 2 ? true : undefined));
+    assert.deepEqual(new Set(attached), new Set(['long']), 'the short pod was never attached');
+    assert.deepEqual(reads, ['short'], 'read once');
+    assert.deepEqual((await storedLines(id)).sort(), ['long says hi', 'short says hi']);
+    // The capture reads only what this process has not stored whole.
+    const captureReads: string[] = [];
+    const c = collector({
+      listPods: async () => [pod(id, 'short', 'terminated'), pod(id, 'long', 'terminated')],
+      readLog: async (_ns, name) => {
+        captureReads.push(name);
+        return lines(`${name} says hi`);
+      },
+      storedWhole: (name, ms) => live.storedWhole(name, ms),
+    });
+    await c.capture(finished(id, 'Succeeded'), 1);
+    assert.deepEqual(captureReads, ['long']);
+    assert.deepEqual((await storedLines(id)).sort(), ['long says hi', 'short says hi']);
+    assert.deepEqual(await capturedEvents(id), [{ reason: 'logs stored' }]);
+  } finally {
+    await live.stop();
+  }
+});
+
+test('a read at the end that fails leaves the pod to the capture', async () => {
+  const id = await admitted();
+  const live = new LiveTail({
+    logger: logger().l,
+    follow: recordingFollow().follow,
+    attachAfterMs: 150,
+    read: async () => {
+      throw new ApiException(500, 'x', JSON.stringify({ code: 500, reason: 'InternalError' }), {});
+    },
+    store: async () => {},
+  });
+  try {
+    live.podChanged(pod(id, 'p', 'terminated'));
+    assert.equal(await live.storedWhole('p', 5_000), false);
+    const c = collector({
+      listPods: async () => [pod(id, 'p', 'terminated')],
+      readLog: async () => lines('read by the capture'),
+      storedWhole: (name, ms) => live.storedWhole(name, ms),
+    });
+    await c.capture(finished(id, 'Succeeded'), 1);
+    assert.deepEqual(await storedLines(id), ['read by the capture']);
+  } finally {
+    await live.stop();
+  }
+});
+
+test('attachAfterMs: a young pod being deleted (cancel, deadline) is tailed at once', async () => {
+  const id = await admitted();
+  const { attached, follow } = recordingFollow();
+  const live = new LiveTail({ logger: logger().l, follow, attachAfterMs: 60_000, store: async () => {} });
+  try {
+    live.podChanged(pod(id, 'p', 'running'));
+    const deleting = pod(id, 'p', 'running');
+    deleting.metadata = { ...deleting.metadata, deletionTimestamp: new Date() };
+    live.podChanged(deleting);
+    await waitFor('the tail attached', async () => (attached.length > 0 ? true : undefined));
+    assert.deepEqual(attached, ['p']);
+  } finally {
+    await live.stop();
+  }
+});
+
+test('a capture of a Succeeded attempt lists its pods from the informer cache when given, not from the API', async () => {
+  const id = await admitted();
+  let listed = 0;
+  const c = collector({
+    listPods: async () => {
+      listed++;
+      return [];
+    },
+    cachedPods: (_job, status) => (status === 'Succeeded' ? [pod(id, 'p', 'terminated')] : undefined),
+    readLog: async () => lines('from the cache'),
+  });
+  await c.capture(finished(id, 'Succeeded'), 1);
+  assert.equal(listed, 0);
+  assert.deepEqual(await storedLines(id), ['from the cache']);
+  assert.deepEqual(await capturedEvents(id), [{ reason: 'logs stored' }]);
+  assert.equal(await deletes(id), 1);
+});
+
+test('a collector (re)started while a pod has long been running attaches its tail at once: the lines printed before are stored', async () => {
+  const id = await admitted();
+  const { attached, follow } = recordingFollow();
+  const live = new LiveTail({
+    logger: logger().l,
+    follow,
+    attachAfterMs: 60_000,
+    store: async (req) => {
+      await appendLogs(tdb.db, { ...req, capBytes: 1 << 20 });
+    },
+  });
+  try {
+    const old = pod(id, 'p', 'running');
+    const running = old.status?.containerStatuses?.[0]?.state?.running;
+    if (running) running.startedAt = new Date(Date.now() - 120_000);
+    live.podChanged(old);
+    await waitFor('the line stored', async () => ((await storedLines(id)).length > 0 ? true : undefined));
+    assert.equal(attached[0], 'p');
+    assert.deepEqual(await storedLines(id), ['p says hi']);
+  } finally {
+    await live.stop();
+  }
+});

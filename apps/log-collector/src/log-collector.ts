@@ -1,7 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { RetryLater } from '@po/bus';
-import type { PipelineFinished, Subjects } from '@po/contracts';
-import { type Database, markLogsCaptured, storeCapture } from '@po/db';
+import type { PipelineFinished, PipelineStatus, Subjects } from '@po/contracts';
+import { type Database, getAttempt, storeCapture } from '@po/db';
 import { classifyKubeError, isNotFound, type LogLine } from '@po/kube';
 import type { Logger, Metrics } from '@po/telemetry';
 import type { Kysely } from 'kysely';
@@ -27,11 +27,18 @@ export interface LogCollectorOptions {
   capBytes: number;
   budget: CaptureBudget;
   listPods(namespace: string, jobName: string): Promise<V1Pod[]>;
+  /** The Job's pods from the pod informer's cache when it surely holds them all (podsFromCache); else undefined. */
+  cachedPods?(jobName: string, status: PipelineStatus): V1Pod[] | undefined;
   readLog(namespace: string, pod: string): Promise<LogLine[]>;
   /**
    * Waits for the live tails of the attempt's pods, except those named in `readable` (LiveTail.settle):
    * the pods whose whole log the capture reads itself.
    */
+  /**
+   * True when this process has stored the pod's whole final log already (LiveTail.storedWhole,
+   * waiting at most `timeoutMs` for a read in flight): the capture does not read it again.
+   */
+  storedWhole?(pod: string, timeoutMs: number): Promise<boolean>;
   settleTails(
     pipelineId: string,
     attempt: number,
@@ -78,19 +85,21 @@ export class LogCollector {
       attempt: msg.attempt,
       job: jobName,
     });
-    const done = await db
-      .selectFrom('pipeline_attempts')
-      .select('logs_captured_at')
-      .where('pipeline_id', '=', msg.pipelineId)
-      .where('attempt', '=', msg.attempt)
-      .executeTakeFirst();
     const base = { pipelineId: msg.pipelineId, attempt: msg.attempt, jobName, namespace };
-    if (!done || done.logs_captured_at) {
-      // Never admitted (nothing to read) or already captured: just make sure cleanup is asked for.
-      await markLogsCaptured(db, subjects, { ...base, reason: done ? 'logs already stored' : 'no attempt' });
-      return;
+    if (deliveryCount > 1) {
+      // A redelivery (the first capture may have committed and lost its ack): nothing is read for an
+      // attempt already captured, or never admitted — its cleanup is just asked for again.
+      const a = await getAttempt(db, msg.pipelineId, msg.attempt);
+      if (!a || a.logs_captured_at) {
+        await storeCapture(db, subjects, {
+          ...base,
+          pods: [],
+          capBytes: this.#o.capBytes,
+          reason: () => 'logs already stored',
+        });
+        return;
+      }
     }
-
     const endedAt = Date.parse(msg.occurredAt);
     const deadline = endedAt + (msg.data.status === 'Cancelled' ? budget.cancelBudgetMs : budget.budgetMs);
     const read = await this.#read(msg, Math.min(budget.settleMs, deadline - now()));
@@ -119,6 +128,7 @@ export class LogCollector {
       reason: (truncated) => incomplete ?? (truncated ? 'logs stored (truncated)' : 'logs stored'),
     });
     if (r.bytes > 0) this.#o.storedBytes?.(r.bytes);
+    if (r.skipped === 'no attempt') return;
     if (!r.stored) {
       log.info('logs already captured by another collector');
       this.#captured.inc({ outcome: 'duplicate' });
@@ -137,7 +147,8 @@ export class LogCollector {
   }
 
   /**
-   * Each listed pod's whole log, read here; a pod already gone (not listed, or gone by the time its
+   * Each listed pod's whole log, read here unless this process stored it whole after the pod ended
+   * (LiveTail's read at the end); a pod already gone (not listed, or gone by the time its
    * log is read) has left what its live tail stored, so only those tails are waited for — a tail of a
    * pod that is still there would only store again what this read stores.
    */
@@ -146,7 +157,7 @@ export class LogCollector {
     const out: ReadResult = { pods: [], failures: [] };
     let pods: V1Pod[];
     try {
-      pods = await this.#o.listPods(namespace, jobName);
+      pods = this.#o.cachedPods?.(jobName, msg.data.status) ?? (await this.#o.listPods(namespace, jobName));
     } catch (err) {
       const c = classifyKubeError(err);
       out.failures.push({ pod: `pods of ${jobName}`, reason: c.reason, delayMs: delayOf(c) });
@@ -162,6 +173,7 @@ export class LogCollector {
     for (const pod of pods) {
       const name = pod.metadata?.name;
       if (!name || !hasStarted(pod)) continue;
+      if (await this.#o.storedWhole?.(name, until - now())) continue;
       try {
         out.pods.push({ podName: name, lines: await this.#o.readLog(namespace, name) });
       } catch (err) {

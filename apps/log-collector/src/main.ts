@@ -19,6 +19,11 @@ const config = parseConfig(
     LOG_CANCEL_CAPTURE_BUDGET_SECONDS: z.coerce.number().min(0).max(60).default(2),
     /** At most this long for the live tail of an ended pod to store its last lines before the capture. */
     LOG_TAIL_SETTLE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+    /**
+     * A pod's live tail attaches once its container has run this long (0: at once), or when the pod is
+     * being deleted; a pod that ends sooner is read once by the final capture.
+     */
+    LOG_LIVE_TAIL_AFTER_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
     LOG_COLLECTOR_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   }),
   process.env,

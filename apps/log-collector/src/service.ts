@@ -1,11 +1,12 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { CONSUMERS, PipelineFinished } from '@po/contracts';
 import { appendLogs } from '@po/db';
-import { createJobsApi, followPodLog, loadKubeConfig, readPodLog, startManagedInformer } from '@po/kube';
+import { createJobsApi, followPodLog, loadKubeConfig, podLogReader, startManagedInformer } from '@po/kube';
 import { bootService, type ServiceConfig } from '@po/runtime';
 import type { Tracing } from '@po/telemetry';
 import { LiveTail } from './live-tail.ts';
 import { LogCollector } from './log-collector.ts';
+import { PodsByJob, podsFromCache } from './pods-by-job.ts';
 
 export interface LogCollectorConfig extends ServiceConfig {
   KUBECONFIG?: string | undefined;
@@ -15,6 +16,7 @@ export interface LogCollectorConfig extends ServiceConfig {
   LOG_CAPTURE_BUDGET_SECONDS: number;
   LOG_CANCEL_CAPTURE_BUDGET_SECONDS: number;
   LOG_TAIL_SETTLE_MS: number;
+  LOG_LIVE_TAIL_AFTER_MS: number;
   LOG_COLLECTOR_CONCURRENCY: number;
 }
 
@@ -24,6 +26,10 @@ export async function runLogCollector(config: LogCollectorConfig, tracing: Traci
   const kc = loadKubeConfig(config.KUBECONFIG ? { kubeconfigPath: config.KUBECONFIG } : {});
   const kubeMetrics = ctx.instrumentKube(kc);
   const jobs = createJobsApi(kc);
+  const readLog = podLogReader(kc);
+  // The pod informer's cache by Job, for the capture (an API list only when it may be incomplete).
+  const byJob = new PodsByJob();
+  let synced = false;
   const logBytes = ctx.metrics.counter(
     'log_bytes_stored_total',
     'Bytes of pod log lines stored (live tail while the pod runs, capture after it ends)',
@@ -32,6 +38,8 @@ export async function runLogCollector(config: LogCollectorConfig, tracing: Traci
   const live = new LiveTail({
     logger: ctx.logger.child({ component: 'live-tail' }),
     follow: (ns, pod) => followPodLog(kc, ns, pod),
+    attachAfterMs: config.LOG_LIVE_TAIL_AFTER_MS,
+    read: (ns, pod) => readLog(ns, pod),
     store: async (req) => {
       const r = await appendLogs(ctx.db, { ...req, capBytes: config.LOG_CAP_BYTES });
       logBytes.inc({ source: 'live' }, r.bytes);
@@ -51,13 +59,24 @@ export async function runLogCollector(config: LogCollectorConfig, tracing: Traci
       settleMs: config.LOG_TAIL_SETTLE_MS,
     },
     listPods: (ns, job) => jobs.listPods(ns, job),
-    readLog: (ns, pod) => readPodLog(kc, ns, pod),
+    cachedPods: (job, status) => podsFromCache(byJob.of(job), status, synced),
+    readLog: (ns, pod) => readLog(ns, pod),
+    storedWhole: (pod, ms) => live.storedWhole(pod, ms),
     settleTails: (id, attempt, readable, ms) => live.settle(id, attempt, readable, ms),
   });
   const pods = startManagedInformer<V1Pod>(kc, 'pods', config.K8S_NAMESPACE, ctx.logger, {
-    onChange: (pod) => live.podChanged(pod),
-    onDelete: (pod) => live.podDeleted(pod),
+    onChange: (pod) => {
+      byJob.changed(pod);
+      live.podChanged(pod);
+    },
+    onDelete: (pod) => {
+      byJob.deleted(pod);
+      live.podDeleted(pod);
+    },
     metrics: kubeMetrics,
+  });
+  void pods.synced.then(() => {
+    synced = true;
   });
   ctx.lifecycle.add('live-tail', async () => {
     await pods.stop();

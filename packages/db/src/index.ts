@@ -15,6 +15,7 @@ export {
   type AppendLogsResult,
   appendLogs,
   type StoreCapture,
+  type StoreCaptureResult,
   storableText,
   storeCapture,
   truncationMarker,

@@ -216,3 +216,88 @@ test('storeCapture: two collectors capturing the same attempt at once store it o
   assert.equal(events.length, 1);
   assert.equal(events[0]?.reason, `logs stored by ${rows[2]?.line}`);
 });
+
+test('storeCapture: every pod in one capture, lines already stored skipped; a second capture stores nothing and asks for the deletion again', async () => {
+  const id = await admittedPipeline();
+  await appendLogs(tdb.db, {
+    pipelineId: id,
+    attempt: 1,
+    podName: 'a',
+    lines: lines('a1'),
+    offset: 0,
+    capBytes: 1 << 20,
+  });
+  const capture = (pods: { podName: string; lines: { ts: Date | null; line: string }[] }[]) =>
+    storeCapture(tdb.db, subjects, {
+      pipelineId: id,
+      attempt: 1,
+      jobName: `pipeline-${id}-1`,
+      namespace: 'default',
+      pods,
+      capBytes: 1 << 20,
+      reason: (t) => (t ? 'truncated' : 'logs stored'),
+    });
+  assert.deepEqual(
+    await capture([
+      { podName: 'a', lines: lines('a1', 'a2') },
+      { podName: 'b', lines: lines('b1') },
+    ]),
+    {
+      stored: true,
+      truncated: false,
+      bytes: 4,
+    },
+  );
+  assert.deepEqual(
+    (await stored(id)).map((r) => r.line),
+    ['a1', 'a2', 'b1'],
+  );
+  assert.deepEqual(await capture([{ podName: 'b', lines: lines('b1', 'b2') }]), {
+    stored: false,
+    truncated: false,
+    bytes: 0,
+    skipped: 'logs already stored',
+  });
+  assert.deepEqual(
+    (await stored(id)).map((r) => r.line),
+    ['a1', 'a2', 'b1'],
+  );
+  const attempt = await tdb.db
+    .selectFrom('pipeline_attempts')
+    .select(['logs_bytes', 'logs_captured_at'])
+    .where('pipeline_id', '=', id)
+    .executeTakeFirstOrThrow();
+  assert.equal(attempt.logs_bytes, 6);
+  assert.ok(attempt.logs_captured_at);
+  const deletes = await tdb.db
+    .selectFrom('outbox')
+    .select('msg_id')
+    .where('subject', '=', subjects.jobDelete)
+    .where('msg_id', 'like', `${id}:%`)
+    .execute();
+  assert.equal(deletes.length, 1, 'the same JobDelete message: enqueued once');
+});
+
+test('two appenders storing the same whole log at once (two replicas reading an ended pod) store each line once', async () => {
+  const id = await admittedPipeline();
+  for (let round = 0; round < 5; round++) {
+    const lines_ = lines(...Array.from({ length: round + 2 }, (_, i) => `r${round} line ${i}`));
+    await Promise.all(
+      [0, 1, 2].map(() =>
+        appendLogs(tdb.db, {
+          pipelineId: id,
+          attempt: 1,
+          podName: `p${round}`,
+          lines: lines_,
+          offset: 0,
+          capBytes: 1 << 20,
+        }),
+      ),
+    );
+    const got = (await stored(id)).map((r) => r.line).filter((l) => l.startsWith(`r${round} `));
+    assert.deepEqual(
+      got,
+      lines_.map((l) => l.line),
+    );
+  }
+});

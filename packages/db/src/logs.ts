@@ -1,6 +1,13 @@
 import type { Subjects } from '@po/contracts';
-import { markLogsCaptured } from './attempts.ts';
+import { sql } from 'kysely';
+import { jobDelete } from './envelopes.ts';
+import { planLogRows } from './log-plan.ts';
+import { enqueue, traceHeadersFor } from './outbox.ts';
+import type { PipelineEventKind } from './schema.ts';
+import { now } from './sql.ts';
 import { inTransaction, type Tx } from './tx.ts';
+
+export { storableText, truncationMarker } from './log-plan.ts';
 
 export interface AppendLogs {
   pipelineId: string;
@@ -24,19 +31,52 @@ export interface AppendLogsResult {
   truncated: boolean;
 }
 
-export const truncationMarker = (capBytes: number) =>
-  `[log truncated: size cap of ${capBytes} bytes reached]`;
-
 const CHUNK = 1000;
 
+interface LockedAttempt {
+  attempt: number;
+  logs_bytes: number;
+  logs_truncated: boolean;
+  logs_captured_at: Date | null;
+  traceparent: string | null;
+}
+
 /**
- * A workload's output as Postgres text can hold it: a NUL (which text cannot store) and a lone
- * surrogate (which is not UTF-8) become U+FFFD, as an invalid byte does when the output is decoded.
- * One bad character never costs the batch it is in.
+ * Locks every attempt row of the pipeline, in attempt order (appenders of one pipeline are
+ * serialised, so the sum of bytes cannot be raced past the cap, and no two lockers deadlock), and
+ * returns them (the newest version of each, once locked) with the pipeline's trace.
  */
-export function storableText(s: string): string {
-  const wf = s.isWellFormed() ? s : s.toWellFormed();
-  return wf.includes('\0') ? wf.replaceAll('\0', '\uFFFD') : wf;
+async function lockAttempts(trx: Tx, pipelineId: string): Promise<LockedAttempt[]> {
+  const { rows } = await sql<LockedAttempt>`
+    select a.attempt, a.logs_bytes, a.logs_truncated, a.logs_captured_at, p.traceparent
+    from pipeline_attempts a join pipelines p on p.id = a.pipeline_id
+    where a.pipeline_id = ${pipelineId}
+    order by a.attempt
+    for update of a`.execute(trx);
+  return rows;
+}
+
+/**
+ * Lines stored per pod of an attempt. Its own statement, after the lock: a statement that waited for
+ * the lock still reads with the snapshot it started with, which misses the lines the previous holder
+ * inserted (they would be stored twice).
+ */
+async function storedLines(
+  trx: Tx,
+  pipelineId: string,
+  attempt: number,
+  pods: readonly string[],
+): Promise<Map<string, number>> {
+  if (pods.length === 0) return new Map();
+  const rows = await trx
+    .selectFrom('pipeline_logs')
+    .select(['pod_name', (eb) => eb.fn.countAll<string>().as('n')])
+    .where('pipeline_id', '=', pipelineId)
+    .where('attempt', '=', attempt)
+    .where('pod_name', 'in', pods)
+    .groupBy('pod_name')
+    .execute();
+  return new Map(rows.map((r) => [r.pod_name, Number(r.n)]));
 }
 
 /**
@@ -45,59 +85,23 @@ export function storableText(s: string): string {
  */
 export function appendLogs(db: Tx, req: AppendLogs): Promise<AppendLogsResult> {
   return inTransaction(db, async (trx) => {
-    // Locking every attempt row of the pipeline serialises appenders of the same pipeline, so the
-    // sum below cannot be raced past the cap.
-    const attempts = await trx
-      .selectFrom('pipeline_attempts')
-      .select(['attempt', 'logs_bytes', 'logs_truncated'])
-      .where('pipeline_id', '=', req.pipelineId)
-      .orderBy('attempt')
-      .forUpdate()
-      .execute();
-    if (!attempts.some((a) => a.attempt === req.attempt)) {
-      throw new Error(`pipeline ${req.pipelineId} has no attempt ${req.attempt}`);
-    }
+    const attempts = await lockAttempts(trx, req.pipelineId);
+    const mine = attempts.find((a) => a.attempt === req.attempt);
+    if (!mine) throw new Error(`pipeline ${req.pipelineId} has no attempt ${req.attempt}`);
     if (attempts.some((a) => a.logs_truncated)) return { bytes: 0, truncated: true };
-    let lines = req.lines;
-    if (req.offset !== undefined) {
-      const stored = await trx
-        .selectFrom('pipeline_logs')
-        .select((eb) => eb.fn.countAll<string>().as('n'))
-        .where('pipeline_id', '=', req.pipelineId)
-        .where('attempt', '=', req.attempt)
-        .where('pod_name', '=', req.podName)
-        .executeTakeFirstOrThrow();
-      const n = Number(stored.n);
-      // A gap (lines before `offset` never stored) is left for a later append that starts earlier.
-      lines = n < req.offset ? [] : lines.slice(n - req.offset);
-    }
-
-    let room = req.capBytes - attempts.reduce((sum, a) => sum + a.logs_bytes, 0);
-    let bytes = 0;
-    let truncated = false;
-    const rows: { pipeline_id: string; attempt: number; pod_name: string; ts: Date | null; line: string }[] =
-      [];
-    for (const { ts, line: raw } of lines) {
-      const line = storableText(raw);
-      const size = Buffer.byteLength(line, 'utf8');
-      if (size > room) {
-        truncated = true;
-        break;
-      }
-      room -= size;
-      bytes += size;
-      rows.push({ pipeline_id: req.pipelineId, attempt: req.attempt, pod_name: req.podName, ts, line });
-    }
-    if (truncated) {
-      const last = rows.at(-1)?.ts ?? lines[rows.length]?.ts ?? null;
-      rows.push({
-        pipeline_id: req.pipelineId,
-        attempt: req.attempt,
-        pod_name: req.podName,
-        ts: last,
-        line: truncationMarker(req.capBytes),
-      });
-    }
+    // Without an offset the lines are appended as they are.
+    const stored =
+      req.offset === undefined || req.lines.length === 0
+        ? new Map<string, number>()
+        : await storedLines(trx, req.pipelineId, req.attempt, [req.podName]);
+    const { rows, bytes, truncated } = planLogRows({
+      pipelineId: req.pipelineId,
+      attempt: req.attempt,
+      pods: [{ podName: req.podName, offset: req.offset ?? 0, lines: req.lines }],
+      stored,
+      room: req.capBytes - attempts.reduce((sum, a) => sum + a.logs_bytes, 0),
+      capBytes: req.capBytes,
+    });
     for (let i = 0; i < rows.length; i += CHUNK) {
       await trx
         .insertInto('pipeline_logs')
@@ -128,49 +132,106 @@ export interface StoreCapture {
   reason(truncated: boolean): string;
 }
 
+export interface StoreCaptureResult {
+  /** This call stored the capture; false: it was already recorded (or the attempt does not exist). */
+  stored: boolean;
+  truncated: boolean;
+  bytes: number;
+  /** Why nothing was stored: `logs already stored` or `no attempt` (the Job's deletion is asked for anyway). */
+  skipped?: string;
+}
+
 /**
  * The final capture of an attempt, once: the attempt row is claimed under lock, so of two
  * collectors handling the same attempt (replicas, a redelivery) one stores its lines and records
  * logs_captured (which enqueues the Job's deletion), and the other finds the claim taken and
- * stores nothing. Lines a live follower already stored are skipped (offsets).
+ * stores nothing but asks for the deletion again (same message id: harmless). Lines a live
+ * follower already stored are skipped (offsets). In one transaction of at most five statements
+ * whatever the number of pods: lock the attempts (with the pipeline's trace), count the lines each
+ * pod has stored, insert every pod's rows, record the capture and its event, enqueue the JobDelete.
  */
-export function storeCapture(
-  db: Tx,
-  subjects: Subjects,
-  req: StoreCapture,
-): Promise<{ stored: boolean; truncated: boolean; bytes: number }> {
+export function storeCapture(db: Tx, subjects: Subjects, req: StoreCapture): Promise<StoreCaptureResult> {
   return inTransaction(db, async (trx) => {
     // The same rows, in the same order, as appendLogs locks: no deadlock between the two.
-    const attempts = await trx
-      .selectFrom('pipeline_attempts')
-      .select(['attempt', 'logs_captured_at'])
-      .where('pipeline_id', '=', req.pipelineId)
-      .orderBy('attempt')
-      .forUpdate()
-      .execute();
+    const attempts = await lockAttempts(trx, req.pipelineId);
     const mine = attempts.find((a) => a.attempt === req.attempt);
-    if (!mine || mine.logs_captured_at) return { stored: false, truncated: false, bytes: 0 };
-    let truncated = false;
-    let bytes = 0;
-    for (const { podName, lines } of req.pods) {
-      const r = await appendLogs(trx, {
-        pipelineId: req.pipelineId,
-        attempt: req.attempt,
-        podName,
-        lines,
-        offset: 0,
-        capBytes: req.capBytes,
-      });
-      truncated ||= r.truncated;
-      bytes += r.bytes;
+    const askDeletion = async (reason: string, traceparent: string | null) =>
+      enqueue(
+        trx,
+        subjects.jobDelete,
+        jobDelete(req.pipelineId, req.attempt, { jobName: req.jobName, namespace: req.namespace, reason }),
+        traceHeadersFor(traceparent),
+      );
+    if (!mine || mine.logs_captured_at) {
+      // Never admitted (nothing to store) or already captured: just make sure cleanup is asked for.
+      const skipped = mine ? 'logs already stored' : 'no attempt';
+      const traceparent = mine
+        ? mine.traceparent
+        : ((
+            await trx
+              .selectFrom('pipelines')
+              .select('traceparent')
+              .where('id', '=', req.pipelineId)
+              .executeTakeFirst()
+          )?.traceparent ?? null);
+      await askDeletion(skipped, traceparent);
+      return { stored: false, truncated: false, bytes: 0, skipped };
     }
-    await markLogsCaptured(trx, subjects, {
-      pipelineId: req.pipelineId,
-      attempt: req.attempt,
-      jobName: req.jobName,
-      namespace: req.namespace,
-      reason: req.reason(truncated),
-    });
-    return { stored: true, truncated, bytes };
+    // Truncated before (an earlier attempt reached the cap): nothing more is stored.
+    const already = attempts.some((a) => a.logs_truncated);
+    const plan = already
+      ? { rows: [], bytes: 0, truncated: true }
+      : planLogRows({
+          pipelineId: req.pipelineId,
+          attempt: req.attempt,
+          pods: req.pods.map((p) => ({ ...p, offset: 0 })),
+          stored: await storedLines(
+            trx,
+            req.pipelineId,
+            req.attempt,
+            req.pods.filter((p) => p.lines.length > 0).map((p) => p.podName),
+          ),
+          room: req.capBytes - attempts.reduce((sum, a) => sum + a.logs_bytes, 0),
+          capBytes: req.capBytes,
+        });
+    for (let i = 0; i < plan.rows.length; i += CHUNK) {
+      await trx
+        .insertInto('pipeline_logs')
+        .values(plan.rows.slice(i, i + CHUNK))
+        .execute();
+    }
+    const reason = req.reason(plan.truncated);
+    // The capture, its byte count and its event in one statement (the event only if the row changed).
+    await trx
+      .with('marked', (qb) =>
+        qb
+          .updateTable('pipeline_attempts')
+          .set((eb) => ({
+            logs_captured_at: now,
+            logs_bytes: eb('logs_bytes', '+', plan.bytes),
+            ...(plan.truncated && !already ? { logs_truncated: true } : {}),
+          }))
+          .where('pipeline_id', '=', req.pipelineId)
+          .where('attempt', '=', req.attempt)
+          .where('logs_captured_at', 'is', null)
+          .returning(['pipeline_id', 'attempt']),
+      )
+      .insertInto('pipeline_events')
+      .columns(['pipeline_id', 'attempt', 'kind', 'from_status', 'to_status', 'reason'])
+      .expression((eb) =>
+        eb
+          .selectFrom('marked')
+          .select((s) => [
+            'marked.pipeline_id',
+            'marked.attempt',
+            s.val<PipelineEventKind>('logs_captured').as('kind'),
+            s.val(null).as('from_status'),
+            s.val(null).as('to_status'),
+            s.val(reason).as('reason'),
+          ]),
+      )
+      .execute();
+    await askDeletion(reason, mine.traceparent);
+    return { stored: true, truncated: plan.truncated, bytes: plan.bytes };
   });
 }

@@ -34,6 +34,7 @@ export {
   type LogFollow,
   type LogLine,
   parseLogLine,
+  podLogReader,
   type ReadLogOptions,
   readPodLog,
 } from './logs.ts';

@@ -73,25 +73,34 @@ export interface ReadLogOptions {
  * The whole log of a pod's container, line by line. Errors are thrown as ApiException; a 400 "waiting
  * to start" classifies as retry (classifyKubeError).
  */
-export async function readPodLog(
+export function readPodLog(
   kc: KubeConfig,
   ns: string,
   pod: string,
   opts: ReadLogOptions = {},
 ): Promise<LogLine[]> {
+  return podLogReader(kc)(ns, pod, opts);
+}
+
+/** readPodLog with one API client for every read (a client per read costs CPU at every pipeline's end). */
+export function podLogReader(
+  kc: KubeConfig,
+): (ns: string, pod: string, opts?: ReadLogOptions) => Promise<LogLine[]> {
   const core = kc.makeApiClient(CoreV1Api);
-  const text = await core.readNamespacedPodLog(
-    {
-      name: pod,
-      namespace: ns,
-      container: opts.container ?? CONTAINER_NAME,
-      timestamps: true,
-      ...(opts.sinceSeconds !== undefined ? { sinceSeconds: opts.sinceSeconds } : {}),
-      ...(opts.limitBytes !== undefined ? { limitBytes: opts.limitBytes } : {}),
-    },
-    { middleware: [EMPTY_ANSWER_IS_TEXT], middlewareMergeStrategy: 'append' },
-  );
-  return parseLogText(typeof text === 'string' ? text : String(text ?? ''));
+  return async (ns, pod, opts = {}) => {
+    const text = await core.readNamespacedPodLog(
+      {
+        name: pod,
+        namespace: ns,
+        container: opts.container ?? CONTAINER_NAME,
+        timestamps: true,
+        ...(opts.sinceSeconds !== undefined ? { sinceSeconds: opts.sinceSeconds } : {}),
+        ...(opts.limitBytes !== undefined ? { limitBytes: opts.limitBytes } : {}),
+      },
+      { middleware: [EMPTY_ANSWER_IS_TEXT], middlewareMergeStrategy: 'append' },
+    );
+    return parseLogText(typeof text === 'string' ? text : String(text ?? ''));
+  };
 }
 
 export interface FollowLogOptions {
