@@ -10,11 +10,13 @@
  *     finished_at (Postgres `now()` of the watcher's transition) minus that time, p50/p99/max, while
  *     the pods end at FINISH_RATE/s (the log-collector and the job-runner capture and delete meanwhile).
  * Run: pnpm exec node bench/scale.ts [--running 2000] [--finish 1000] [--finishRate 100]
- *   [--settleSeconds 12] [--concurrency 32] [--cpu-prof DIR]
+ *   [--settleSeconds 12] [--concurrency 32] [--cpu-prof DIR] [--heap-snapshot DIR]
  * The documented run is --running 10000 (setup takes minutes on 2 cores). Prints a JSON summary,
  * then one `BENCH_JSON {...}` line (bench/lib/bench-json.ts).
  */
+import { readdirSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { flatten, printBenchJson } from './lib/bench-json.ts';
 import { NAMESPACE, startFleet, waitUntil } from './lib/fleet.ts';
@@ -30,6 +32,8 @@ const { values } = parseArgs({
     settleSeconds: { type: 'string', default: '12' },
     concurrency: { type: 'string', default: '32' },
     'cpu-prof': { type: 'string' },
+    /** At the end (after the finishing phase), write a heap snapshot of the watcher into this directory. */
+    'heap-snapshot': { type: 'string' },
   },
 });
 const RUNNING = Number(values.running);
@@ -38,9 +42,15 @@ const FINISH_RATE = Number(values.finishRate);
 const load1m = loadavg()[0] ?? Number.NaN;
 const progress = (msg: string) => process.stderr.write(`[scale] ${new Date().toISOString()} ${msg}\n`);
 
+const nodeOptions = [
+  ...(values['cpu-prof'] ? [`--cpu-prof --cpu-prof-dir=${values['cpu-prof']}`] : []),
+  ...(values['heap-snapshot']
+    ? [`--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${values['heap-snapshot']}`]
+    : []),
+].join(' ');
 const fleet = await startFleet({
   capacity: RUNNING,
-  env: values['cpu-prof'] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values['cpu-prof']}` } : {},
+  env: nodeOptions ? { NODE_OPTIONS: nodeOptions } : {},
 });
 const { sim, system } = fleet;
 const pidOf = (name: 'watcher') => system.services.get(name)?.process.pid ?? 0;
@@ -114,6 +124,7 @@ try {
   const watcherCpuMsPerFinished = ((cpuOf(pidOf('watcher')) - watcherCpu0) * 1000) / ids.length;
   const kubeRequestsDuringFinish = kubeTotal() - kube0;
   const rssAfterFinishMiB = rssOfServices();
+  const heapSnapshot = values['heap-snapshot'] ? await snapshotWatcher(values['heap-snapshot']) : undefined;
   const rows = await finishedRows();
   const latencies = rows.flatMap((r) => {
     const ended = endedAt.get(r.id);
@@ -142,6 +153,7 @@ try {
     watcherCpuMsPerFinished: +watcherCpuMsPerFinished.toFixed(2),
     kubeRequestsDuringFinish,
     rssAfterFinishMiB,
+    heapSnapshot,
   };
   console.log(JSON.stringify(result, null, 2));
   printBenchJson({
@@ -161,4 +173,20 @@ try {
   });
 } finally {
   await fleet.stop();
+}
+
+/** SIGUSR2 to the watcher; resolves with the snapshot's path once its size stops changing. */
+async function snapshotWatcher(dir: string): Promise<string> {
+  const before = new Set(readdirSync(dir));
+  process.kill(pidOf('watcher'), 'SIGUSR2');
+  let size = -1;
+  for (let i = 0; i < 1200; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const found = readdirSync(dir).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+    if (!found) continue;
+    const now = statSync(join(dir, found)).size;
+    if (now > 0 && now === size) return join(dir, found);
+    size = now;
+  }
+  throw new Error('no heap snapshot written');
 }

@@ -19,6 +19,7 @@ export {
   startManagedInformer,
 } from './informer.ts';
 export { createJobsApi, type JobsApi } from './jobs-api.ts';
+export { slimJob, slimMeta, slimPod } from './slim.ts';
 export {
   DEFAULT_LEADER_ELECTION,
   type LeaderElection,

@@ -27,6 +27,41 @@ export interface InformerOptions<T extends KubernetesObject> {
   listTimeoutMs?: number;
   /** Restarts and watch (re)connects, for po_informer_restarts_total and po_informer_watch_age_seconds. */
   metrics?: Pick<KubeMetrics, 'informerRestarted' | 'watchConnected'> | undefined;
+  /**
+   * What the cache keeps of each listed or watched object (e.g. slimJob/slimPod: no managedFields,
+   * no pod spec): applied before client-node stores it, so the handlers and list()/get() see it too.
+   * It must keep metadata.name, namespace and resourceVersion.
+   */
+  transform?: ((obj: T) => T) | undefined;
+}
+
+/** A Watch whose ADDED/MODIFIED/DELETED objects pass through `transform` before the ListWatch sees them. */
+class TransformingWatch<T> extends Watch {
+  readonly #transform: (obj: T) => T;
+  constructor(kc: KubeConfig, transform: (obj: T) => T) {
+    super(kc);
+    this.#transform = transform;
+  }
+  override watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    return super.watch(
+      path,
+      queryParams,
+      (phase, apiObj, watchObj) =>
+        callback(
+          phase,
+          phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED'
+            ? this.#transform(apiObj as T)
+            : apiObj,
+          watchObj,
+        ),
+      done,
+    );
+  }
 }
 
 export interface RunningInformer<T> {
@@ -88,6 +123,7 @@ export function startInformer<T extends KubernetesObject>(
     // A late answer is dropped: the chain that asked has already failed and been restarted.
     request.catch(() => {});
     const list = (await withTimeout(request, listTimeoutMs, `list ${kind}`)) as KubernetesListObject<T>;
+    if (opts.transform) list.items = list.items.map(opts.transform);
     if (!isSynced) {
       isSynced = true;
       // ListWatch delivers the list's items right after this promise settles, synchronously.
@@ -96,7 +132,8 @@ export function startInformer<T extends KubernetesObject>(
     return list;
   };
 
-  const lw = new ListWatch<T>(path, new Watch(kc), listFn, false, labelSelector);
+  const watch = opts.transform ? new TransformingWatch<T>(kc, opts.transform) : new Watch(kc);
+  const lw = new ListWatch<T>(path, watch, listFn, false, labelSelector);
 
   let stopped = false;
   let delayMs = backoff.initialMs;
@@ -199,7 +236,7 @@ export function startManagedInformer<T extends KubernetesObject>(
   kind: 'jobs' | 'pods',
   namespace: string,
   logger: Logger,
-  handlers: Pick<InformerOptions<T>, 'onChange' | 'onDelete' | 'metrics'>,
+  handlers: Pick<InformerOptions<T>, 'onChange' | 'onDelete' | 'metrics' | 'transform'>,
 ): RunningInformer<T> {
   return startInformer<T>(kc, {
     kind,
