@@ -10,7 +10,7 @@
  *     finished_at (Postgres `now()` of the watcher's transition) minus that time, p50/p99/max, while
  *     the pods end at FINISH_RATE/s (the log-collector and the job-runner capture and delete meanwhile).
  * Run: pnpm exec node bench/scale.ts [--running 2000] [--finish 1000] [--finishRate 100]
- *   [--settleSeconds 12] [--concurrency 32] [--cpu-prof DIR] [--heap-snapshot DIR]
+ *   [--settleSeconds 12] [--setupRate 50] [--concurrency 32] [--cpu-prof DIR] [--heap-snapshot DIR]
  * The documented run is --running 10000 (setup takes minutes on 2 cores). Prints a JSON summary,
  * then one `BENCH_JSON {...}` line (bench/lib/bench-json.ts).
  */
@@ -31,6 +31,8 @@ const { values } = parseArgs({
     finishRate: { type: 'string', default: '100' },
     settleSeconds: { type: 'string', default: '12' },
     concurrency: { type: 'string', default: '32' },
+    /** Pipelines submitted per second in the setup (0: all at once). */
+    setupRate: { type: 'string', default: '50' },
     'cpu-prof': { type: 'string' },
     /** At the end (after the finishing phase), write a heap snapshot of the watcher into this directory. */
     'heap-snapshot': { type: 'string' },
@@ -65,7 +67,7 @@ try {
   const idleRssMiB = rssOfServices();
   const setupStart = performance.now();
   progress(`submitting ${RUNNING}`);
-  const submitting = fleet.submit(RUNNING, Number(values.concurrency));
+  const submitting = fleet.submit(RUNNING, Number(values.setupRate), Number(values.concurrency));
   let lastLog = 0;
   let running = 0;
   await waitUntil(
@@ -85,6 +87,8 @@ try {
   const accepted = await submitting;
   const setupSeconds = (performance.now() - setupStart) / 1000;
   const watcherRssAllRunningMiB = +rssMiB(pidOf('watcher')).toFixed(1);
+  // 2 = one list per informer; more = relists (a lost watch, a lost leadership term).
+  const watcherListsInSetup = await fleet.watcherLists();
   progress(
     `all ${running} Running after ${setupSeconds.toFixed(0)} s; watcher RSS ${watcherRssAllRunningMiB} MiB`,
   );
@@ -141,6 +145,8 @@ try {
     running: RUNNING,
     accepted,
     setupSeconds: +setupSeconds.toFixed(1),
+    setupRate: Number(values.setupRate),
+    watcherListsInSetup,
     watcherRssAllRunningMiB,
     rssAllRunningMiB,
     benchProcessRssAllRunningMiB: benchRssAllRunningMiB,
@@ -161,6 +167,7 @@ try {
     metrics: flatten({
       running: RUNNING,
       setupSeconds: result.setupSeconds,
+      watcherListsInSetup,
       watcherRssAllRunningMiB,
       maxWatcherRssMiB: Math.max(watcherRssAllRunningMiB, rssAllRunningMiB.watcher ?? 0),
       statusToDbMs: { p50: statusToDbMs.p50, p99: statusToDbMs.p99, max: statusToDbMs.max },

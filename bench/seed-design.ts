@@ -8,8 +8,8 @@
  *   - the seed's: bench/lib/seed-tracker.ts, one watch per Job plus a poll of each Job's status
  *     every POLL seconds (the seed's monitor_pipeline_job / watch_job_status).
  * For each, over WINDOW seconds from its process's start: kube-sim's request count (by kind) and,
- * at the end, the process's RSS, also less its RSS before it tracks anything (started with no
- * pipelines: the bench reads it from a run of the same process against an empty namespace first).
+ * at the end, the process's RSS, also less its floor: its RSS tracking nothing (ours: the watcher
+ * after start-up, before any pipeline; the seed's: the same harness given no Jobs, over the same window).
  * Goal: ours ≥ 10× fewer requests and ≤ 1/5 of the memory.
  * Run: pnpm exec node bench/seed-design.ts [--running 1000] [--window 30] [--pollSeconds 10]
  * Prints a JSON summary, then one `BENCH_JSON {...}` line (bench/lib/bench-json.ts).
@@ -54,8 +54,11 @@ interface Side {
 }
 
 try {
+  // Ours with nothing to track: the watcher's RSS after start-up, before any pipeline.
+  await sleep(3000);
+  const oursFloorMiB = +rssMiB(system.services.get('watcher')?.process.pid ?? 0).toFixed(1);
   progress(`submitting ${RUNNING}`);
-  const submitting = fleet.submit(RUNNING);
+  const submitting = fleet.submit(RUNNING, 0);
   await waitUntil(
     `${RUNNING} pipelines Running`,
     async () => ((await fleet.statuses()).Running ?? 0) >= RUNNING,
@@ -142,9 +145,12 @@ try {
     ours,
     seed,
     seedFloor,
+    oursFloorMiB,
     seedRequestsPerOurs: +(seed.requestsTotal / Math.max(1, ours.requestsTotal)).toFixed(1),
     oursRssPerSeed: +(ours.rssMiB / seed.rssMiB).toFixed(3),
+    oursRssAboveFloorMiB: +(ours.rssMiB - oursFloorMiB).toFixed(1),
     seedRssAboveFloorMiB: +(seed.rssMiB - seedFloor.rssMiB).toFixed(1),
+    oursPerSeedAboveFloor: +((ours.rssMiB - oursFloorMiB) / (seed.rssMiB - seedFloor.rssMiB)).toFixed(3),
   };
   console.log(JSON.stringify(result, null, 2));
   printBenchJson({
@@ -153,8 +159,10 @@ try {
       tracked: result.tracked,
       requests: { ours: ours.requestsTotal, seed: seed.requestsTotal },
       seedRequestsPerOurs: result.seedRequestsPerOurs,
-      rssMiB: { ours: ours.rssMiB, seed: seed.rssMiB, seedFloor: seedFloor.rssMiB },
+      rssMiB: { ours: ours.rssMiB, seed: seed.rssMiB, oursFloor: oursFloorMiB, seedFloor: seedFloor.rssMiB },
+      rssAboveFloorMiB: { ours: result.oursRssAboveFloorMiB, seed: result.seedRssAboveFloorMiB },
       oursRssPerSeed: result.oursRssPerSeed,
+      oursPerSeedAboveFloor: result.oursPerSeedAboveFloor,
     }),
     details: result,
   });

@@ -72,6 +72,9 @@ export async function startFleet(opts: FleetOptions) {
       TENANT_MAX_RUNNING: quota,
       TENANT_MAX_QUEUED: quota,
       SCHEDULER_BATCH: '500',
+      // Setup admits thousands at once; the job-runner may take minutes to create them all. Not
+      // asking for those Jobs again after 60 s keeps the setup from doubling its own work.
+      WATCHER_JOB_APPEAR_TIMEOUT_SECONDS: '900',
       RATE_LIMIT_IP_PER_SECOND: '1000000',
       RATE_LIMIT_IP_BURST: '1000000',
       RATE_LIMIT_TENANT_PER_SECOND: '1000000',
@@ -104,18 +107,34 @@ export async function startFleet(opts: FleetOptions) {
     system,
     databaseUrl,
     query,
-    /** Submits `count` pipelines through the gateway, `concurrency` requests in flight; the number accepted. */
-    async submit(count: number, concurrency = 32): Promise<number> {
+    /**
+     * Submits `count` pipelines through the gateway at `ratePerSecond` (open loop; 0: as fast as
+     * `concurrency` requests in flight allow); resolves with the number accepted.
+     */
+    async submit(count: number, ratePerSecond: number, concurrency = 32): Promise<number> {
       let next = 0;
       let accepted = 0;
+      const start = performance.now();
       const worker = async () => {
         while (next < count) {
+          const wait = ratePerSecond > 0 ? start + (next * 1000) / ratePerSecond - performance.now() : 0;
           next++;
+          if (wait > 1) await new Promise((r) => setTimeout(r, wait));
           if (await post()) accepted++;
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
       return accepted;
+    },
+    /** The watcher's own count of its list requests (its informers' lists and relists), from its /metrics. */
+    async watcherLists(): Promise<number> {
+      const port = system.services.get('watcher')?.opsPort;
+      if (!port) return Number.NaN;
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      return [...text.matchAll(/^po_kube_requests_total\{verb="list",[^}]*\} (\d+)/gm)].reduce(
+        (n, m) => n + Number(m[1]),
+        0,
+      );
     },
     /** Pipelines by status, from the database. */
     async statuses(): Promise<Record<string, number>> {

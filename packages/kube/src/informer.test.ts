@@ -61,3 +61,36 @@ test('a transform applies to listed and watched objects before the cache and the
     await informer.stop();
   }
 });
+
+test('the list is read page by page and the cache holds every page', async () => {
+  const batch = kc.makeApiClient(BatchV1Api);
+  const ns = 'default';
+  for (const name of ['paged-a', 'paged-b', 'paged-c'])
+    await batch.createNamespacedJob({ namespace: ns, body: job(name) });
+  const lists = sim.requests.get('list jobs') ?? 0;
+  const informer = startInformer<V1Job>(kc, {
+    kind: 'jobs',
+    namespace: ns,
+    labelSelector: MANAGED_SELECTOR,
+    logger: quiet,
+    onChange: () => {},
+    onDelete: () => {},
+    pageSize: 1,
+  });
+  try {
+    await informer.synced;
+    assert.deepEqual(
+      informer
+        .list()
+        .map((j) => j.metadata?.name)
+        .sort(),
+      ['paged-a', 'paged-b', 'paged-c'],
+    );
+    assert.ok((sim.requests.get('list jobs') ?? 0) - lists >= 3, 'one request per page');
+    // The watch starts from the list's snapshot: a Job created now arrives.
+    await batch.createNamespacedJob({ namespace: ns, body: job('paged-d') });
+    await waitFor('the watched Job', async () => informer.get('paged-d'));
+  } finally {
+    await informer.stop();
+  }
+});
