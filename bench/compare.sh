@@ -72,7 +72,7 @@ else
   gateway_default="--duration 5 --rate 200 --concurrency 32"
   admission_default="--queued 5000 --passes 100"
   scale_default="--running 2000 --finish 1000"
-  seed_default="--running 1000 --window 30"
+  seed_default="--running 1000 --window 60"
 fi
 args_of() {
   case "$1" in

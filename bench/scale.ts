@@ -88,7 +88,8 @@ try {
   const setupSeconds = (performance.now() - setupStart) / 1000;
   const watcherRssAllRunningMiB = +rssMiB(pidOf('watcher')).toFixed(1);
   // 2 = one list per informer; more = relists (a lost watch, a lost leadership term).
-  const watcherListsInSetup = await fleet.watcherLists();
+  const watcherAllRunning = await fleet.watcherMetrics();
+  const watcherListsInSetup = watcherAllRunning.lists;
   progress(
     `all ${running} Running after ${setupSeconds.toFixed(0)} s; watcher RSS ${watcherRssAllRunningMiB} MiB`,
   );
@@ -148,6 +149,7 @@ try {
     setupRate: Number(values.setupRate),
     watcherListsInSetup,
     watcherRssAllRunningMiB,
+    watcherHeapAllRunning: watcherAllRunning,
     rssAllRunningMiB,
     benchProcessRssAllRunningMiB: benchRssAllRunningMiB,
     idleRssMiB,
@@ -168,6 +170,11 @@ try {
       running: RUNNING,
       setupSeconds: result.setupSeconds,
       watcherListsInSetup,
+      watcherHeapAllRunning: {
+        totalMiB: watcherAllRunning.heapTotalMiB,
+        usedMiB: watcherAllRunning.heapUsedMiB,
+        externalMiB: watcherAllRunning.externalMiB,
+      },
       watcherRssAllRunningMiB,
       maxWatcherRssMiB: Math.max(watcherRssAllRunningMiB, rssAllRunningMiB.watcher ?? 0),
       statusToDbMs: { p50: statusToDbMs.p50, p99: statusToDbMs.p99, max: statusToDbMs.max },

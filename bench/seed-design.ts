@@ -11,7 +11,8 @@
  * at the end, the process's RSS, also less its floor: its RSS tracking nothing (ours: the watcher
  * after start-up, before any pipeline; the seed's: the same harness given no Jobs, over the same window).
  * Goal: ours ≥ 10× fewer requests and ≤ 1/5 of the memory.
- * Run: pnpm exec node bench/seed-design.ts [--running 1000] [--window 30] [--pollSeconds 10]
+ * Run: pnpm exec node bench/seed-design.ts [--running 1000] [--window 60] [--pollSeconds 10]
+ * Requests are reported for the whole window (start-up included) and for its second half (steady).
  * Prints a JSON summary, then one `BENCH_JSON {...}` line (bench/lib/bench-json.ts).
  */
 import { spawn } from 'node:child_process';
@@ -27,7 +28,7 @@ import { SUT_ROOT } from './lib/sut.ts';
 const { values } = parseArgs({
   options: {
     running: { type: 'string', default: '1000' },
-    window: { type: 'string', default: '30' },
+    window: { type: 'string', default: '60' },
     pollSeconds: { type: 'string', default: '10' },
   },
 });
@@ -50,6 +51,8 @@ const total = (r: Record<string, number>) => Object.values(r).reduce((x, y) => x
 interface Side {
   requests: Record<string, number>;
   requestsTotal: number;
+  /** Requests in the window's second half: the steady rate once started up. */
+  requestsSecondHalf: number;
   rssMiB: number;
 }
 
@@ -83,11 +86,15 @@ try {
   const ours0 = snapshot();
   const oursStart = performance.now();
   await system.start('watcher');
+  await sleep(Math.max(0, WINDOW_MS / 2 - (performance.now() - oursStart)));
+  const oursHalf = snapshot();
   await sleep(Math.max(0, WINDOW_MS - (performance.now() - oursStart)));
-  const oursRequests = diff(ours0, snapshot());
+  const oursEnd = snapshot();
+  const oursRequests = diff(ours0, oursEnd);
   const ours: Side = {
     requests: oursRequests,
     requestsTotal: total(oursRequests),
+    requestsSecondHalf: total(diff(oursHalf, oursEnd)),
     rssMiB: +rssMiB(system.services.get('watcher')?.process.pid ?? 0).toFixed(1),
   };
   await system.kill('watcher');
@@ -111,16 +118,23 @@ try {
     child.stdout.on('data', (b: Buffer) => {
       if (b.toString().includes('synced')) syncedAt = performance.now() - start;
     });
-    await sleep(WINDOW_MS);
+    await sleep(WINDOW_MS / 2);
+    const half = snapshot();
+    await sleep(Math.max(0, WINDOW_MS - (performance.now() - start)));
     const rss = +rssMiB(child.pid ?? 0).toFixed(1);
-    const requests = diff(before, snapshot());
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    const end = snapshot();
+    const requests = diff(before, end);
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
     if (expect > 0 && Number.isNaN(syncedAt))
       progress(`seed tracker: not every watch listed within the window`);
     return {
       requests,
       requestsTotal: total(requests),
+      requestsSecondHalf: total(diff(half, end)),
       rssMiB: rss,
       ...(expect > 0 ? { syncedMs: Math.round(syncedAt) } : {}),
     };
@@ -147,6 +161,9 @@ try {
     seedFloor,
     oursFloorMiB,
     seedRequestsPerOurs: +(seed.requestsTotal / Math.max(1, ours.requestsTotal)).toFixed(1),
+    seedRequestsPerOursSecondHalf: +(seed.requestsSecondHalf / Math.max(1, ours.requestsSecondHalf)).toFixed(
+      1,
+    ),
     oursRssPerSeed: +(ours.rssMiB / seed.rssMiB).toFixed(3),
     oursRssAboveFloorMiB: +(ours.rssMiB - oursFloorMiB).toFixed(1),
     seedRssAboveFloorMiB: +(seed.rssMiB - seedFloor.rssMiB).toFixed(1),
@@ -158,7 +175,9 @@ try {
     metrics: flatten({
       tracked: result.tracked,
       requests: { ours: ours.requestsTotal, seed: seed.requestsTotal },
+      requestsSecondHalf: { ours: ours.requestsSecondHalf, seed: seed.requestsSecondHalf },
       seedRequestsPerOurs: result.seedRequestsPerOurs,
+      seedRequestsPerOursSecondHalf: result.seedRequestsPerOursSecondHalf,
       rssMiB: { ours: ours.rssMiB, seed: seed.rssMiB, oursFloor: oursFloorMiB, seedFloor: seedFloor.rssMiB },
       rssAboveFloorMiB: { ours: result.oursRssAboveFloorMiB, seed: result.seedRssAboveFloorMiB },
       oursRssPerSeed: result.oursRssPerSeed,

@@ -126,15 +126,27 @@ export async function startFleet(opts: FleetOptions) {
       await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
       return accepted;
     },
-    /** The watcher's own count of its list requests (its informers' lists and relists), from its /metrics. */
-    async watcherLists(): Promise<number> {
+    /**
+     * From the watcher's /metrics: its list requests (its informers' lists and relists) and its
+     * Node heap (V8 heap total and used, external memory), MiB.
+     */
+    async watcherMetrics(): Promise<{
+      lists: number;
+      heapTotalMiB: number;
+      heapUsedMiB: number;
+      externalMiB: number;
+    }> {
       const port = system.services.get('watcher')?.opsPort;
-      if (!port) return Number.NaN;
-      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      return [...text.matchAll(/^po_kube_requests_total\{verb="list",[^}]*\} (\d+)/gm)].reduce(
-        (n, m) => n + Number(m[1]),
-        0,
-      );
+      const text = port ? await (await fetch(`http://127.0.0.1:${port}/metrics`)).text() : '';
+      const sum = (re: RegExp) => [...text.matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
+      const mib = (name: string) =>
+        +(sum(new RegExp(`^po_nodejs_${name}\\{[^}]*\\} ([0-9.e+]+)`, 'gm')) / 2 ** 20).toFixed(1);
+      return {
+        lists: sum(/^po_kube_requests_total\{verb="list",[^}]*\} (\d+)/gm),
+        heapTotalMiB: mib('heap_size_total_bytes'),
+        heapUsedMiB: mib('heap_size_used_bytes'),
+        externalMiB: mib('external_memory_bytes'),
+      };
     },
     /** Pipelines by status, from the database. */
     async statuses(): Promise<Record<string, number>> {
