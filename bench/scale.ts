@@ -10,7 +10,7 @@
  *     finished_at (Postgres `now()` of the watcher's transition) minus that time, p50/p99/max, while
  *     the pods end at FINISH_RATE/s (the log-collector and the job-runner capture and delete meanwhile).
  * Run: pnpm exec node bench/scale.ts [--running 2000] [--finish 1000] [--finishRate 100]
- *   [--settleSeconds 12] [--setupRate 50] [--concurrency 32] [--cpu-prof DIR] [--heap-snapshot DIR]
+ *   [--settleSeconds 12] [--setupRate 50] [--concurrency 32] [--node-options '...'] [--cpu-prof DIR] [--heap-snapshot DIR]
  * The documented run is --running 10000 (setup takes minutes on 2 cores). Prints a JSON summary,
  * then one `BENCH_JSON {...}` line (bench/lib/bench-json.ts).
  */
@@ -31,6 +31,8 @@ const { values } = parseArgs({
     finishRate: { type: 'string', default: '100' },
     settleSeconds: { type: 'string', default: '12' },
     concurrency: { type: 'string', default: '32' },
+    /** Extra NODE_OPTIONS for every service (e.g. --max-semi-space-size=16), for A/B of V8 sizing. */
+    'node-options': { type: 'string', default: '' },
     /** Pipelines submitted per second in the setup (0: all at once). */
     setupRate: { type: 'string', default: '50' },
     'cpu-prof': { type: 'string' },
@@ -45,6 +47,7 @@ const load1m = loadavg()[0] ?? Number.NaN;
 const progress = (msg: string) => process.stderr.write(`[scale] ${new Date().toISOString()} ${msg}\n`);
 
 const nodeOptions = [
+  ...(values['node-options'] ? [values['node-options']] : []),
   ...(values['cpu-prof'] ? [`--cpu-prof --cpu-prof-dir=${values['cpu-prof']}`] : []),
   ...(values['heap-snapshot']
     ? [`--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${values['heap-snapshot']}`]
@@ -147,6 +150,7 @@ try {
     accepted,
     setupSeconds: +setupSeconds.toFixed(1),
     setupRate: Number(values.setupRate),
+    nodeOptions,
     watcherListsInSetup,
     watcherRssAllRunningMiB,
     watcherHeapAllRunning: watcherAllRunning,
