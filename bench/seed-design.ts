@@ -12,6 +12,7 @@
  * after start-up, before any pipeline; the seed's: the same harness given no Jobs, over the same window).
  * Goal: ours ≥ 10× fewer requests and ≤ 1/5 of the memory.
  * Run: pnpm exec node bench/seed-design.ts [--running 1000] [--window 60] [--pollSeconds 10]
+ *   [--node-options '--max-semi-space-size=16']
  * Requests are reported for the whole window (start-up included) and for its second half (steady).
  * Prints a JSON summary, then one `BENCH_JSON {...}` line (bench/lib/bench-json.ts).
  */
@@ -30,6 +31,8 @@ const { values } = parseArgs({
     running: { type: 'string', default: '1000' },
     window: { type: 'string', default: '60' },
     pollSeconds: { type: 'string', default: '10' },
+    /** NODE_OPTIONS for both trackers (the services and the seed's harness), for A/B of V8 sizing. */
+    'node-options': { type: 'string', default: '' },
   },
 });
 const RUNNING = Number(values.running);
@@ -38,7 +41,8 @@ const load1m = loadavg()[0] ?? Number.NaN;
 const progress = (msg: string) => process.stderr.write(`[seed-design] ${new Date().toISOString()} ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const fleet = await startFleet({ capacity: RUNNING });
+const NODE_OPTIONS = values['node-options'] ?? '';
+const fleet = await startFleet({ capacity: RUNNING, env: NODE_OPTIONS ? { NODE_OPTIONS } : {} });
 const { sim, system } = fleet;
 const snapshot = () => new Map(sim.requests);
 const diff = (a: Map<string, number>, b: Map<string, number>) => {
@@ -112,7 +116,7 @@ try {
         file,
         values.pollSeconds ?? '10',
       ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS } },
     );
     let syncedAt = Number.NaN;
     child.stdout.on('data', (b: Buffer) => {
@@ -156,6 +160,7 @@ try {
     stillRunningAtEnd: stillRunning,
     windowSeconds: WINDOW_MS / 1000,
     pollSeconds: Number(values.pollSeconds),
+    nodeOptions: NODE_OPTIONS,
     ours,
     seed,
     seedFloor,
