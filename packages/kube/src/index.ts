@@ -19,7 +19,6 @@ export {
   startManagedInformer,
 } from './informer.ts';
 export { createJobsApi, type JobsApi } from './jobs-api.ts';
-export { slimJob, slimMeta, slimPod } from './slim.ts';
 export {
   DEFAULT_LEADER_ELECTION,
   type LeaderElection,
@@ -45,4 +44,5 @@ export {
   type KubeRequest,
   kubeRequestOf,
 } from './requests.ts';
+export { slimJob, slimMeta, slimPod } from './slim.ts';
 export { disruptionOf, type JobOutcome, mapJobStatus } from './status.ts';
