@@ -10,7 +10,7 @@
  *     finished_at (Postgres `now()` of the watcher's transition) minus that time, p50/p99/max, while
  *     the pods end at FINISH_RATE/s (the log-collector and the job-runner capture and delete meanwhile).
  * Run: pnpm exec node bench/scale.ts [--running 2000] [--finish 1000] [--finishRate 100]
- *   [--settleSeconds 12] [--setupRate 50] [--concurrency 32] [--node-options '...'] [--cpu-prof DIR] [--heap-snapshot DIR]
+ *   [--settleSeconds 12] [--setupRate 50] [--concurrency 32] [--node-options='...'] [--cpu-prof DIR] [--heap-snapshot DIR]
  * The documented run is --running 10000 (setup takes minutes on 2 cores). Prints a JSON summary,
  * then one `BENCH_JSON {...}` line (bench/lib/bench-json.ts).
  */

@@ -12,7 +12,7 @@
  * after start-up, before any pipeline; the seed's: the same harness given no Jobs, over the same window).
  * Goal: ours ≥ 10× fewer requests and ≤ 1/5 of the memory.
  * Run: pnpm exec node bench/seed-design.ts [--running 1000] [--window 60] [--pollSeconds 10]
- *   [--node-options '--max-semi-space-size=16']
+ *   [--node-options='--max-semi-space-size=16']
  * Requests are reported for the whole window (start-up included) and for its second half (steady).
  * Prints a JSON summary, then one `BENCH_JSON {...}` line (bench/lib/bench-json.ts).
  */
