@@ -9,8 +9,10 @@
 #                         [--out DIR] BASE_REF [HEAD_REF]
 #   HEAD_REF defaults to this checkout as it is (uncommitted changes included).
 #   Default runs are short (each bench ~10-40 s); --long runs each bench with its own defaults
-#   (minutes). E2E_ARGS, GATEWAY_ARGS, ADMISSION_ARGS, MEMORY_ARGS replace a bench's arguments.
-#   --benches may also name idle-memory (idle RSS of each service and a heap snapshot's breakdown).
+#   (minutes). E2E_ARGS, GATEWAY_ARGS, ADMISSION_ARGS, MEMORY_ARGS, SCALE_ARGS, SEED_ARGS replace a
+#   bench's arguments. --benches may also name idle-memory (idle RSS of each service and a heap
+#   snapshot's breakdown), scale (goal 5: many running pipelines, one watcher) and seed-design
+#   (goal 6: our watcher against the seed's watch-per-Job design).
 set -euo pipefail
 
 rounds=3
@@ -65,10 +67,14 @@ if [ "$long" = 1 ]; then
   e2e_default="--count 2000 --rate 100"
   gateway_default="--duration 10 --rate 500 --concurrency 64"
   admission_default=""
+  scale_default="--running 10000"
+  seed_default=""
 else
   e2e_default="--count 300 --rate 30 --idleSeconds 5"
   gateway_default="--duration 5 --rate 200 --concurrency 32"
   admission_default="--queued 5000 --passes 100"
+  scale_default="--running 2000 --finish 1000"
+  seed_default="--running 1000 --window 60"
 fi
 args_of() {
   case "$1" in
@@ -76,6 +82,8 @@ args_of() {
     gateway-load) echo "${GATEWAY_ARGS:-$gateway_default}" ;;
     admission) echo "${ADMISSION_ARGS:-$admission_default}" ;;
     idle-memory) echo "${MEMORY_ARGS:-}" ;;
+    scale) echo "${SCALE_ARGS:-$scale_default}" ;;
+    seed-design) echo "${SEED_ARGS:-$seed_default}" ;;
   esac
 }
 

@@ -83,6 +83,11 @@ export interface KubeSim {
    * API server's metrics name them: `list pods`, `watch jobs`, `create jobs`, `get pods/log`…
    */
   requests: ReadonlyMap<string, number>;
+  /**
+   * Fast mode: ends the pod's running containers now, with the exit code and log their fast
+   * options give (run long pods and finish them on demand). False if it has none running.
+   */
+  finishPod(namespace: string, name: string): boolean;
   /** drop every connection, keep state, listen again on the same port */
   restart(): Promise<void>;
   /** kill pod processes, close server */
@@ -152,6 +157,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     faults,
     creations,
     requests,
+    finishPod: (namespace, name) => kubelet.finishFast(namespace, name),
     restart: () => server.restart(),
     async stop() {
       if (stopped) return;

@@ -54,6 +54,8 @@ interface ContainerRun {
   pending: boolean;
   proc?: ChildProcess;
   timer?: NodeJS.Timeout;
+  /** Fast mode: ends the running instance now, as its timer would (KubeSim.finishPod). */
+  finishFast?: () => void;
   /** the current instance: its id and when it started */
   containerID?: string;
   startedAt?: string;
@@ -493,9 +495,27 @@ export class Kubelet {
     this.markRunning(run, c.name, containerID);
     const log = this.logs.open(run.uid, c.name, containerID);
     if (text) log.write(text.endsWith('\n') ? text : `${text}\n`);
-    cr.timer = setTimeout(() => {
+    cr.finishFast = () =>
       this.markTerminated(run, c.name, exitCode, exitCode === 0 ? 'Completed' : 'Error', containerID);
-    }, durationMs);
+    cr.timer = setTimeout(cr.finishFast, durationMs);
+  }
+
+  /**
+   * Fast mode: ends the pod's running fast containers now, with the exit code they would have had
+   * at the end of their duration (benchmarks run long pods and finish them on demand). False when
+   * the pod has no running fast container (unknown, not started yet, already ended or terminating).
+   */
+  finishFast(ns: string, name: string): boolean {
+    const uid = this.cluster.store.get('pods', ns, name)?.metadata.uid;
+    const run = uid === undefined ? undefined : this.runs.get(uid);
+    if (!run || run.terminating || run.ns !== ns || run.name !== name) return false;
+    let ended = false;
+    for (const cr of run.containers.values()) {
+      if (cr.init || cr.done || cr.exited || !cr.finishFast) continue;
+      cr.finishFast();
+      ended = true;
+    }
+    return ended;
   }
 
   private markRunning(run: PodRun, name: string, containerID: string) {

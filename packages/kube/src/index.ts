@@ -45,4 +45,5 @@ export {
   type KubeRequest,
   kubeRequestOf,
 } from './requests.ts';
+export { slimJob, slimMeta, slimPod } from './slim.ts';
 export { disruptionOf, type JobOutcome, mapJobStatus } from './status.ts';

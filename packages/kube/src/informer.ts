@@ -23,10 +23,50 @@ export interface InformerOptions<T extends KubernetesObject> {
   backoff?: { initialMs: number; maxMs: number };
   /** Restart when nothing (event or connect) was seen for this long; client-node reconnects every ~30 s when idle. */
   watchdogMs?: number;
-  /** A list that takes longer fails (client-node sets no timeout on it) and the informer restarts. */
+  /** A list (all its pages) that takes longer fails (client-node sets no timeout on it) and the informer restarts. */
   listTimeoutMs?: number;
+  /**
+   * Objects per list page (`limit`, then `continue`), default 500 as client-go's reflector: a relist
+   * of 10,000 pods holds one page of whole objects at a time instead of all of them.
+   */
+  pageSize?: number;
   /** Restarts and watch (re)connects, for po_informer_restarts_total and po_informer_watch_age_seconds. */
   metrics?: Pick<KubeMetrics, 'informerRestarted' | 'watchConnected'> | undefined;
+  /**
+   * What the cache keeps of each listed or watched object (e.g. slimJob/slimPod: no managedFields,
+   * no pod spec): applied before client-node stores it, so the handlers and list()/get() see it too.
+   * It must keep metadata.name, namespace and resourceVersion.
+   */
+  transform?: ((obj: T) => T) | undefined;
+}
+
+/** A Watch whose ADDED/MODIFIED/DELETED objects pass through `transform` before the ListWatch sees them. */
+class TransformingWatch<T> extends Watch {
+  readonly #transform: (obj: T) => T;
+  constructor(kc: KubeConfig, transform: (obj: T) => T) {
+    super(kc);
+    this.#transform = transform;
+  }
+  override watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    return super.watch(
+      path,
+      queryParams,
+      (phase, apiObj, watchObj) =>
+        callback(
+          phase,
+          phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED'
+            ? this.#transform(apiObj as T)
+            : apiObj,
+          watchObj,
+        ),
+      done,
+    );
+  }
 }
 
 export interface RunningInformer<T> {
@@ -41,6 +81,7 @@ export interface RunningInformer<T> {
 const DEFAULT_BACKOFF = { initialMs: 1_000, maxMs: 30_000 };
 const DEFAULT_WATCHDOG_MS = 5 * 60_000;
 const DEFAULT_LIST_TIMEOUT_MS = 60_000;
+const DEFAULT_PAGE_SIZE = 500;
 const STOP_WAIT_MS = 2_000;
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -80,14 +121,29 @@ export function startInformer<T extends KubernetesObject>(
   let isSynced = false;
 
   const listTimeoutMs = opts.listTimeoutMs ?? DEFAULT_LIST_TIMEOUT_MS;
+  const pageSize = opts.pageSize ?? DEFAULT_PAGE_SIZE;
+  const listPage = (cont: string | undefined): Promise<unknown> => {
+    const page = { namespace, labelSelector, limit: pageSize, ...(cont ? { _continue: cont } : {}) };
+    return kind === 'jobs' ? batch.listNamespacedJob(page) : core.listNamespacedPod(page);
+  };
+  /** Page by page, each page transformed before the next is asked for: one page of whole objects at a time. */
+  const listAll = async (): Promise<KubernetesListObject<T>> => {
+    const items: T[] = [];
+    let cont: string | undefined;
+    let page: KubernetesListObject<T>;
+    do {
+      page = (await listPage(cont)) as KubernetesListObject<T>;
+      for (const item of page.items) items.push(opts.transform ? opts.transform(item) : item);
+      cont = page.metadata?._continue || undefined;
+    } while (cont && !stopped);
+    // Every page of a list carries the resourceVersion of the one snapshot they are cut from.
+    return { ...page, items };
+  };
   const listFn = async (): Promise<KubernetesListObject<T>> => {
-    const request: Promise<unknown> =
-      kind === 'jobs'
-        ? batch.listNamespacedJob({ namespace, labelSelector })
-        : core.listNamespacedPod({ namespace, labelSelector });
+    const request = listAll();
     // A late answer is dropped: the chain that asked has already failed and been restarted.
     request.catch(() => {});
-    const list = (await withTimeout(request, listTimeoutMs, `list ${kind}`)) as KubernetesListObject<T>;
+    const list = await withTimeout(request, listTimeoutMs, `list ${kind}`);
     if (!isSynced) {
       isSynced = true;
       // ListWatch delivers the list's items right after this promise settles, synchronously.
@@ -96,7 +152,8 @@ export function startInformer<T extends KubernetesObject>(
     return list;
   };
 
-  const lw = new ListWatch<T>(path, new Watch(kc), listFn, false, labelSelector);
+  const watch = opts.transform ? new TransformingWatch<T>(kc, opts.transform) : new Watch(kc);
+  const lw = new ListWatch<T>(path, watch, listFn, false, labelSelector);
 
   let stopped = false;
   let delayMs = backoff.initialMs;
@@ -199,7 +256,7 @@ export function startManagedInformer<T extends KubernetesObject>(
   kind: 'jobs' | 'pods',
   namespace: string,
   logger: Logger,
-  handlers: Pick<InformerOptions<T>, 'onChange' | 'onDelete' | 'metrics'>,
+  handlers: Pick<InformerOptions<T>, 'onChange' | 'onDelete' | 'metrics' | 'transform'>,
 ): RunningInformer<T> {
   return startInformer<T>(kc, {
     kind,
