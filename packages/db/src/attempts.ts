@@ -1,7 +1,8 @@
 import type { Subjects } from '@po/contracts';
+import type { ExpressionBuilder, UpdateObject } from 'kysely';
 import { jobDelete } from './envelopes.ts';
 import { enqueue, traceHeadersFor } from './outbox.ts';
-import type { PipelineAttempt, PipelineEventKind } from './schema.ts';
+import type { Database, PipelineAttempt, PipelineEventKind } from './schema.ts';
 import { now } from './sql.ts';
 import { inTransaction, type Tx } from './tx.ts';
 
@@ -11,19 +12,22 @@ type MilestoneColumn = 'job_created_at' | 'job_deleted_at' | 'logs_captured_at';
  * Sets a milestone once and records its event, in one statement (the event row is inserted only if
  * the update set the milestone); true only for the call that set it (consumers are at-least-once).
  */
-async function markOnce(
+export async function markOnce(
   db: Tx,
   pipelineId: string,
   attempt: number,
   column: MilestoneColumn,
   event: { kind: PipelineEventKind; reason?: string | null },
-  also: { job_uid?: string } = {},
+  /** More of the attempt's columns set by the same update (e.g. the log capture's byte count). */
+  also: (
+    eb: ExpressionBuilder<Database, 'pipeline_attempts'>,
+  ) => UpdateObject<Database, 'pipeline_attempts'> = () => ({}),
 ): Promise<boolean> {
   const recorded = await db
     .with('marked', (qb) =>
       qb
         .updateTable('pipeline_attempts')
-        .set({ [column]: now, ...also })
+        .set((eb) => ({ [column]: now, ...also(eb) }))
         .where('pipeline_id', '=', pipelineId)
         .where('attempt', '=', attempt)
         .where(column, 'is', null)
@@ -68,12 +72,7 @@ export function markJobCreated(
   attempt: number,
   jobUid?: string | undefined,
 ): Promise<boolean> {
-  return markOnce(
-    db,
-    pipelineId,
-    attempt,
-    'job_created_at',
-    { kind: 'job_created' },
+  return markOnce(db, pipelineId, attempt, 'job_created_at', { kind: 'job_created' }, () =>
     jobUid ? { job_uid: jobUid } : {},
   );
 }

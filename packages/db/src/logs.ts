@@ -1,10 +1,9 @@
 import type { Subjects } from '@po/contracts';
 import { sql } from 'kysely';
+import { markOnce } from './attempts.ts';
 import { jobDelete } from './envelopes.ts';
 import { planLogRows } from './log-plan.ts';
 import { enqueue, traceHeadersFor } from './outbox.ts';
-import type { PipelineEventKind } from './schema.ts';
-import { now } from './sql.ts';
 import { inTransaction, type Tx } from './tx.ts';
 
 export { storableText, truncationMarker } from './log-plan.ts';
@@ -202,35 +201,17 @@ export function storeCapture(db: Tx, subjects: Subjects, req: StoreCapture): Pro
     }
     const reason = req.reason(plan.truncated);
     // The capture, its byte count and its event in one statement (the event only if the row changed).
-    await trx
-      .with('marked', (qb) =>
-        qb
-          .updateTable('pipeline_attempts')
-          .set((eb) => ({
-            logs_captured_at: now,
-            logs_bytes: eb('logs_bytes', '+', plan.bytes),
-            ...(plan.truncated && !already ? { logs_truncated: true } : {}),
-          }))
-          .where('pipeline_id', '=', req.pipelineId)
-          .where('attempt', '=', req.attempt)
-          .where('logs_captured_at', 'is', null)
-          .returning(['pipeline_id', 'attempt']),
-      )
-      .insertInto('pipeline_events')
-      .columns(['pipeline_id', 'attempt', 'kind', 'from_status', 'to_status', 'reason'])
-      .expression((eb) =>
-        eb
-          .selectFrom('marked')
-          .select((s) => [
-            'marked.pipeline_id',
-            'marked.attempt',
-            s.val<PipelineEventKind>('logs_captured').as('kind'),
-            s.val(null).as('from_status'),
-            s.val(null).as('to_status'),
-            s.val(reason).as('reason'),
-          ]),
-      )
-      .execute();
+    await markOnce(
+      trx,
+      req.pipelineId,
+      req.attempt,
+      'logs_captured_at',
+      { kind: 'logs_captured', reason },
+      (eb) => ({
+        logs_bytes: eb('logs_bytes', '+', plan.bytes),
+        ...(plan.truncated && !already ? { logs_truncated: true } : {}),
+      }),
+    );
     await askDeletion(reason, mine.traceparent);
     return { stored: true, truncated: plan.truncated, bytes: plan.bytes };
   });
