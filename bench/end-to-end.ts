@@ -15,11 +15,11 @@
  * Everything between the first request and the last Job deleted is counted, polls included.
  * The system under test comes from PO_SUT_ROOT when set (bench/lib/sut.ts; bench/compare.sh).
  * Run: pnpm exec node bench/end-to-end.ts [--count 2000] [--rate 100] [--fastMs 100]
- *   [--idleSeconds 5] [--no-count-sql] [--cpu-prof DIR]
+ *   [--idleSeconds 5] [--no-count-sql] [--cpu-prof DIR] [--sql-texts FILE]
  * Prints a human-readable JSON summary, then one `BENCH_JSON {...}` line (bench/lib/bench-json.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -41,6 +41,8 @@ const { values } = parseArgs({
     'no-count-sql': { type: 'boolean', default: false },
     /** Write each service's V8 CPU profile into this directory (on exit). */
     'cpu-prof': { type: 'string' },
+    /** Write how often each SQL text was parsed (over the whole run, start-up included) to FILE. */
+    'sql-texts': { type: 'string' },
   },
 });
 const COUNT = Number(values.count);
@@ -59,7 +61,9 @@ await devstack.prepareDatabase(databaseUrl);
 const nats = await startBenchNats();
 const nc = await bus.connectNats({ servers: nats.url, name: 'bench-e2e' });
 await bus.provision(nc, busPrefix);
-const pgProxy = COUNT_SQL ? await startPgProxy({ host: '127.0.0.1', port: 5432 }) : undefined;
+const pgProxy = COUNT_SQL
+  ? await startPgProxy({ host: '127.0.0.1', port: 5432, texts: Boolean(values['sql-texts']) })
+  : undefined;
 const sim = await startKubeSim({
   kubeconfigPath: join(dir, 'kubeconfig'),
   namespaces: ['default', NAMESPACE],
@@ -134,6 +138,7 @@ async function countersSnapshot() {
   return {
     sqlStatements: wire?.statements ?? Number.NaN,
     sqlRoundTrips: wire?.roundTrips ?? Number.NaN,
+    sqlParses: wire?.parses ?? Number.NaN,
     sqlTransactions: Number(xact?.n ?? Number.NaN),
     natsInMsgs: varz.inMsgs,
     natsOutMsgs: varz.outMsgs,
@@ -209,6 +214,7 @@ try {
   const costPerPipeline = {
     sqlStatements: perPipeline(counters1.sqlStatements - counters0.sqlStatements),
     sqlRoundTrips: perPipeline(counters1.sqlRoundTrips - counters0.sqlRoundTrips),
+    sqlParses: perPipeline(counters1.sqlParses - counters0.sqlParses),
     sqlTransactions: perPipeline(counters1.sqlTransactions - counters0.sqlTransactions),
     natsInMsgs: perPipeline(counters1.natsInMsgs - counters0.natsInMsgs),
     natsOutMsgs: perPipeline(counters1.natsOutMsgs - counters0.natsOutMsgs),
@@ -272,6 +278,10 @@ try {
     jobDeletePublished: hop('jobDelete'),
     jobDeleted: sinceFinished('job_deleted_at'),
   };
+  if (pgProxy && values['sql-texts']) {
+    const texts = (await pgProxy.texts()).sort((a, b) => b[1] - a[1]);
+    writeFileSync(values['sql-texts'], texts.map(([t, n]) => `${n}\t${t.replace(/\s+/g, ' ')}`).join('\n'));
+  }
   const statuses: Record<string, number> = {};
   for (const r of rows) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
 

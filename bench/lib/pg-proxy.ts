@@ -10,10 +10,16 @@ import type { PgCounts } from './pg-wire.ts';
 export interface PgProxy {
   port: number;
   counts(): Promise<PgCounts>;
+  /** How often each text was parsed (only when started with `texts`). */
+  texts(): Promise<[string, number][]>;
   stop(): Promise<void>;
 }
 
-export async function startPgProxy(upstream: { host: string; port: number }): Promise<PgProxy> {
+export async function startPgProxy(upstream: {
+  host: string;
+  port: number;
+  texts?: boolean;
+}): Promise<PgProxy> {
   const worker = new Worker(new URL('./pg-proxy-worker.ts', import.meta.url), { workerData: upstream });
   const [port] = (await once(worker, 'message')) as [number];
   return {
@@ -22,6 +28,11 @@ export async function startPgProxy(upstream: { host: string; port: number }): Pr
       worker.postMessage('counts');
       const [c] = (await once(worker, 'message')) as [PgCounts];
       return c;
+    },
+    async texts() {
+      worker.postMessage('texts');
+      const [t] = (await once(worker, 'message')) as [[string, number][]];
+      return t;
     },
     async stop() {
       await worker.terminate();

@@ -1,12 +1,21 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { PreparedNames, prepareStatements } from './prepared.ts';
 import type { Database } from './schema.ts';
 
 export interface DbOptions {
   connectionString: string;
   max?: number;
   applicationName?: string;
+  /**
+   * Send parameterised statements as named prepared statements (prepared.ts), so Postgres parses
+   * and plans each text once per connection. Default true.
+   */
+  prepare?: boolean;
 }
+
+/** One set of names per process: a text has the same name in every pool and connection. */
+const preparedNames = new PreparedNames();
 
 export interface DbHandle {
   db: Kysely<Database>;
@@ -26,8 +35,11 @@ export function createDb(opts: DbOptions): DbHandle {
   // A client checked out but between queries (e.g. inside a transaction awaiting a NATS publish) has
   // no pool listener; its connection dying would emit an unhandled 'error' and crash the process.
   // With this listener the client's next query fails instead, and the pool discards it on release.
+  const prepare = opts.prepare ?? true;
   pool.on('connect', (client) => {
     client.on('error', () => {});
+    if (prepare)
+      prepareStatements(client as unknown as Parameters<typeof prepareStatements>[0], preparedNames);
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closing: Promise<void> | undefined;
