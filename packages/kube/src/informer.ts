@@ -5,11 +5,11 @@ import {
   type KubernetesListObject,
   type KubernetesObject,
   ListWatch,
-  Watch,
 } from '@kubernetes/client-node';
 import { MANAGED_SELECTOR } from '@po/contracts';
 import type { Logger } from './logger.ts';
 import type { KubeMetrics } from './requests.ts';
+import { StreamWatch } from './watch.ts';
 
 export interface InformerOptions<T extends KubernetesObject> {
   kind: 'jobs' | 'pods';
@@ -41,7 +41,7 @@ export interface InformerOptions<T extends KubernetesObject> {
 }
 
 /** A Watch whose ADDED/MODIFIED/DELETED objects pass through `transform` before the ListWatch sees them. */
-class TransformingWatch<T> extends Watch {
+class TransformingWatch<T> extends StreamWatch {
   readonly #transform: (obj: T) => T;
   constructor(kc: KubeConfig, transform: (obj: T) => T) {
     super(kc);
@@ -152,7 +152,7 @@ export function startInformer<T extends KubernetesObject>(
     return list;
   };
 
-  const watch = opts.transform ? new TransformingWatch<T>(kc, opts.transform) : new Watch(kc);
+  const watch = opts.transform ? new TransformingWatch<T>(kc, opts.transform) : new StreamWatch(kc);
   const lw = new ListWatch<T>(path, watch, listFn, false, labelSelector);
 
   let stopped = false;

@@ -1,6 +1,7 @@
 import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { MANAGED_SELECTOR } from '@po/contracts';
 import { isAlreadyExists, isNotFound, isPreconditionFailed } from './errors.ts';
+import { kubeJson } from './http.ts';
 
 export interface JobsApi {
   /** 'exists' when a Job of that name is already there (names are deterministic, so that means done). */
@@ -20,6 +21,9 @@ export interface JobsApi {
 }
 
 const PAGE = 500;
+const enc = encodeURIComponent;
+const jobPath = (namespace: string, name: string) =>
+  `/apis/batch/v1/namespaces/${enc(namespace)}/jobs/${enc(name)}`;
 
 /** Thin wrappers: idempotency signals become return values; every other error is thrown for classifyKubeError. */
 export function createJobsApi(kc: KubeConfig): JobsApi {
@@ -29,8 +33,13 @@ export function createJobsApi(kc: KubeConfig): JobsApi {
     const namespace = job.metadata?.namespace;
     if (!namespace) throw new Error('job.metadata.namespace is required');
     try {
-      const created = await batch.createNamespacedJob({ namespace, body: job });
-      return { outcome: 'created' as const, uid: created.metadata?.uid };
+      const created = await kubeJson<V1Job>(
+        kc,
+        'POST',
+        `/apis/batch/v1/namespaces/${enc(namespace)}/jobs`,
+        job,
+      );
+      return { outcome: 'created' as const, uid: created?.metadata?.uid };
     } catch (err) {
       if (isAlreadyExists(err)) return { outcome: 'exists' as const, uid: undefined };
       throw err;
@@ -44,10 +53,9 @@ export function createJobsApi(kc: KubeConfig): JobsApi {
     async deleteUid(namespace, name, uid) {
       try {
         // With a body the server reads the options from it alone: the policy goes there too.
-        await batch.deleteNamespacedJob({
-          name,
-          namespace,
-          body: { propagationPolicy: 'Background', preconditions: { uid } },
+        await kubeJson(kc, 'DELETE', jobPath(namespace, name), {
+          propagationPolicy: 'Background',
+          preconditions: { uid },
         });
         return 'deleted';
       } catch (err) {
@@ -59,7 +67,7 @@ export function createJobsApi(kc: KubeConfig): JobsApi {
     async delete(namespace, name) {
       try {
         // Never with a body: a non-empty body makes the server ignore the query's propagationPolicy.
-        await batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' });
+        await kubeJson(kc, 'DELETE', `${jobPath(namespace, name)}?propagationPolicy=Background`);
         return 'deleted';
       } catch (err) {
         if (isNotFound(err)) return 'gone';

@@ -1,14 +1,7 @@
 import { PassThrough } from 'node:stream';
-import {
-  ApiException,
-  CoreV1Api,
-  type KubeConfig,
-  Log,
-  Observable,
-  type ObservableMiddleware,
-  type ResponseContext,
-} from '@kubernetes/client-node';
+import { ApiException, type KubeConfig, Log } from '@kubernetes/client-node';
 import { CONTAINER_NAME } from '@po/contracts';
+import { kubeText } from './http.ts';
 
 export interface LogLine {
   ts: Date | null;
@@ -24,19 +17,6 @@ export function parseLogLine(raw: string): LogLine {
   const ts = new Date(m[1] ?? '');
   return Number.isNaN(ts.getTime()) ? { ts: null, line: raw } : { ts, line: m[2] ?? '' };
 }
-
-/**
- * A 204 (or any answer without a body) is an empty log. client-node cannot deserialize a response
- * without a Content-Type and would throw a plain Error, so the answer is given one first.
- */
-const EMPTY_ANSWER_IS_TEXT: ObservableMiddleware = {
-  pre: (ctx) => new Observable(Promise.resolve(ctx)),
-  post: (res: ResponseContext) => {
-    if (res.httpStatusCode === 204 || res.headers['content-type'] === undefined)
-      res.headers['content-type'] = 'text/plain';
-    return new Observable(Promise.resolve(res));
-  },
-};
 
 /** Splits a stream of text into lines at "\n" only (readline would also split at U+2028/U+2029). */
 export async function* splitLines(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
@@ -82,24 +62,20 @@ export function readPodLog(
   return podLogReader(kc)(ns, pod, opts);
 }
 
-/** readPodLog with one API client for every read (a client per read costs CPU at every pipeline's end). */
+/**
+ * readPodLog as a function of the kubeconfig: a plain GET of the log as text (http.ts: no generated
+ * client; an empty answer, e.g. a 204, is an empty log).
+ */
 export function podLogReader(
   kc: KubeConfig,
 ): (ns: string, pod: string, opts?: ReadLogOptions) => Promise<LogLine[]> {
-  const core = kc.makeApiClient(CoreV1Api);
   return async (ns, pod, opts = {}) => {
-    const text = await core.readNamespacedPodLog(
-      {
-        name: pod,
-        namespace: ns,
-        container: opts.container ?? CONTAINER_NAME,
-        timestamps: true,
-        ...(opts.sinceSeconds !== undefined ? { sinceSeconds: opts.sinceSeconds } : {}),
-        ...(opts.limitBytes !== undefined ? { limitBytes: opts.limitBytes } : {}),
-      },
-      { middleware: [EMPTY_ANSWER_IS_TEXT], middlewareMergeStrategy: 'append' },
-    );
-    return parseLogText(typeof text === 'string' ? text : String(text ?? ''));
+    const query = new URLSearchParams({ container: opts.container ?? CONTAINER_NAME, timestamps: 'true' });
+    if (opts.sinceSeconds !== undefined) query.set('sinceSeconds', String(opts.sinceSeconds));
+    if (opts.limitBytes !== undefined) query.set('limitBytes', String(opts.limitBytes));
+    const path = `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(pod)}/log?${query}`;
+    const text = await kubeText(kc, 'GET', path);
+    return parseLogText(text);
   };
 }
 
