@@ -53,3 +53,29 @@ test('prepare: false sends every statement unnamed', async () => {
     await handle.close();
   }
 });
+
+test('a migration that changes the columns of a prepared `select *` fails it once; the retry prepares it again', async () => {
+  const handle = createDb({ connectionString: tdb.url, max: 1, applicationName: 'po-test-prepared' });
+  try {
+    await sql`create table prepared_stale (a int)`.execute(handle.db);
+    await sql`insert into prepared_stale values (1)`.execute(handle.db);
+    const read = () => sql`select * from prepared_stale where a = ${1}`.execute(handle.db);
+    assert.deepEqual((await read()).rows, [{ a: 1 }]);
+    await sql`alter table prepared_stale add column b int`.execute(handle.db);
+    await assert.rejects(read(), /cached plan must not change result type/);
+    assert.deepEqual((await read()).rows, [{ a: 1, b: null }]);
+    assert.deepEqual((await read()).rows, [{ a: 1, b: null }]);
+  } finally {
+    await sql`drop table if exists prepared_stale`.execute(handle.db);
+    await handle.close();
+  }
+});
+
+test('the limit counts every name given: texts forgotten and named again do not exceed it', () => {
+  const names = new PreparedNames(2);
+  assert.equal(names.nameOf('a $1'), 'po_0');
+  names.forget('a $1');
+  assert.equal(names.nameOf('a $1'), 'po_1');
+  names.forget('a $1');
+  assert.equal(names.nameOf('a $1'), undefined);
+});
