@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { byLayer, type CpuProfile } from './cpu-profile.ts';
+import { byLayer, byPackage, type CpuProfile } from './cpu-profile.ts';
 
 const frame = (id: number, functionName: string, url = '') => ({ id, callFrame: { functionName, url } });
 
@@ -36,4 +36,30 @@ test('byLayer sums sample time by the layer of the sampled script, idle apart, l
 test('an empty profile is all zeros, not NaN', () => {
   const r = byLayer({ nodes: [], samples: [], timeDeltas: [] });
   assert.deepEqual([r.busyMs, r.idleMs, r.layers], [0, 0, []]);
+});
+
+test('byPackage gives each sample to the nearest package on its stack; start-up left out', () => {
+  const pg = 'file:///x/node_modules/.pnpm/pg@8.23.1/node_modules/pg/lib/query.js';
+  const profile = {
+    nodes: [
+      { ...frame(1, '(root)'), children: [2, 5, 6, 7] },
+      { ...frame(2, 'submit', pg), children: [3] },
+      { ...frame(3, 'writev'), children: [] },
+      { ...frame(4, 'run', 'file:///x/apps/watcher/src/watcher.ts'), children: [] },
+      { ...frame(5, 'import', 'node:internal/modules/esm/loader'), children: [4] },
+      { ...frame(6, '(garbage collector)'), children: [] },
+      { ...frame(7, '(idle)'), children: [] },
+    ],
+    samples: [3, 2, 4, 6, 7],
+    timeDeltas: [3000, 1000, 9000, 1000, 9000],
+  };
+  const r = byPackage(profile);
+  assert.equal(r.busyMs, 5);
+  assert.deepEqual(
+    r.packages.map((p) => [p.name, p.ms]),
+    [
+      ['pg', 4],
+      ['(garbage collector)', 1],
+    ],
+  );
 });

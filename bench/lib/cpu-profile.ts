@@ -73,3 +73,44 @@ export function byLayer(
     idleMs: idle / 1000,
   };
 }
+
+/** The package a script belongs to: `name@version` under node_modules/.pnpm, or `packages/x` / `apps/x`. */
+export function packageOf(url: string): string | undefined {
+  const m = /node_modules\/\.pnpm\/([^/]+)\//.exec(url) ?? /((?:packages|apps)\/[^/]+)\//.exec(url);
+  return m?.[1]?.replace(/@\d[^_]*(_.*)?$/, '');
+}
+
+/**
+ * Busy time by package: each sample goes to the nearest package on its stack, so Node's internals
+ * (socket writes, streams, timers) count for the package that called them; GC and `(program)` stay
+ * apart, and samples under module loading (start-up) are left out. With `children` in the profile's
+ * nodes (as `--cpu-prof` writes them).
+ */
+export function byPackage(profile: CpuProfile & { nodes: { children?: number[] }[] }): {
+  busyMs: number;
+  packages: LayerShare[];
+} {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const us = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const name = byId.get(id)?.callFrame.functionName ?? '';
+    if (name === '(idle)') return;
+    let key: string | undefined = name === '(garbage collector)' || name === '(program)' ? name : undefined;
+    for (let c: number | undefined = id; c !== undefined; c = parent.get(c)) {
+      const url = byId.get(c)?.callFrame.url ?? '';
+      if (url.startsWith('node:internal/modules')) return;
+      key ??= packageOf(url);
+    }
+    key ??= '(node, no package on the stack)';
+    us.set(key, (us.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  const busy = [...us.values()].reduce((a, b) => a + b, 0);
+  return {
+    busyMs: busy / 1000,
+    packages: [...us]
+      .map(([name, t]) => ({ name, ms: t / 1000, share: busy === 0 ? 0 : t / busy }))
+      .sort((a, b) => b.ms - a.ms),
+  };
+}
