@@ -3,7 +3,8 @@
  * fresh database and bus prefix, then
  *   1. fixed rate: RATE req/s for DURATION s (open loop: requests are sent on schedule whatever the
  *      latency), reporting p50/p90/p99/max latency;
- *   2. saturation: CONCURRENCY requests in flight for DURATION s, reporting accepted pipelines/s.
+ *   2. saturation: CONCURRENCY requests in flight for DURATION s, reporting accepted pipelines/s,
+ *      then a fixed rate of a third of that for DURATION s (issue 14, goal 3: p99 there);
  * Before each phase it waits until the relay has published the outbox (the previous phase's
  * messages), and after each it prints the CPU ms per request of the gateway, Postgres and NATS.
  * Run: pnpm exec node bench/gateway-load.ts [--rate 500] [--duration 10] [--concurrency 64]
@@ -322,6 +323,18 @@ try {
       'saturation.p99Ms': +f(sat.p99),
       'saturation.cpuMsPerRequest.gateway': satCpu.gateway,
       'saturation.cpuMsPerRequest.postgres': satCpu.postgres,
+    });
+    // Goal 3's latency is at a third of the saturation rate just measured, whatever the machine.
+    await drainOutbox();
+    const third = await fixedRate(Math.max(1, Math.round(sat.perSecond / 3)), DURATION_S);
+    console.log(
+      `a third of saturation, ${f(sat.perSecond / 3)}/s for ${DURATION_S}s: accepted ${third.accepted}, errors ${third.errors}, latency ms p50 ${f(third.p50)} p99 ${f(third.p99)} max ${f(third.max)}`,
+    );
+    Object.assign(metrics, {
+      'thirdOfSaturation.rate': Math.round(sat.perSecond / 3),
+      'thirdOfSaturation.errors': third.errors,
+      'thirdOfSaturation.p50Ms': +f(third.p50),
+      'thirdOfSaturation.p99Ms': +f(third.p99),
     });
   }
   const backlog = await bench.pool.query<{ n: string }>(
