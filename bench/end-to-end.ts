@@ -48,6 +48,8 @@ const { values } = parseArgs({
     'no-count-sql': { type: 'boolean', default: false },
     /** Write each service's V8 CPU profile into this directory (on exit). */
     'cpu-prof': { type: 'string' },
+    /** Extra environment for every service, `NAME=value` (repeatable), e.g. to A/B a setting. */
+    'service-env': { type: 'string', multiple: true, default: [] },
   },
 });
 const COUNT = Number(values.count);
@@ -92,6 +94,9 @@ const system = await devstack.startSystem({
     RATE_LIMIT_TENANT_PER_SECOND: '1000000',
     RATE_LIMIT_TENANT_BURST: '1000000',
     ...(values['cpu-prof'] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values['cpu-prof']}` } : {}),
+    ...Object.fromEntries(
+      values['service-env'].map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    ),
   },
 });
 const benchDb = sutDb.createDb({ connectionString: databaseUrl, max: 1, applicationName: 'bench' });
