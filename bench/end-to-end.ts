@@ -5,8 +5,10 @@
  * until every one has Succeeded, its logs are stored and its Job is deleted; then reports, from the
  * database's own timestamps, how long each step took (p50/p99/max) — from a pipeline's end also
  * when the outbox relay had published its pipeline.finished and its job.delete —, the pipelines completed per
- * second, the CPU ms per pipeline of each component, each service's RSS (idle after start-up and at
- * the end), and per pipeline what it cost in
+ * second, the CPU ms per pipeline of each component (and above the idle cost), the CPU ms per second
+ * each component spends idle (the second half of --idleSeconds, before any load: leases, polls,
+ * standby relays), each service's RSS (idle after start-up and at the end), and per pipeline what it
+ * cost in
  *   - SQL: statements and round trips the services sent (counted on the wire by a proxy between
  *     them and Postgres, bench/lib/pg-wire.ts: pg_stat_statements is not loaded on this server),
  *     and transactions (pg_stat_database xact_commit + xact_rollback of the bench database);
@@ -14,7 +16,7 @@
  *   - Kubernetes: requests received by kube-sim, by verb and resource (KubeSim.requests).
  * Everything between the first request and the last Job deleted is counted, polls included.
  * The system under test comes from PO_SUT_ROOT when set (bench/lib/sut.ts; bench/compare.sh).
- * Run: pnpm exec node bench/end-to-end.ts [--count 2000] [--rate 100] [--fastMs 100]
+ * Run: pnpm exec node bench/end-to-end.ts [--count 2000] [--rate 100] [--warmup 0] [--fastMs 100]
  *   [--idleSeconds 5] [--no-count-sql] [--cpu-prof DIR] [--sql-texts FILE]
  * Prints a human-readable JSON summary, then one `BENCH_JSON {...}` line (bench/lib/bench-json.ts).
  */
@@ -33,6 +35,11 @@ import { bus, devstack, SUT_ROOT, db as sutDb } from './lib/sut.ts';
 const { values } = parseArgs({
   options: {
     count: { type: 'string', default: '2000' },
+    /**
+     * Pipelines run (at --rate) before anything is measured, so that what is measured is the
+     * system's steady state and not its JIT warm-up; they are left out of every figure.
+     */
+    warmup: { type: 'string', default: '0' },
     rate: { type: 'string', default: '100' },
     fastMs: { type: 'string', default: '100' },
     /** How long the system idles after start-up before its RSS is read. */
@@ -43,9 +50,12 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'string' },
     /** Write how often each SQL text was parsed (over the whole run, start-up included) to FILE. */
     'sql-texts': { type: 'string' },
+    /** Extra environment for every service, `NAME=value` (repeatable), e.g. to A/B a setting. */
+    'service-env': { type: 'string', multiple: true, default: [] },
   },
 });
 const COUNT = Number(values.count);
+const WARMUP = Number(values.warmup);
 const RATE = Number(values.rate);
 const NAMESPACE = 'pipelines';
 const COUNT_SQL = !values['no-count-sql'];
@@ -88,6 +98,9 @@ const system = await devstack.startSystem({
     RATE_LIMIT_TENANT_PER_SECOND: '1000000',
     RATE_LIMIT_TENANT_BURST: '1000000',
     ...(values['cpu-prof'] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values['cpu-prof']}` } : {}),
+    ...Object.fromEntries(
+      values['service-env'].map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    ),
   },
 });
 const benchDb = sutDb.createDb({ connectionString: databaseUrl, max: 1, applicationName: 'bench' });
@@ -128,6 +141,19 @@ async function cpuSnapshot(): Promise<{ cpu: Record<string, number>; pgPids: Map
   return { cpu, pgPids };
 }
 
+/** CPU ms per `unit` (a pipeline, a second) of each component between two snapshots. */
+function cpuMsBetween(
+  a: Awaited<ReturnType<typeof cpuSnapshot>>,
+  b: Awaited<ReturnType<typeof cpuSnapshot>>,
+  units: number,
+): Record<string, number> {
+  let pgSeconds = 0;
+  for (const [pid, t] of b.pgPids) pgSeconds += t - (a.pgPids.get(pid) ?? 0);
+  const seconds: Record<string, number> = { postgres: pgSeconds };
+  for (const [k, v] of Object.entries(b.cpu)) seconds[k] = v - (a.cpu[k] ?? 0);
+  return Object.fromEntries(Object.entries(seconds).map(([k, v]) => [k, +((v * 1000) / units).toFixed(2)]));
+}
+
 /** Per-pipeline counters: SQL (wire + pg_stat_database), NATS (/varz), Kubernetes (kube-sim). */
 async function countersSnapshot() {
   const [xact] = await query<{ n: string }>(
@@ -161,22 +187,23 @@ const summary = (xs: number[]) => ({
   max: Math.round(Math.max(...xs)),
 });
 
-try {
-  await new Promise((r) => setTimeout(r, Number(values.idleSeconds) * 1000));
-  const idleRssMiB = rssOfServices();
-  const load1m = loadavg()[0] ?? Number.NaN;
-  const cpu0 = await cpuSnapshot();
-  const counters0 = await countersSnapshot();
+/** Submits `n` pipelines at RATE/s (open loop); resolves to how many were accepted. */
+async function submit(n: number): Promise<number> {
   const start = performance.now();
   const sends: Promise<boolean>[] = [];
-  for (let i = 0; i < COUNT; i++) {
+  for (let i = 0; i < n; i++) {
     const wait = start + (i * 1000) / RATE - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     sends.push(post());
   }
-  const accepted = (await Promise.all(sends)).filter(Boolean).length;
+  return (await Promise.all(sends)).filter(Boolean).length;
+}
 
-  // Done = its Job deleted (after Succeeded and the logs stored). Polled every 250 ms, up to 10 min.
+/**
+ * Waits until `total` pipelines are done — their Job deleted (after Succeeded and the logs stored) —
+ * polled every 250 ms, up to 10 min; resolves to how many are done.
+ */
+async function untilDone(total: number): Promise<number> {
   const deadline = Date.now() + 600_000;
   let done = 0;
   while (Date.now() < deadline) {
@@ -184,9 +211,35 @@ try {
       'select count(*) as n from pipeline_attempts where job_deleted_at is not null',
     );
     done = Number(row?.n);
-    if (done >= accepted) break;
+    if (done >= total) break;
     await new Promise((r) => setTimeout(r, 250));
   }
+  return done;
+}
+
+try {
+  // The idle window's second half measures what the system costs with nothing to do (leases, polls,
+  // standby relays): at a low rate that fixed cost is a large part of the CPU per pipeline.
+  const idleMs = Number(values.idleSeconds) * 1000;
+  await new Promise((r) => setTimeout(r, idleMs / 2));
+  const idleCpu0 = await cpuSnapshot();
+  const idleStart = performance.now();
+  await new Promise((r) => setTimeout(r, idleMs / 2));
+  const idleRssMiB = rssOfServices();
+  const load1m = loadavg()[0] ?? Number.NaN;
+  const idleCpuMsPerSecond = cpuMsBetween(
+    idleCpu0,
+    await cpuSnapshot(),
+    (performance.now() - idleStart) / 1000,
+  );
+  const warmedUp = WARMUP > 0 ? await untilDone(await submit(WARMUP)) : 0;
+  // Pipelines created from here on are the measured ones (Postgres's clock, as the timestamps).
+  const [{ now: measuredFrom } = { now: new Date(0) }] = await query<{ now: Date }>('select now()');
+  const cpu0 = await cpuSnapshot();
+  const counters0 = await countersSnapshot();
+  const start = performance.now();
+  const accepted = await submit(COUNT);
+  const done = (await untilDone(warmedUp + accepted)) - warmedUp;
   const seconds = (performance.now() - start) / 1000;
   const cpu1 = await cpuSnapshot();
   const endRssMiB = rssOfServices();
@@ -195,16 +248,19 @@ try {
   const counters1 = await countersSnapshot();
   const perPipeline = (n: number) => +(n / Math.max(1, done)).toFixed(2);
 
-  let pgSeconds = 0;
-  for (const [pid, t] of cpu1.pgPids) pgSeconds += t - (cpu0.pgPids.get(pid) ?? 0);
-  const cpuSeconds: Record<string, number> = { postgres: pgSeconds };
-  for (const [k, v] of Object.entries(cpu1.cpu)) cpuSeconds[k] = v - (cpu0.cpu[k] ?? 0);
-  const cpuMsPerPipeline = Object.fromEntries(
-    Object.entries(cpuSeconds).map(([k, v]) => [k, perPipeline(v * 1000)]),
-  );
-  const systemCpuMs = Object.entries(cpuMsPerPipeline)
-    .filter(([k]) => k !== 'kube-sim + bench client')
-    .reduce((a, [, v]) => a + v, 0);
+  const cpuMsPerPipeline = cpuMsBetween(cpu0, cpu1, Math.max(1, done));
+  const excludingKubeSim = (ms: Record<string, number>) =>
+    Object.entries(ms)
+      .filter(([k]) => k !== 'kube-sim + bench client')
+      .reduce((a, [, v]) => a + v, 0);
+  const systemCpuMs = excludingKubeSim(cpuMsPerPipeline);
+  const idleSystemCpuMsPerSecond = excludingKubeSim(idleCpuMsPerSecond);
+  // What a pipeline adds to the idle system's cost over the run.
+  const systemCpuMsAboveIdle = systemCpuMs - (idleSystemCpuMsPerSecond * seconds) / Math.max(1, done);
+  // How busy the machine was while measuring: every component's CPU (kube-sim and the load too) over
+  // the cores' time (goal 2's latencies count only at most half busy).
+  const allCpuMs = Object.values(cpuMsPerPipeline).reduce((a, b) => a + b, 0) * Math.max(1, done);
+  const machineBusyShare = allCpuMs / (seconds * 1000 * cpus().length);
 
   const kubeByKind: Record<string, number> = {};
   for (const [kind, n] of counters1.kube) {
@@ -238,6 +294,7 @@ try {
       'a.logs_captured_at',
       'a.job_deleted_at',
     ])
+    .where('p.created_at', '>=', measuredFrom)
     .execute();
   const steps = {
     admitted: 'admitted_at',
@@ -269,7 +326,7 @@ try {
                where o.subject like '%.cmd.job.delete' and o.payload->>'pipelineId' = a.pipeline_id::text
                  and (o.payload->>'attempt')::int = a.attempt limit 1) - p.finished_at) * 1000 as "jobDelete"
     from pipeline_attempts a join pipelines p on p.id = a.pipeline_id and p.attempt = a.attempt
-    where p.finished_at is not null`);
+    where p.finished_at is not null and p.created_at >= '${measuredFrom.toISOString()}'`);
   const hop = (k: 'finished' | 'jobDelete') =>
     summary(published.flatMap((r) => (r[k] === null ? [] : [Number(r[k])])));
   const msFromFinishedTo = {
@@ -289,6 +346,7 @@ try {
     machine: `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`,
     sutRoot: SUT_ROOT,
     loadAverage1mBefore: +load1m.toFixed(2),
+    warmup: WARMUP,
     submitted: COUNT,
     rate: RATE,
     fastPodMs: Number(values.fastMs),
@@ -300,6 +358,10 @@ try {
     msFromFinishedTo,
     cpuMsPerPipeline,
     systemCpuMsPerPipelineExcludingKubeSim: +systemCpuMs.toFixed(2),
+    systemCpuMsPerPipelineAboveIdle: +systemCpuMsAboveIdle.toFixed(2),
+    machineBusyShare: +machineBusyShare.toFixed(3),
+    idleCpuMsPerSecond,
+    idleSystemCpuMsPerSecondExcludingKubeSim: +idleSystemCpuMsPerSecond.toFixed(2),
     costPerPipeline,
     kubeRequestsPerPipeline: kubeByKind,
     idleRssMiB,
@@ -311,6 +373,12 @@ try {
     metrics: flatten({
       completedPerSecond: result.completedPerSecond,
       systemCpuMsPerPipelineExcludingKubeSim: result.systemCpuMsPerPipelineExcludingKubeSim,
+      systemCpuMsPerPipelineAboveIdle: result.systemCpuMsPerPipelineAboveIdle,
+      machineBusyShare: result.machineBusyShare,
+      // 1 when the system completed less than 90% of the offered rate: its ceiling was measured.
+      saturated: result.completedPerSecond < 0.9 * RATE ? 1 : 0,
+      idleSystemCpuMsPerSecondExcludingKubeSim: result.idleSystemCpuMsPerSecondExcludingKubeSim,
+      idleCpuMsPerSecond,
       cpuMsPerPipeline,
       msFromRequestTo: {
         jobCreated: { p50: msFromRequestTo.jobCreated?.p50, p99: msFromRequestTo.jobCreated?.p99 },

@@ -3,13 +3,16 @@
  * fresh database and bus prefix, then
  *   1. fixed rate: RATE req/s for DURATION s (open loop: requests are sent on schedule whatever the
  *      latency), reporting p50/p90/p99/max latency;
- *   2. saturation: CONCURRENCY requests in flight for DURATION s, reporting accepted pipelines/s.
+ *   2. saturation: CONCURRENCY requests in flight for DURATION s, reporting accepted pipelines/s,
+ *      then a fixed rate of a third of that for DURATION s (issue 14, goal 3: p99 there);
  * Before each phase it waits until the relay has published the outbox (the previous phase's
  * messages), and after each it prints the CPU ms per request of the gateway, Postgres and NATS.
  * Run: pnpm exec node bench/gateway-load.ts [--rate 500] [--duration 10] [--concurrency 64]
  *   [--cpu-prof DIR]  (writes the gateway process's V8 CPU profile to DIR on exit)
- *   [--pgbench-clients 16]
+ *   [--pgbench-clients 16] [--floor]
  *   --concurrency 0 skips the saturation phase; --pgbench-clients 0 the pgbench phase.
+ * 4. --floor: the same saturation against bench/lib/http-floor.ts (Node's HTTP server answering 201 and
+ *    doing nothing else): the most any Node gateway could accept with this load generator here.
  * 3. pgbench: the same Postgres inserting one row per transaction into a table like a small
  *    pipelines table (uuid key, tenant, jsonb, timestamp, one index) for DURATION s — the rate the
  *    gateway's accepted pipelines/s is compared with (issue 14, goal 3).
@@ -37,6 +40,8 @@ const { values } = parseArgs({
     /** Saturate with wrk (a native client, so the load generator takes less of the 2 cores). */
     wrk: { type: 'boolean', default: false },
     'pgbench-clients': { type: 'string', default: '16' },
+    /** Also saturate bench/lib/http-floor.ts (Node's HTTP server and nothing else) the same way. */
+    floor: { type: 'boolean', default: false },
   },
 });
 const RATE = Number(values.rate);
@@ -125,13 +130,13 @@ const body = JSON.stringify({
   priority: 'Normal',
 });
 
-function post(): Promise<{ status: number; ms: number }> {
+function post(to = port): Promise<{ status: number; ms: number }> {
   const start = performance.now();
   return new Promise((resolve) => {
     const req = request(
       {
         host: '127.0.0.1',
-        port,
+        port: to,
         path: '/pipelines',
         method: 'POST',
         agent,
@@ -234,7 +239,7 @@ function saturateWithWrk(concurrency: number, seconds: number) {
   };
 }
 
-async function saturate(concurrency: number, seconds: number) {
+async function saturate(concurrency: number, seconds: number, to = port) {
   const end = performance.now() + seconds * 1000;
   let accepted = 0;
   let errors = 0;
@@ -243,7 +248,7 @@ async function saturate(concurrency: number, seconds: number) {
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < end) {
-        const r = await post();
+        const r = await post(to);
         if (r.status === 201) {
           accepted += 1;
           lat.push(r.ms);
@@ -254,6 +259,28 @@ async function saturate(concurrency: number, seconds: number) {
   const elapsed = (performance.now() - start) / 1000;
   lat.sort((a, b) => a - b);
   return { accepted, errors, perSecond: accepted / elapsed, p50: pct(lat, 50), p99: pct(lat, 99) };
+}
+
+/** Starts bench/lib/http-floor.ts, saturates it as the gateway was, stops it. */
+async function saturateFloor(concurrency: number, seconds: number) {
+  const floorPort = await devstack.freePort();
+  const floor = spawn(
+    process.execPath,
+    [new URL('./lib/http-floor.ts', import.meta.url).pathname, String(floorPort)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      floor.stdout?.once('data', () => resolve());
+      floor.once('exit', (code) => reject(new Error(`http-floor exited (${code})`)));
+    });
+    await saturate(16, 2, floorPort); // warm-up, as for the gateway
+    return await saturate(concurrency, seconds, floorPort);
+  } finally {
+    floor.kill();
+  }
 }
 
 /**
@@ -323,6 +350,18 @@ try {
       'saturation.cpuMsPerRequest.gateway': satCpu.gateway,
       'saturation.cpuMsPerRequest.postgres': satCpu.postgres,
     });
+    // Goal 3's latency is at a third of the saturation rate just measured, whatever the machine.
+    await drainOutbox();
+    const third = await fixedRate(Math.max(1, Math.round(sat.perSecond / 3)), DURATION_S);
+    console.log(
+      `a third of saturation, ${f(sat.perSecond / 3)}/s for ${DURATION_S}s: accepted ${third.accepted}, errors ${third.errors}, latency ms p50 ${f(third.p50)} p99 ${f(third.p99)} max ${f(third.max)}`,
+    );
+    Object.assign(metrics, {
+      'thirdOfSaturation.rate': Math.round(sat.perSecond / 3),
+      'thirdOfSaturation.errors': third.errors,
+      'thirdOfSaturation.p50Ms': +f(third.p50),
+      'thirdOfSaturation.p99Ms': +f(third.p99),
+    });
   }
   const backlog = await bench.pool.query<{ n: string }>(
     'select count(*) as n from outbox where published_at is null',
@@ -335,6 +374,17 @@ try {
     metrics['pgbench.insertsPerSecond'] = +f(tps);
     if (metrics['saturation.acceptedPerSecond'] !== undefined)
       metrics.gatewayToPgbench = +(metrics['saturation.acceptedPerSecond'] / tps).toFixed(3);
+  }
+  if (values.floor && CONCURRENCY > 0) {
+    const floor = await saturateFloor(CONCURRENCY, DURATION_S);
+    console.log(
+      `floor (bench/lib/http-floor.ts, ${CONCURRENCY} in flight, ${DURATION_S}s): ${f(floor.perSecond)} answered/s, p99 ${f(floor.p99)} ms`,
+    );
+    metrics['floor.answeredPerSecond'] = +f(floor.perSecond);
+    if (metrics['pgbench.insertsPerSecond'] !== undefined)
+      metrics.floorToPgbench = +(floor.perSecond / metrics['pgbench.insertsPerSecond']).toFixed(3);
+    if (metrics['saturation.acceptedPerSecond'] !== undefined)
+      metrics.gatewayToFloor = +(metrics['saturation.acceptedPerSecond'] / floor.perSecond).toFixed(3);
   }
   printBenchJson({
     bench: 'gateway-load',

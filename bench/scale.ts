@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { flatten, printBenchJson } from './lib/bench-json.ts';
 import { NAMESPACE, startFleet, waitUntil } from './lib/fleet.ts';
-import { cpuOf, rssMiB } from './lib/proc.ts';
+import { cpuOf, peakRssMiB, rssMiB } from './lib/proc.ts';
 import { dueBy, summarize } from './lib/stats.ts';
 import { SUT_ROOT } from './lib/sut.ts';
 
@@ -62,6 +62,16 @@ const pidOf = (name: 'watcher') => system.services.get(name)?.process.pid ?? 0;
 const rssOfServices = () =>
   Object.fromEntries(
     [...system.services.values()].map((s) => [s.name, +rssMiB(s.process.pid ?? 0).toFixed(1)]),
+  );
+/** Each service's peak RSS so far (VmHWM), and how it ended if it is gone (a crash: no RSS to read). */
+const peakOfServices = () =>
+  Object.fromEntries(
+    [...system.services.values()].map((s) => [
+      s.name,
+      s.process.exitCode !== null || s.process.signalCode !== null
+        ? `exited (${s.process.exitCode ?? s.process.signalCode})`
+        : +peakRssMiB(s.process.pid ?? 0).toFixed(1),
+    ]),
   );
 const kubeTotal = () => [...sim.requests.values()].reduce((a, b) => a + b, 0);
 const now = () => performance.timeOrigin + performance.now();
@@ -132,6 +142,7 @@ try {
   const watcherCpuMsPerFinished = ((cpuOf(pidOf('watcher')) - watcherCpu0) * 1000) / ids.length;
   const kubeRequestsDuringFinish = kubeTotal() - kube0;
   const rssAfterFinishMiB = rssOfServices();
+  const peakRssMiBAtEnd = peakOfServices();
   const heapSnapshot = values['heap-snapshot'] ? await snapshotWatcher(values['heap-snapshot']) : undefined;
   const rows = await finishedRows();
   const latencies = rows.flatMap((r) => {
@@ -165,6 +176,7 @@ try {
     watcherCpuMsPerFinished: +watcherCpuMsPerFinished.toFixed(2),
     kubeRequestsDuringFinish,
     rssAfterFinishMiB,
+    peakRssMiBAtEnd,
     heapSnapshot,
   };
   console.log(JSON.stringify(result, null, 2));

@@ -148,6 +148,11 @@ for (const overlay of OVERLAYS) {
         assert.ok(c.resources.requests && c.resources.limits, `${svc}/${c.name} resources`);
       }
       const main = pod.containers[0];
+      assert.deepEqual(
+        [...main.command, ...main.args],
+        ['sh', 'packages/runtime/src/run-service.sh', svc],
+        `${svc} runs with its node flags (packages/runtime/src/node-flags.conf)`,
+      );
       assert.ok(main.startupProbe && main.livenessProbe, `${svc} startup and liveness probes`);
       assert.equal(main.readinessProbe.httpGet.path, '/ready', `${svc} readiness is /ready`);
       assert.equal(main.readinessProbe.httpGet.port, 'ops', `${svc} probed on its ops port`);
@@ -186,6 +191,7 @@ test('compose: Postgres and NATS healthy, then migrations and provisioning, then
       string,
       {
         command?: string[];
+        entrypoint?: string[];
         depends_on?: Record<string, { condition: string }>;
         healthcheck?: unknown;
         environment?: Record<string, string>;
@@ -210,6 +216,11 @@ test('compose: Postgres and NATS healthy, then migrations and provisioning, then
       `${svc} starts after the setup`,
     );
     assert.ok(s[svc]?.healthcheck, `${svc} healthcheck (its /ready)`);
+    assert.deepEqual(
+      [...(s[svc]?.entrypoint ?? []), ...(s[svc]?.command ?? [])],
+      ['sh', 'packages/runtime/src/run-service.sh', svc],
+      `${svc} runs with its node flags (packages/runtime/src/node-flags.conf)`,
+    );
     assert.equal(s[svc]?.environment?.NATS_USER, `po-${svc}`, `${svc} has its own NATS user`);
   }
   for (const worker of SERVICES.filter((x) => x !== 'gateway')) {

@@ -22,6 +22,16 @@ export function rssMiB(pid: number): number {
   }
 }
 
+/** The process's peak resident set size so far (VmHWM) in MiB (NaN when it is gone). */
+export function peakRssMiB(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m?.[1] ? Number(m[1]) / 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Every process whose command name is `comm`. */
 export function pidsOf(comm: string): number[] {
   return readdirSync('/proc')

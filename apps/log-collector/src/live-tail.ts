@@ -33,6 +33,15 @@ export interface LiveTailOptions {
    * are there about when its pipeline's status changes, and the final capture need not read it again.
    */
   read?(namespace: string, pod: string): Promise<LogLine[]>;
+  /**
+   * Live tails (open `follow` streams) at most (default: no cap). A pod due a tail while all are in
+   * use waits, in the order pods became due; when a tail ends its slot goes to the pod that has
+   * waited longest. A pod being deleted before its container ended gets a tail at once, over the cap:
+   * its log goes with it. A pod that ends while it waits is read once whole (`read`) and by the final
+   * capture, as a pod that ends before `attachAfterMs`: its lines are stored when it ends, not as it
+   * prints them.
+   */
+  maxTails?: number;
   now?: () => number;
 }
 
@@ -73,6 +82,8 @@ export class LiveTail {
   readonly #o: LiveTailOptions;
   readonly #tails = new Map<string, Tail>();
   readonly #deferred = new Map<string, Deferred>();
+  /** Pods due a tail that wait for a free slot (maxTails), oldest first; each is in #deferred too. */
+  readonly #waiting = new Set<string>();
   /** Pods whose whole final log this process has stored (a read after the end), or is storing. */
   readonly #whole = new Map<string, { pipelineId: string; attempt: number; done: Promise<boolean> }>();
   #stopped = false;
@@ -101,8 +112,32 @@ export class LiveTail {
       if (d && !d.timer) d.timer = setTimeout(() => this.#attachDeferred(name), wait);
       return;
     }
+    const max = this.#o.maxTails ?? Number.POSITIVE_INFINITY;
+    if (this.#tails.size >= max && !pod.metadata?.deletionTimestamp) {
+      const d = this.#deferred.get(name) ?? { pod };
+      d.pod = pod;
+      this.#deferred.set(name, d);
+      this.#waiting.add(name);
+      return;
+    }
     this.#undefer(name);
     this.#start(name, namespace, pipelineId, attempt, pod);
+  }
+
+  /** Live tails open now, and pods waiting for one (maxTails). */
+  get counts(): { tailing: number; waiting: number } {
+    return { tailing: this.#tails.size, waiting: this.#waiting.size };
+  }
+
+  /** Gives free slots to the pods that have waited longest (each is looked at again: it may have ended). */
+  #promote(): void {
+    const max = this.#o.maxTails ?? Number.POSITIVE_INFINITY;
+    for (const name of this.#waiting) {
+      if (this.#stopped || this.#tails.size >= max) return;
+      this.#waiting.delete(name);
+      const d = this.#deferred.get(name);
+      if (d) this.podChanged(d.pod);
+    }
   }
 
   /**
@@ -137,6 +172,7 @@ export class LiveTail {
   }
 
   #undefer(name: string): void {
+    this.#waiting.delete(name);
     const d = this.#deferred.get(name);
     if (d?.timer) clearTimeout(d.timer);
     this.#deferred.delete(name);
@@ -155,7 +191,10 @@ export class LiveTail {
       .catch((err) =>
         this.#o.logger.warn({ err, pod: name }, 'live tail failed; final capture will complete it'),
       )
-      .finally(() => this.#tails.delete(name));
+      .finally(() => {
+        this.#tails.delete(name);
+        this.#promote();
+      });
     this.#tails.set(name, tail);
   }
 

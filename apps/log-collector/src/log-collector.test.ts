@@ -619,3 +619,84 @@ test('a collector (re)started while a pod has long been running attaches its tai
     await live.stop();
   }
 });
+
+test('maxTails: pods due a tail beyond the cap wait, oldest first; one that ends while waiting is read whole; one being deleted is tailed over the cap; every line is stored', async () => {
+  const id = await admitted();
+  const attached: string[] = [];
+  const ends = new Map<string, () => void>();
+  // A stream that prints one line and stays open until the test ends it (the container exits).
+  const follow = (_ns: string, name: string): LogFollow => {
+    attached.push(name);
+    const end = Promise.withResolvers<void>();
+    ends.set(name, end.resolve);
+    return {
+      lines: (async function* () {
+        yield { ts: null, line: `${name} says hi` };
+        await end.promise;
+      })(),
+      abort: end.resolve,
+    };
+  };
+  const reads: string[] = [];
+  const live = new LiveTail({
+    logger: logger().l,
+    follow,
+    flushMs: 10,
+    attachAfterMs: 60_000,
+    maxTails: 2,
+    read: async (_ns, name) => {
+      reads.push(name);
+      return lines(`${name} says hi`);
+    },
+    store: async (req) => {
+      await appendLogs(tdb.db, { ...req, capBytes: 1 << 20 });
+    },
+  });
+  const longRunning = (name: string) => {
+    const p = pod(id, name, 'running');
+    const running = p.status?.containerStatuses?.[0]?.state?.running;
+    if (running) running.startedAt = new Date(Date.now() - 120_000);
+    return p;
+  };
+  const stored = async (n: number) =>
+    waitFor(`${n} lines stored`, async () => ((await storedLines(id)).length === n ? true : undefined));
+  try {
+    for (const name of ['a', 'b', 'c', 'd']) live.podChanged(longRunning(name));
+    assert.deepEqual(attached, ['a', 'b'], 'the first two pods due get the two tails');
+    assert.deepEqual(live.counts, { tailing: 2, waiting: 2 });
+    await stored(2);
+
+    // c ends while it waits: read whole once, at once, without a tail.
+    live.podChanged(pod(id, 'c', 'terminated'));
+    await stored(3);
+    assert.deepEqual(reads, ['c']);
+    assert.deepEqual(live.counts, { tailing: 2, waiting: 1 });
+
+    // e is being deleted (cancel, deadline) before its container ended: tailed now, over the cap.
+    const deleting = longRunning('e');
+    deleting.metadata = { ...deleting.metadata, deletionTimestamp: new Date() };
+    live.podChanged(deleting);
+    assert.deepEqual(attached, ['a', 'b', 'e']);
+    await stored(4);
+
+    // a and e end: d, which waited longest, gets a tail once fewer than two are open (e's counted).
+    live.podChanged(pod(id, 'a', 'terminated'));
+    ends.get('a')?.();
+    live.podChanged(pod(id, 'e', 'terminated'));
+    ends.get('e')?.();
+    await waitFor('d attached', async () => (attached.includes('d') ? true : undefined));
+    assert.deepEqual(attached, ['a', 'b', 'e', 'd']);
+    await stored(5);
+    assert.deepEqual(live.counts, { tailing: 2, waiting: 0 });
+    assert.deepEqual((await storedLines(id)).sort(), [
+      'a says hi',
+      'b says hi',
+      'c says hi',
+      'd says hi',
+      'e says hi',
+    ]);
+    assert.deepEqual(reads, ['c'], 'no tailed pod was read again');
+  } finally {
+    await live.stop();
+  }
+});

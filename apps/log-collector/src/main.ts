@@ -24,6 +24,12 @@ const config = parseConfig(
      * being deleted; a pod that ends sooner is read once by the final capture.
      */
     LOG_LIVE_TAIL_AFTER_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
+    /**
+     * Live tails (open log streams) at most: a pod due one beyond it waits for a free one, oldest first,
+     * and is read whole when it ends (or tailed at once when it is being deleted). Each open tail holds
+     * a connection and its buffers; 10,000 running pods held ~0.5 GB (docs/BENCHMARKS.md).
+     */
+    LOG_LIVE_TAILS_MAX: z.coerce.number().int().min(1).max(100_000).default(500),
     LOG_COLLECTOR_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   }),
   process.env,

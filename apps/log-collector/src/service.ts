@@ -1,7 +1,14 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { CONSUMERS, PipelineFinished } from '@po/contracts';
 import { appendLogs } from '@po/db';
-import { createJobsApi, followPodLog, loadKubeConfig, podLogReader, startManagedInformer } from '@po/kube';
+import {
+  createJobsApi,
+  followPodLog,
+  loadKubeConfig,
+  podLogReader,
+  slimPod,
+  startManagedInformer,
+} from '@po/kube';
 import { bootService, type ServiceConfig } from '@po/runtime';
 import type { Tracing } from '@po/telemetry';
 import { LiveTail } from './live-tail.ts';
@@ -17,6 +24,7 @@ export interface LogCollectorConfig extends ServiceConfig {
   LOG_CANCEL_CAPTURE_BUDGET_SECONDS: number;
   LOG_TAIL_SETTLE_MS: number;
   LOG_LIVE_TAIL_AFTER_MS: number;
+  LOG_LIVE_TAILS_MAX: number;
   LOG_COLLECTOR_CONCURRENCY: number;
 }
 
@@ -39,12 +47,23 @@ export async function runLogCollector(config: LogCollectorConfig, tracing: Traci
     logger: ctx.logger.child({ component: 'live-tail' }),
     follow: (ns, pod) => followPodLog(kc, ns, pod),
     attachAfterMs: config.LOG_LIVE_TAIL_AFTER_MS,
+    maxTails: config.LOG_LIVE_TAILS_MAX,
     read: (ns, pod) => readLog(ns, pod),
     store: async (req) => {
       const r = await appendLogs(ctx.db, { ...req, capBytes: config.LOG_CAP_BYTES });
       logBytes.inc({ source: 'live' }, r.bytes);
     },
   });
+  ctx.metrics.gauge(
+    'log_live_tails',
+    'Live log tails open, and running pods waiting for one (LOG_LIVE_TAILS_MAX)',
+    ['state'],
+    (g) => {
+      const c = live.counts;
+      g.set({ state: 'tailing' }, c.tailing);
+      g.set({ state: 'waiting' }, c.waiting);
+    },
+  );
   const collector = new LogCollector({
     db: ctx.db,
     subjects: ctx.subjects,
@@ -74,6 +93,8 @@ export async function runLogCollector(config: LogCollectorConfig, tracing: Traci
       live.podDeleted(pod);
     },
     metrics: kubeMetrics,
+    // What the capture, the cache-by-Job and the live tail read: identity, labels, annotations, status.
+    transform: slimPod,
   });
   void pods.synced.then(() => {
     synced = true;

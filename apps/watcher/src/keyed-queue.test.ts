@@ -66,3 +66,42 @@ test('a failed pass is retried later', async () => {
   assert.equal(calls, 2);
   await q.stop();
 });
+
+test('at most `concurrency` keys are processed at once; the rest wait their turn and all are processed', async () => {
+  let running = 0;
+  let maxRunning = 0;
+  const seen: string[] = [];
+  const gates: (() => void)[] = [];
+  const q = new KeyedQueue(
+    async (k) => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await new Promise<void>((r) => gates.push(r));
+      seen.push(k);
+      running--;
+    },
+    logger,
+    { concurrency: 4 },
+  );
+  for (let i = 0; i < 100; i++) q.add(`k${i}`);
+  q.start();
+  assert.equal(q.inFlight, 4, 'a start with 100 keys puts 4 in flight');
+  assert.equal(q.pending, 96);
+  // Changes to a key in flight and new keys while full wait too.
+  q.add('k0');
+  q.add('late');
+  assert.equal(q.inFlight, 4);
+  // Release passes one by one until everything has run.
+  while (seen.length < 102) {
+    const next = gates.shift();
+    if (next) next();
+    await new Promise<void>((r) => setImmediate(r));
+    assert.ok(q.inFlight <= 4);
+  }
+  await q.idle();
+  assert.equal(maxRunning, 4);
+  assert.equal(seen.filter((k) => k === 'k0').length, 2, 'the change to k0 in flight gets one more pass');
+  assert.equal(seen.at(-1), 'late', 'keys run in the order they were added');
+  assert.equal(new Set(seen).size, 101);
+  await q.stop();
+});

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, existsSync, readdirSync, type WriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { serviceNodeFlags } from '@po/runtime/node-flags';
 import { warm } from '@po/runtime/ts-cache';
 import { DEFAULT_RESTART_POLICY, nextRestartDelay, type RestartPolicy } from './backoff.ts';
 import { freePort } from './ports.ts';
@@ -14,15 +15,14 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
  */
 const TS_CACHE_DIR = `${ROOT}node_modules/.cache/ts-cache`;
 /**
- * How a service's node runs (the image preloads the same hooks in NODE_OPTIONS, infra/Dockerfile, and
- * the manifests pass the same flags): the stripped-TypeScript cache; and, but for the gateway, a
- * young generation of at most 2 × 2 MiB instead of V8's default 2 × 16 MiB, which an idle service
- * kept committed (−10 to −33 MiB RSS each). The gateway keeps the default: at saturation its CPU per
- * request rose by ~30 % with it (docs/BENCHMARKS.md, "Idle memory, levers").
+ * How a service's node runs: the stripped-TypeScript cache (the image preloads the same hooks in
+ * NODE_OPTIONS, infra/Dockerfile), then the service's own flags from
+ * packages/runtime/src/node-flags.conf — the file the image's run-service.sh reads too, so devstack,
+ * the manifests and the compose file run every service alike (V8 heap sizing; docs/BENCHMARKS.md).
  */
 export const serviceNodeArgs = (name: ServiceName): string[] => [
   `--import=${ROOT}packages/runtime/src/ts-cache-hooks.mjs`,
-  ...(name === 'gateway' ? [] : ['--max-semi-space-size=2']),
+  ...serviceNodeFlags(name),
 ];
 
 export const SERVICES = ['gateway', 'scheduler', 'job-runner', 'watcher', 'log-collector'] as const;

@@ -2,7 +2,7 @@ import type { V1Job, V1JobSpec, V1ObjectMeta, V1Pod, V1PodSpec } from '@kubernet
 
 /**
  * What an informer cache keeps of a Job or a pod when its reader needs only identity and status
- * (the watcher: mapJobStatus, disruptionOf, the planner): metadata without managedFields, the Job
+ * (the watcher: mapJobStatus, disruptionOf, the planner; the log-collector: labels, annotations, container states): metadata without managedFields, the Job
  * spec's scalar fields without the pod template, no pod spec, the whole status. A Job and its pod
  * are ~15 kB of JSON from the API server and ~3 kB slimmed, so 10,000 running pipelines hold
  * tens of MB instead of hundreds (issue 14, goal 5). Pure: returns a new object, shares the kept parts.
