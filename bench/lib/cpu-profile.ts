@@ -64,14 +64,8 @@ export function byLayer(
   });
   const idle = us.get('idle') ?? 0;
   us.delete('idle');
-  const busy = [...us.values()].reduce((a, b) => a + b, 0);
-  return {
-    busyMs: busy / 1000,
-    layers: [...us]
-      .map(([name, t]) => ({ name, ms: t / 1000, share: busy === 0 ? 0 : t / busy }))
-      .sort((a, b) => b.ms - a.ms),
-    idleMs: idle / 1000,
-  };
+  const { busyMs, shares } = sharesOf(us);
+  return { busyMs, layers: shares, idleMs: idle / 1000 };
 }
 
 /** The package a script belongs to: `name@version` under node_modules/.pnpm, or `packages/x` / `apps/x`. */
@@ -106,10 +100,16 @@ export function byPackage(profile: CpuProfile & { nodes: { children?: number[] }
     key ??= '(node, no package on the stack)';
     us.set(key, (us.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
+  const { busyMs, shares } = sharesOf(us);
+  return { busyMs, packages: shares };
+}
+
+/** Microseconds by name → the busy total in ms and each name's ms and share of it, largest first. */
+function sharesOf(us: Map<string, number>): { busyMs: number; shares: LayerShare[] } {
   const busy = [...us.values()].reduce((a, b) => a + b, 0);
   return {
     busyMs: busy / 1000,
-    packages: [...us]
+    shares: [...us]
       .map(([name, t]) => ({ name, ms: t / 1000, share: busy === 0 ? 0 : t / busy }))
       .sort((a, b) => b.ms - a.ms),
   };

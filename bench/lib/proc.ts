@@ -12,25 +12,21 @@ export function cpuOf(pid: number): number {
   }
 }
 
-/** Resident set size of a process in MiB (NaN when it is gone). */
-export function rssMiB(pid: number): number {
+/** A `Vm…` field of a process's /proc status in MiB (NaN when it is gone). */
+function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m?.[1] ? Number(m[1]) / 1024 : Number.NaN;
   } catch {
     return Number.NaN;
   }
 }
 
+/** Resident set size of a process in MiB (NaN when it is gone). */
+export const rssMiB = (pid: number): number => statusMiB(pid, 'VmRSS');
+
 /** The process's peak resident set size so far (VmHWM) in MiB (NaN when it is gone). */
-export function peakRssMiB(pid: number): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m?.[1] ? Number(m[1]) / 1024 : Number.NaN;
-  } catch {
-    return Number.NaN;
-  }
-}
+export const peakRssMiB = (pid: number): number => statusMiB(pid, 'VmHWM');
 
 /** Every process whose command name is `comm`. */
 export function pidsOf(comm: string): number[] {
