@@ -315,6 +315,19 @@ test('over NATS: a submit with Nats-Msg-Id yields its status notifications; a re
     assert.equal(again.id, sub.id);
     assert.equal(again.duplicate, true);
 
+    // A NATS client trims header values: a key with white space around it would reach the gateway as
+    // another key (and another pipeline id). Refused before anything is sent (fuzz seed 298091363).
+    await assert.rejects(
+      submitOverNats(nc, {
+        prefix: stack.busPrefix,
+        tenant: 'default',
+        idempotencyKey: `${key}\f`,
+        request: dataProcessing(),
+      }),
+      (err: Error) =>
+        err instanceof TypeError &&
+        /idempotencyKey: must be printable ASCII without spaces/.test(err.message),
+    );
     const bad = await submitOverNats(nc, {
       prefix: stack.busPrefix,
       tenant: 'default',

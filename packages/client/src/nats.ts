@@ -6,7 +6,7 @@
  */
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { isTerminal, PipelineStatusChanged, subjects } from '@po/contracts';
+import { IdempotencyKey, isTerminal, PipelineStatusChanged, subjects } from '@po/contracts';
 import { intakePipelineId } from '@po/contracts/intake-id';
 import type { CreatePipelineRequest } from './client.ts';
 
@@ -30,8 +30,18 @@ export interface NatsSubmission {
   stop(): void;
 }
 
-/** Publishes the request; listening starts before publishing, so no notification is missed. */
+/**
+ * Publishes the request; listening starts before publishing, so no notification is missed. A key the
+ * gateway would refuse is refused here, before anything is sent: a NATS client trims header values,
+ * so a key with white space around it would reach the gateway as another key, and the pipeline would
+ * get another id than the one returned.
+ */
 export async function submitOverNats(nc: NatsConnection, opts: NatsSubmitOptions): Promise<NatsSubmission> {
+  const key = IdempotencyKey.safeParse(opts.idempotencyKey);
+  if (!key.success)
+    throw new TypeError(
+      `idempotencyKey: ${key.error.issues[0]?.message ?? 'invalid'} (got ${JSON.stringify(opts.idempotencyKey)})`,
+    );
   const s = subjects(opts.prefix ?? 'po');
   const id = intakePipelineId(opts.tenant, opts.idempotencyKey);
   const sub = nc.subscribe(s.pipelineStatus(opts.tenant, id));

@@ -18,12 +18,16 @@ export type ApiOp = 'create' | 'get' | 'cancel';
 export interface NatsTarget {
   /** The tenants that have a NATS identity here. */
   readonly tenants: readonly string[];
-  /** JetStream submit as `tenant`; `sent: false` when the client library refuses the message itself. */
+  /**
+   * JetStream submit as `tenant`; `sent: false` when the client library refuses the message itself.
+   * `key` is the Nats-Msg-Id as the stream holds it — what the gateway reads — which is not always the
+   * one given: the client trims header values (a trailing form feed goes).
+   */
   submit(
     tenant: string,
     data: Uint8Array,
     msgId: string | undefined,
-  ): Promise<{ sent: false } | { sent: true; duplicate: boolean; seq: number }>;
+  ): Promise<{ sent: false } | { sent: true; duplicate: boolean; seq: number; key: string | null }>;
   request(
     tenant: string,
     op: ApiOp,
@@ -85,7 +89,13 @@ export async function startNatsTarget(
         if (err instanceof Error && /header|invalid/i.test(err.message)) return { sent: false };
         throw err;
       }
-      return { sent: true, duplicate: ack.duplicate, seq: ack.seq };
+      const stored = await jsm.streams.getMessage(names.intake, { seq: ack.seq }).catch(() => null);
+      return {
+        sent: true,
+        duplicate: ack.duplicate,
+        seq: ack.seq,
+        key: stored?.header.get('Nats-Msg-Id') || null,
+      };
     },
     async request(tenant, op, data, deadlineMs) {
       try {
