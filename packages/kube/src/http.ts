@@ -28,17 +28,13 @@ export async function kubeText(
   body?: unknown,
   accept = '*/*',
 ): Promise<string> {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error('No currently active cluster');
-  const url = cluster.server + path;
-  const ctx = new RequestContext(url, method as never);
-  await kc.applySecurityAuthentication(ctx);
-  const headers: Record<string, string> = { ...ctx.getHeaders(), accept };
+  const target = await authenticated(kc, method, path);
+  const headers: Record<string, string> = { ...target.headers, accept };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await request(url, {
+  const res = await request(target.url, {
     method,
     headers,
-    dispatcher: (ctx.getDispatcher() as Dispatcher | undefined) ?? getGlobalDispatcher(),
+    dispatcher: target.dispatcher,
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.body.text();
@@ -49,4 +45,26 @@ export async function kubeText(
     throw new ApiException(res.statusCode, 'Unknown API Status Code!', text, resHeaders);
   }
   return text;
+}
+
+/**
+ * Where a request to the API server goes and what it carries: the current cluster's URL for `path`,
+ * the kubeconfig's authentication headers and its dispatcher (its TLS settings and connection pool;
+ * the global one when the kubeconfig sets none).
+ */
+export async function authenticated(
+  kc: KubeConfig,
+  method: string,
+  path: string,
+): Promise<{ url: string; headers: Record<string, string>; dispatcher: Dispatcher }> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('No currently active cluster');
+  const url = cluster.server + path;
+  const ctx = new RequestContext(url, method as never);
+  await kc.applySecurityAuthentication(ctx);
+  return {
+    url,
+    headers: ctx.getHeaders(),
+    dispatcher: (ctx.getDispatcher() as Dispatcher | undefined) ?? getGlobalDispatcher(),
+  };
 }

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
-import { type KubeConfig, RequestContext, Watch } from '@kubernetes/client-node';
-import { type Dispatcher, getGlobalDispatcher, request } from 'undici';
+import { type KubeConfig, Watch } from '@kubernetes/client-node';
+import { request } from 'undici';
+import { authenticated } from './http.ts';
 
 const NEWLINE = 0x0a;
 /** As client-node's Watch: no byte for this long (the server sends events or closes every few minutes) ends the watch. */
@@ -70,12 +71,10 @@ export class StreamWatch extends Watch {
     callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
     done: (err: unknown) => void,
   ): Promise<AbortController> {
-    const cluster = this.#kc.getCurrentCluster();
-    if (!cluster) throw new Error('No currently active cluster');
-    const url = new URL(cluster.server + path);
-    url.searchParams.set('watch', 'true');
+    const query = new URLSearchParams({ watch: 'true' });
     for (const [key, val] of Object.entries(queryParams ?? {}))
-      if (val !== undefined) url.searchParams.set(key, val.toString());
+      if (val !== undefined) query.set(key, val.toString());
+    const target = await authenticated(this.#kc, 'GET', `${path}?${query}`);
     const controller = new AbortController();
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
@@ -92,8 +91,6 @@ export class StreamWatch extends Watch {
       }, INACTIVITY_TIMEOUT_MS);
       timer.unref();
     };
-    const ctx = new RequestContext(url.toString(), 'GET' as never);
-    await this.#kc.applySecurityAuthentication(ctx);
     let doneCalled = false;
     const doneOnce = (err: unknown) => {
       if (doneCalled) return;
@@ -104,11 +101,10 @@ export class StreamWatch extends Watch {
     };
     try {
       resetTimer();
-      const dispatcher = (ctx.getDispatcher() as Dispatcher | undefined) ?? getGlobalDispatcher();
-      const res = await request(url, {
+      const res = await request(target.url, {
         method: 'GET',
-        headers: ctx.getHeaders(),
-        dispatcher,
+        headers: target.headers,
+        dispatcher: target.dispatcher,
         signal: controller.signal,
       });
       if (res.statusCode !== 200) {
