@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { subjects as subjectsFor } from '@po/contracts';
 import { type Stack, startStack, waitFor } from './fixture.ts';
-import { settled, storedLines, submit } from './pipelines.ts';
+import { capturedLogs, settled, submit } from './pipelines.ts';
 
 let stack: Stack;
 let nc: NatsConnection;
@@ -57,7 +57,7 @@ test("the seed's request gets the seed's response shape, and a restart runs it a
     detail.attempts.map((a) => a.attempt),
     [1, 2],
   );
-  const lines = await storedLines(stack, id);
+  const lines = (await capturedLogs(stack, id)).lines.map((l) => l.line);
   assert.equal(
     lines.filter((l) => l.startsWith('done: 2 records')).length,
     2,

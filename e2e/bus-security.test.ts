@@ -13,7 +13,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { subjects as subjectsFor } from '@po/contracts';
 import pg from 'pg';
 import { jobsCreated, NAMESPACE, type Stack, startStack, waitFor } from './fixture.ts';
-import { settled, storedLines, submit, tenantAdmin } from './pipelines.ts';
+import { capturedLogs, settled, submit, tenantAdmin } from './pipelines.ts';
 
 let stack: Stack;
 let input: string;
@@ -115,7 +115,7 @@ test("a forged job.create with a service's credentials runs nothing but the data
     const real = await submit(stack, body());
     await js.publish(s.jobCreate, JSON.stringify(forgedCreate(real.id, 1)));
     assert.equal((await settled(stack, real.id)).status, 'Succeeded');
-    const lines = await storedLines(stack, real.id);
+    const lines = (await capturedLogs(stack, real.id)).lines.map((l) => l.line);
     assert.ok(!lines.some((l) => l.includes('PWNED')), lines.join('\n'));
     assert.deepEqual((await stack.batch.listNamespacedJob({ namespace: 'default' })).items, []);
   } finally {

@@ -103,7 +103,11 @@ test('create (idempotent), wait, get, events, stored logs and restart', async ()
     events.flatMap((e) => (e.to === null ? [] : [e.to])),
     ['Queued', 'Running', 'Succeeded'],
   );
-  const logs = await client.logs(created.id);
+  // The final capture is stored after the terminal status: wait until the logs say so.
+  const logs = await waitFor('the logs captured', async () => {
+    const l = await client.logs(created.id);
+    return l.attempts.every((a) => a.captured) ? l : undefined;
+  });
   assert.ok(
     logs.lines.some((l) => l.line.startsWith('done: 2 records')),
     JSON.stringify(logs.lines),

@@ -38,9 +38,27 @@ export function settled(stack: Stack, id: string, timeoutMs = 90_000): Promise<S
   );
 }
 
+export interface StoredLogs {
+  attempts: { attempt: number; captured: boolean }[];
+  lines: { attempt: number; line: string }[];
+}
+
+/** The lines stored so far: while a pod runs, what its live tail has stored. */
 export async function storedLines(stack: Stack, id: string): Promise<string[]> {
-  const logs = (await (await stack.api(`/pipelines/${id}/logs`)).json()) as { lines: { line: string }[] };
+  const logs = (await (await stack.api(`/pipelines/${id}/logs`)).json()) as StoredLogs;
   return logs.lines.map((l) => l.line);
+}
+
+/**
+ * The pipeline's logs once every attempt's final capture is stored. A terminal status comes first
+ * and the capture after it (finished → logs stored → Job deleted), so a test reading the logs right
+ * after `settled` races the log-collector.
+ */
+export function capturedLogs(stack: Stack, id: string): Promise<StoredLogs> {
+  return waitFor(`pipeline ${id}: the logs of every attempt captured`, async () => {
+    const logs = (await (await stack.api(`/pipelines/${id}/logs`)).json()) as StoredLogs;
+    return logs.attempts.length > 0 && logs.attempts.every((a) => a.captured) ? logs : undefined;
+  });
 }
 
 export interface HistoryEvent {

@@ -14,6 +14,7 @@ import pg from 'pg';
 import { jobsCreated, type Stack, startStack, waitFor } from './fixture.ts';
 import {
   type Created,
+  capturedLogs,
   jobGone,
   registerGatedTemplate,
   settled,
@@ -175,9 +176,7 @@ test('restart: a finished pipeline restarted runs once more, as attempt 2', asyn
   await waitFor('attempt 2', async () => ((await statusOf(stack, p.id)).attempt === 2 ? true : undefined));
   const done = await settled(stack, p.id);
   assert.equal(done.status, 'Succeeded', `reason: ${done.reason}`);
-  const logs = (await (await stack.api(`/pipelines/${p.id}/logs`)).json()) as {
-    lines: { attempt: number; line: string }[];
-  };
+  const logs = await capturedLogs(stack, p.id);
   assert.deepEqual(
     logs.lines.map((l) => `${l.attempt}:${l.line}`),
     ['1:first line', '1:second line', '2:first line', '2:second line'],

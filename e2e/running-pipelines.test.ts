@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { NAMESPACE, type Stack, startStack, waitFor } from './fixture.ts';
 import {
+  capturedLogs,
   historyAfterCleanup,
   jobGone,
   registerGatedTemplate,
@@ -156,7 +157,10 @@ test('a config value holding U+2028 runs to Succeeded (the Job reaches the watch
   const p = await submitGated(stack, gate);
   const done = await settled(stack, p.id);
   assert.equal(done.status, 'Succeeded', `reason: ${done.reason}`);
-  assert.deepEqual(await storedLines(stack, p.id), ['first line', 'second line']);
+  assert.deepEqual(
+    (await capturedLogs(stack, p.id)).lines.map((l) => l.line),
+    ['first line', 'second line'],
+  );
 });
 
 test('a pipeline that outlives timeout_seconds ends Timeout, with the logs it printed', async () => {
