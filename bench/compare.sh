@@ -12,7 +12,8 @@
 #   (minutes). E2E_ARGS, GATEWAY_ARGS, ADMISSION_ARGS, MEMORY_ARGS, SCALE_ARGS, SEED_ARGS replace a
 #   bench's arguments. --benches may also name idle-memory (idle RSS of each service and a heap
 #   snapshot's breakdown), scale (goal 5: many running pipelines, one watcher) and seed-design
-#   (goal 6: our watcher against the seed's watch-per-Job design).
+#   (goal 6: our watcher against the seed's watch-per-Job design) and bus-publish (CPU per JetStream
+#   publish in the publishing process; PUBLISH_ARGS).
 set -euo pipefail
 
 rounds=3
@@ -84,6 +85,7 @@ args_of() {
     idle-memory) echo "${MEMORY_ARGS:-}" ;;
     scale) echo "${SCALE_ARGS:-$scale_default}" ;;
     seed-design) echo "${SEED_ARGS:-$seed_default}" ;;
+    bus-publish) echo "${PUBLISH_ARGS:-}" ;;
   esac
 }
 
