@@ -75,12 +75,15 @@ test('the retention sweep removes a finished pipeline past its retention, with i
   assert.ok((await rows('pipeline_events', running.id)) >= 2);
   assert.equal(await rows('pipeline_attempts', running.id), 1);
 
+  // The sweeper counts a batch once its DELETE has answered: the 404 can come first.
   const port = stack.system.services.get('scheduler')?.port;
-  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const swept = metrics
-    .split('\n')
-    .find((l) => l.startsWith('po_retention_deleted_total') && l.includes('kind="pipelines"'));
-  assert.ok(swept && Number(swept.split(' ').at(-1)) >= 1, swept);
+  await waitFor('the sweep counted in po_retention_deleted_total', async () => {
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const swept = metrics
+      .split('\n')
+      .find((l) => l.startsWith('po_retention_deleted_total') && l.includes('kind="pipelines"'));
+    return swept !== undefined && Number(swept.split(' ').at(-1)) >= 1;
+  });
 
   writeFileSync(gate, '');
   assert.equal((await settled(stack, running.id)).status, 'Succeeded');

@@ -222,15 +222,19 @@ test('two schedulers admit no more than the quota; a finished pipeline frees its
     }
   }
   for (const p of ps) await assertOnce(p.id, 1, ['first line', 'second line']);
+  // In the order the events were written (id), not by `at`: `at` is the writing transaction's start
+  // (now()), and an admission's transaction may begin — then wait for the quota lock — before the
+  // transition that frees its slot begins and commits, so by `at` the admission can come first. Its
+  // 'admitted' row is inserted after it read that commit, so by id it always comes after.
   const overQuota = await db.query(
     `with deltas as (
-       select at, 1 as d from pipeline_events where kind = 'admitted'
+       select id, at, 1 as d from pipeline_events where kind = 'admitted'
        union all
-       select at, -1 from pipeline_events
+       select id, at, -1 from pipeline_events
         where kind = 'transition' and to_status in ('Succeeded', 'Failed', 'Timeout', 'Cancelled')
           and (from_status = 'Running' or from_status = 'Queued')
      )
-     select at from (select at, sum(d) over (order by at, d) as held from deltas) s where held > $1`,
+     select id, at from (select id, at, sum(d) over (order by id) as held from deltas) s where held > $1`,
     [MAX_RUNNING],
   );
   assert.deepEqual(overQuota.rows, [], 'the event history never shows more admitted than the quota');
