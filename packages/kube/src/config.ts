@@ -1,4 +1,5 @@
-import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
+import type { RequestContext } from '@kubernetes/client-node';
+import { KubeConfig } from './client-node.ts';
 
 export interface KubeConfigOptions {
   kubeconfigPath?: string;

@@ -1,4 +1,4 @@
-import { ApiException } from '@kubernetes/client-node';
+import { ApiException } from './client-node.ts';
 
 export type KubeErrorClass =
   | { kind: 'retry'; delayMs: number; reason: string }

@@ -1,5 +1,14 @@
-import { ApiException, type KubeConfig, RequestContext } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { type Dispatcher, getGlobalDispatcher, request } from 'undici';
+import { ApiException, RequestContext } from './client-node.ts';
+
+export type KubeMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** A list as the API server sends it (`metadata.continue`, where client-node's models say `_continue`). */
+export interface KubeList<T> {
+  metadata?: { resourceVersion?: string; continue?: string };
+  items?: T[];
+}
 
 /**
  * One JSON request to the API server without client-node's generated client: the same
@@ -12,7 +21,7 @@ import { type Dispatcher, getGlobalDispatcher, request } from 'undici';
  */
 export async function kubeJson<T>(
   kc: KubeConfig,
-  method: 'GET' | 'POST' | 'DELETE',
+  method: KubeMethod,
   path: string,
   body?: unknown,
 ): Promise<T> {
@@ -23,7 +32,7 @@ export async function kubeJson<T>(
 /** As kubeJson, the answer as text (a pod's log). */
 export async function kubeText(
   kc: KubeConfig,
-  method: 'GET' | 'POST' | 'DELETE',
+  method: KubeMethod,
   path: string,
   body?: unknown,
   accept = '*/*',

@@ -1,7 +1,7 @@
-import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig, V1Job, V1Pod } from '@kubernetes/client-node';
 import { MANAGED_SELECTOR } from '@po/contracts';
 import { isAlreadyExists, isNotFound, isPreconditionFailed } from './errors.ts';
-import { kubeJson } from './http.ts';
+import { type KubeList, kubeJson } from './http.ts';
 
 export interface JobsApi {
   /** 'exists' when a Job of that name is already there (names are deterministic, so that means done). */
@@ -25,10 +25,11 @@ const enc = encodeURIComponent;
 const jobPath = (namespace: string, name: string) =>
   `/apis/batch/v1/namespaces/${enc(namespace)}/jobs/${enc(name)}`;
 
-/** Thin wrappers: idempotency signals become return values; every other error is thrown for classifyKubeError. */
+/**
+ * Thin wrappers: idempotency signals become return values; every other error is thrown for
+ * classifyKubeError. Objects come back as the API server's JSON (http.ts), timestamps as its strings.
+ */
 export function createJobsApi(kc: KubeConfig): JobsApi {
-  const batch = kc.makeApiClient(BatchV1Api);
-  const core = kc.makeApiClient(CoreV1Api);
   const createWithUid = async (job: V1Job) => {
     const namespace = job.metadata?.namespace;
     if (!namespace) throw new Error('job.metadata.namespace is required');
@@ -76,7 +77,7 @@ export function createJobsApi(kc: KubeConfig): JobsApi {
     },
     async get(namespace, name) {
       try {
-        return await batch.readNamespacedJob({ name, namespace });
+        return await kubeJson<V1Job>(kc, 'GET', jobPath(namespace, name));
       } catch (err) {
         if (isNotFound(err)) return undefined;
         throw err;
@@ -86,23 +87,26 @@ export function createJobsApi(kc: KubeConfig): JobsApi {
       const items: V1Job[] = [];
       let cont: string | undefined;
       do {
-        const page = await batch.listNamespacedJob({
-          namespace,
-          labelSelector: MANAGED_SELECTOR,
-          limit: PAGE,
-          ...(cont ? { _continue: cont } : {}),
-        });
-        items.push(...page.items);
-        cont = page.metadata?._continue || undefined;
+        const query = new URLSearchParams({ labelSelector: MANAGED_SELECTOR, limit: String(PAGE) });
+        if (cont) query.set('continue', cont);
+        const page = await kubeJson<KubeList<V1Job>>(
+          kc,
+          'GET',
+          `/apis/batch/v1/namespaces/${enc(namespace)}/jobs?${query}`,
+        );
+        items.push(...(page.items ?? []));
+        cont = page.metadata?.continue || undefined;
       } while (cont);
       return items;
     },
     async listPods(namespace, jobName) {
-      const list = await core.listNamespacedPod({
-        namespace,
-        labelSelector: `batch.kubernetes.io/job-name=${jobName}`,
-      });
-      return list.items;
+      const query = new URLSearchParams({ labelSelector: `batch.kubernetes.io/job-name=${jobName}` });
+      const list = await kubeJson<KubeList<V1Pod>>(
+        kc,
+        'GET',
+        `/api/v1/namespaces/${enc(namespace)}/pods?${query}`,
+      );
+      return list.items ?? [];
     },
   };
 }

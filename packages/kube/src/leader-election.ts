@@ -2,8 +2,9 @@
 // acquire every retryPeriod; the leader renews every retryPeriod and steps down when it has not
 // renewed for renewDeadline (shorter than leaseDuration, so it stops before anyone may take over);
 // a stopping leader releases the Lease (empty holderIdentity) so a standby takes over at once.
-import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import type { KubeConfig, V1Lease } from '@kubernetes/client-node';
 import { httpStatusOf, isNotFound } from './errors.ts';
+import { kubeJson } from './http.ts';
 import { type LeaseStep, type Observed, observe, planLeaseWrite } from './lease-record.ts';
 import type { Logger } from './logger.ts';
 
@@ -53,7 +54,14 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElection
   if (opts.retryPeriodMs >= opts.renewDeadlineMs) {
     throw new Error('leader election: retryPeriod must be shorter than renewDeadline');
   }
-  const api = opts.kc.makeApiClient(CoordinationV1Api);
+  const leases = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(opts.namespace)}/leases`;
+  const leasePath = `${leases}/${encodeURIComponent(opts.name)}`;
+  /** The Lease as the API server's JSON (http.ts); its MicroTimes stay strings, as client-node's models left them. */
+  const api = {
+    read: () => kubeJson<V1Lease>(opts.kc, 'GET', leasePath),
+    replace: (body: V1Lease) => kubeJson<V1Lease>(opts.kc, 'PUT', leasePath, body),
+    create: (body: V1Lease) => kubeJson<V1Lease>(opts.kc, 'POST', leases, body),
+  };
   const now = opts.now ?? Date.now;
   const log = opts.logger;
   const durationSeconds = Math.max(1, Math.round(opts.leaseDurationMs / 1000));
@@ -86,10 +94,7 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElection
     try {
       let current: V1Lease | undefined;
       try {
-        current = await within(
-          api.readNamespacedLease({ name: opts.name, namespace: opts.namespace }),
-          budgetMs,
-        );
+        current = await within(api.read(), budgetMs);
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
@@ -99,12 +104,7 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElection
       const body: V1Lease = current
         ? { ...current, spec: step.spec }
         : { metadata: { name: opts.name, namespace: opts.namespace }, spec: step.spec };
-      lease = await within(
-        current
-          ? api.replaceNamespacedLease({ name: opts.name, namespace: opts.namespace, body })
-          : api.createNamespacedLease({ namespace: opts.namespace, body }),
-        budgetMs,
-      );
+      lease = await within(current ? api.replace(body) : api.create(body), budgetMs);
       if (lease.spec) observed = observe(observed, lease.spec, now());
       return 'held';
     } catch (err) {
@@ -119,14 +119,7 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElection
     if (!lease?.spec || lease.spec.holderIdentity !== opts.identity) return;
     try {
       await within(
-        api.replaceNamespacedLease({
-          name: opts.name,
-          namespace: opts.namespace,
-          body: {
-            ...lease,
-            spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 },
-          },
-        }),
+        api.replace({ ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 } }),
         opts.renewDeadlineMs,
       );
       log.info({ lease: opts.name }, 'lease released');

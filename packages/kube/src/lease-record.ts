@@ -1,6 +1,7 @@
 // The pure half of leader election (client-go's tryAcquireOrRenew): given the Lease as last read,
 // when this candidate first saw that version, and the time, what to write — or to wait.
-import { type V1LeaseSpec, V1MicroTime } from '@kubernetes/client-node';
+import type { V1LeaseSpec } from '@kubernetes/client-node';
+import { V1MicroTime } from './client-node.ts';
 
 /** What the candidate has seen of the Lease: its spec, and when (local clock) that version first appeared. */
 export interface Observed {

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
-import { ApiException, type KubeConfig, Log } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { CONTAINER_NAME } from '@po/contracts';
+import { ApiException, Log } from './client-node.ts';
 import { kubeText } from './http.ts';
 
 export interface LogLine {

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
-import { type KubeConfig, Watch } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { request } from 'undici';
+import { Watch } from './client-node.ts';
 import { authenticated } from './http.ts';
 
 const NEWLINE = 0x0a;
