@@ -1,11 +1,12 @@
 // client-node's runtime values that @po/kube uses, each imported from the module that defines it.
 // The package's entry (dist/index.js) loads its whole generated API — 65 API groups, every model
-// class and the ObjectSerializer, ~60 MiB of RSS in each process that imports it — of which the
-// services use nothing: their requests go through http.ts and watch.ts. These modules load none of
-// it, given patches/@kubernetes__client-node@2.0.1.patch (config.js, log.js and cache.js import
-// the generated code they use from its own modules instead of from dist/gen/index.js and
-// dist/serializer.js). Types still come from the entry: `import type` loads nothing.
-// lean-imports.test.ts fails when the entry's generated API is loaded again.
+// class and the ObjectSerializer: ~45 MiB of RSS in a process that imports it, 11–18 MiB of an idle
+// service's (docs/BENCHMARKS.md, "Memory, third pass") — and the services use none of it: their
+// requests go through http.ts and watch.ts. These modules load none of it, given
+// patches/@kubernetes__client-node@2.0.1.patch (config.js, log.js and cache.js import what they use
+// from its own module instead of dist/gen/index.js and dist/serializer.js). Types still come from
+// the entry: `import type` loads nothing. lean-imports.test.ts fails when the generated API is
+// loaded again.
 export { ListWatch } from '@kubernetes/client-node/dist/cache.js';
 export { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 export { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';

@@ -18,7 +18,7 @@ export interface InformerOptions<T extends KubernetesObject> {
   backoff?: { initialMs: number; maxMs: number };
   /** Restart when nothing (event or connect) was seen for this long; client-node reconnects every ~30 s when idle. */
   watchdogMs?: number;
-  /** A list (all its pages) that takes longer fails (client-node sets no timeout on it) and the informer restarts. */
+  /** A list (all its pages) that takes longer fails (its requests set no timeout of their own) and the informer restarts. */
   listTimeoutMs?: number;
   /**
    * Objects per list page (`limit`, then `continue`), default 500 as client-go's reflector: a relist

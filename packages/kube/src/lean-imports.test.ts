@@ -1,6 +1,6 @@
 // The services reach the cluster through @po/kube, which imports client-node's modules one by one
-// (client-node.ts) so that no service loads the generated API it does not use: ~30 MiB of RSS each
-// (docs/BENCHMARKS.md, "Memory, third pass"). One value import from the package's entry, or a
+// (client-node.ts) so that no service loads the generated API it does not use: 11–18 MiB of idle RSS
+// each (docs/BENCHMARKS.md, "Memory, third pass"). One value import from the package's entry, or a
 // client-node module that imports dist/gen/index.js again (an upgrade without the patch), loads it
 // all back; these tests say which module did.
 import assert from 'node:assert/strict';
