@@ -5,9 +5,36 @@ import { ApiException, RequestContext } from './client-node.ts';
 export type KubeMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 /** A list as the API server sends it (`metadata.continue`, where client-node's models say `_continue`). */
-export interface KubeList<T> {
+interface KubeList<T> {
   metadata?: { resourceVersion?: string; continue?: string };
   items?: T[];
+}
+
+/**
+ * Every page of a list at `path` (a collection, no query), `limit` objects a page (then `continue`;
+ * no limit: one page), each page handed to `onPage` before the next is asked for — so a caller can
+ * slim the objects and hold one page of whole ones at a time. Stops after the page at which `stop()`
+ * says so. Objects are the API server's JSON: timestamps stay strings, as in a watch. Returns the
+ * resourceVersion of the snapshot the pages are cut from (every page carries it).
+ */
+export async function kubeListPages<T>(
+  kc: KubeConfig,
+  path: string,
+  opts: { labelSelector: string; limit?: number },
+  onPage: (items: T[]) => void,
+  stop: () => boolean = () => false,
+): Promise<string> {
+  let cont: string | undefined;
+  let page: KubeList<T>;
+  do {
+    const query = new URLSearchParams({ labelSelector: opts.labelSelector });
+    if (opts.limit !== undefined) query.set('limit', String(opts.limit));
+    if (cont) query.set('continue', cont);
+    page = await kubeJson<KubeList<T>>(kc, 'GET', `${path}?${query}`);
+    onPage(page.items ?? []);
+    cont = page.metadata?.continue || undefined;
+  } while (cont && !stop());
+  return page.metadata?.resourceVersion ?? '';
 }
 
 /**

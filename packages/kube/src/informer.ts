@@ -1,7 +1,7 @@
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import { MANAGED_SELECTOR } from '@po/contracts';
 import { ListWatch } from './client-node.ts';
-import { type KubeList, kubeJson } from './http.ts';
+import { kubeListPages } from './http.ts';
 import type { Logger } from './logger.ts';
 import type { KubeMetrics } from './requests.ts';
 import { StreamWatch } from './watch.ts';
@@ -115,24 +115,19 @@ export function startInformer<T extends KubernetesObject>(
 
   const listTimeoutMs = opts.listTimeoutMs ?? DEFAULT_LIST_TIMEOUT_MS;
   const pageSize = opts.pageSize ?? DEFAULT_PAGE_SIZE;
-  /** One page as the API server's JSON (http.ts), as the watch's objects are: timestamps stay strings. */
-  const listPage = (cont: string | undefined): Promise<KubeList<T>> => {
-    const query = new URLSearchParams({ labelSelector, limit: String(pageSize) });
-    if (cont) query.set('continue', cont);
-    return kubeJson<KubeList<T>>(kc, 'GET', `${path}?${query}`);
-  };
   /** Page by page, each page transformed before the next is asked for: one page of whole objects at a time. */
   const listAll = async (): Promise<KubernetesListObject<T>> => {
     const items: T[] = [];
-    let cont: string | undefined;
-    let page: KubeList<T>;
-    do {
-      page = await listPage(cont);
-      for (const item of page.items ?? []) items.push(opts.transform ? opts.transform(item) : item);
-      cont = page.metadata?.continue || undefined;
-    } while (cont && !stopped);
-    // Every page of a list carries the resourceVersion of the one snapshot they are cut from.
-    return { metadata: { resourceVersion: page.metadata?.resourceVersion ?? '' }, items };
+    const resourceVersion = await kubeListPages<T>(
+      kc,
+      path,
+      { labelSelector, limit: pageSize },
+      (page) => {
+        for (const item of page) items.push(opts.transform ? opts.transform(item) : item);
+      },
+      () => stopped,
+    );
+    return { metadata: { resourceVersion }, items };
   };
   const listFn = async (): Promise<KubernetesListObject<T>> => {
     const request = listAll();

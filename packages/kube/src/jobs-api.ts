@@ -1,7 +1,7 @@
 import type { KubeConfig, V1Job, V1Pod } from '@kubernetes/client-node';
 import { MANAGED_SELECTOR } from '@po/contracts';
 import { isAlreadyExists, isNotFound, isPreconditionFailed } from './errors.ts';
-import { type KubeList, kubeJson } from './http.ts';
+import { kubeJson, kubeListPages } from './http.ts';
 
 export interface JobsApi {
   /** 'exists' when a Job of that name is already there (names are deterministic, so that means done). */
@@ -85,28 +85,23 @@ export function createJobsApi(kc: KubeConfig): JobsApi {
     },
     async listManaged(namespace) {
       const items: V1Job[] = [];
-      let cont: string | undefined;
-      do {
-        const query = new URLSearchParams({ labelSelector: MANAGED_SELECTOR, limit: String(PAGE) });
-        if (cont) query.set('continue', cont);
-        const page = await kubeJson<KubeList<V1Job>>(
-          kc,
-          'GET',
-          `/apis/batch/v1/namespaces/${enc(namespace)}/jobs?${query}`,
-        );
-        items.push(...(page.items ?? []));
-        cont = page.metadata?.continue || undefined;
-      } while (cont);
+      await kubeListPages<V1Job>(
+        kc,
+        `/apis/batch/v1/namespaces/${enc(namespace)}/jobs`,
+        { labelSelector: MANAGED_SELECTOR, limit: PAGE },
+        (page) => items.push(...page),
+      );
       return items;
     },
     async listPods(namespace, jobName) {
-      const query = new URLSearchParams({ labelSelector: `batch.kubernetes.io/job-name=${jobName}` });
-      const list = await kubeJson<KubeList<V1Pod>>(
+      const pods: V1Pod[] = [];
+      await kubeListPages<V1Pod>(
         kc,
-        'GET',
-        `/api/v1/namespaces/${enc(namespace)}/pods?${query}`,
+        `/api/v1/namespaces/${enc(namespace)}/pods`,
+        { labelSelector: `batch.kubernetes.io/job-name=${jobName}` },
+        (page) => pods.push(...page),
       );
-      return list.items ?? [];
+      return pods;
     },
   };
 }
