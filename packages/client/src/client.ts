@@ -120,7 +120,10 @@ export class PoClient {
     return unwrap(await this.#api.GET('/pipelines/{id}/events', { params: { path: { id } } }));
   }
 
-  /** The stored logs (GET …/logs without follow). */
+  /**
+   * The stored logs (GET …/logs without follow). Complete once every attempt says `captured`: right
+   * after a pipeline ends its last lines may still be on their way (followLogs waits for them).
+   */
   async logs(id: string, query: LogsQuery = {}): Promise<PipelineLogs> {
     return unwrap(
       await this.#api.GET('/pipelines/{id}/logs', {

@@ -133,7 +133,11 @@ export const Logs = z
         job_name: z.string(),
         truncated: z.boolean(),
         logs_bytes: z.number().int(),
-        captured: z.boolean(),
+        captured: z.boolean().openapi({
+          description:
+            "The attempt's final capture is stored: its lines are complete. The terminal status is recorded " +
+            'first and the capture right after it, so a read just after a pipeline ends may say false',
+        }),
         pods: z.array(z.string()),
       }),
     ),

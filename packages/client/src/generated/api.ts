@@ -1952,6 +1952,7 @@ export interface components {
             attempt: number;
             attempts: {
                 attempt: number;
+                /** @description The attempt's final capture is stored: its lines are complete. The terminal status is recorded first and the capture right after it, so a read just after a pipeline ends may say false */
                 captured: boolean;
                 job_name: string;
                 logs_bytes: number;
