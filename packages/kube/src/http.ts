@@ -4,6 +4,13 @@ import { ApiException, RequestContext } from './client-node.ts';
 
 export type KubeMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+/** The API path of a namespace's collection of Jobs, pods or Leases; with `name`, of one of them. */
+export function resourcePath(kind: 'jobs' | 'pods' | 'leases', namespace: string, name?: string): string {
+  const group = { jobs: '/apis/batch/v1', pods: '/api/v1', leases: '/apis/coordination.k8s.io/v1' }[kind];
+  const collection = `${group}/namespaces/${encodeURIComponent(namespace)}/${kind}`;
+  return name === undefined ? collection : `${collection}/${encodeURIComponent(name)}`;
+}
+
 /** A list as the API server sends it (`metadata.continue`, where client-node's models say `_continue`). */
 interface KubeList<T> {
   metadata?: { resourceVersion?: string; continue?: string };

@@ -1,7 +1,7 @@
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import { MANAGED_SELECTOR } from '@po/contracts';
 import { ListWatch } from './client-node.ts';
-import { kubeListPages } from './http.ts';
+import { kubeListPages, resourcePath } from './http.ts';
 import type { Logger } from './logger.ts';
 import type { KubeMetrics } from './requests.ts';
 import { StreamWatch } from './watch.ts';
@@ -104,8 +104,7 @@ export function startInformer<T extends KubernetesObject>(
   const watchdogMs = opts.watchdogMs ?? DEFAULT_WATCHDOG_MS;
   const log = { kind, namespace, labelSelector };
 
-  const path =
-    kind === 'jobs' ? `/apis/batch/v1/namespaces/${namespace}/jobs` : `/api/v1/namespaces/${namespace}/pods`;
+  const path = resourcePath(kind, namespace);
 
   let resolveSynced: () => void = () => {};
   const synced = new Promise<void>((resolve) => {

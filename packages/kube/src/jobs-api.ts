@@ -1,7 +1,7 @@
 import type { KubeConfig, V1Job, V1Pod } from '@kubernetes/client-node';
 import { MANAGED_SELECTOR } from '@po/contracts';
 import { isAlreadyExists, isNotFound, isPreconditionFailed } from './errors.ts';
-import { kubeJson, kubeListPages } from './http.ts';
+import { kubeJson, kubeListPages, resourcePath } from './http.ts';
 
 export interface JobsApi {
   /** 'exists' when a Job of that name is already there (names are deterministic, so that means done). */
@@ -21,9 +21,6 @@ export interface JobsApi {
 }
 
 const PAGE = 500;
-const enc = encodeURIComponent;
-const jobPath = (namespace: string, name: string) =>
-  `/apis/batch/v1/namespaces/${enc(namespace)}/jobs/${enc(name)}`;
 
 /**
  * Thin wrappers: idempotency signals become return values; every other error is thrown for
@@ -34,12 +31,7 @@ export function createJobsApi(kc: KubeConfig): JobsApi {
     const namespace = job.metadata?.namespace;
     if (!namespace) throw new Error('job.metadata.namespace is required');
     try {
-      const created = await kubeJson<V1Job>(
-        kc,
-        'POST',
-        `/apis/batch/v1/namespaces/${enc(namespace)}/jobs`,
-        job,
-      );
+      const created = await kubeJson<V1Job>(kc, 'POST', resourcePath('jobs', namespace), job);
       return { outcome: 'created' as const, uid: created?.metadata?.uid };
     } catch (err) {
       if (isAlreadyExists(err)) return { outcome: 'exists' as const, uid: undefined };
@@ -54,7 +46,7 @@ export function createJobsApi(kc: KubeConfig): JobsApi {
     async deleteUid(namespace, name, uid) {
       try {
         // With a body the server reads the options from it alone: the policy goes there too.
-        await kubeJson(kc, 'DELETE', jobPath(namespace, name), {
+        await kubeJson(kc, 'DELETE', resourcePath('jobs', namespace, name), {
           propagationPolicy: 'Background',
           preconditions: { uid },
         });
@@ -68,7 +60,7 @@ export function createJobsApi(kc: KubeConfig): JobsApi {
     async delete(namespace, name) {
       try {
         // Never with a body: a non-empty body makes the server ignore the query's propagationPolicy.
-        await kubeJson(kc, 'DELETE', `${jobPath(namespace, name)}?propagationPolicy=Background`);
+        await kubeJson(kc, 'DELETE', `${resourcePath('jobs', namespace, name)}?propagationPolicy=Background`);
         return 'deleted';
       } catch (err) {
         if (isNotFound(err)) return 'gone';
@@ -77,7 +69,7 @@ export function createJobsApi(kc: KubeConfig): JobsApi {
     },
     async get(namespace, name) {
       try {
-        return await kubeJson<V1Job>(kc, 'GET', jobPath(namespace, name));
+        return await kubeJson<V1Job>(kc, 'GET', resourcePath('jobs', namespace, name));
       } catch (err) {
         if (isNotFound(err)) return undefined;
         throw err;
@@ -87,7 +79,7 @@ export function createJobsApi(kc: KubeConfig): JobsApi {
       const items: V1Job[] = [];
       await kubeListPages<V1Job>(
         kc,
-        `/apis/batch/v1/namespaces/${enc(namespace)}/jobs`,
+        resourcePath('jobs', namespace),
         { labelSelector: MANAGED_SELECTOR, limit: PAGE },
         (page) => items.push(...page),
       );
@@ -97,7 +89,7 @@ export function createJobsApi(kc: KubeConfig): JobsApi {
       const pods: V1Pod[] = [];
       await kubeListPages<V1Pod>(
         kc,
-        `/api/v1/namespaces/${enc(namespace)}/pods`,
+        resourcePath('pods', namespace),
         { labelSelector: `batch.kubernetes.io/job-name=${jobName}` },
         (page) => pods.push(...page),
       );

@@ -4,7 +4,7 @@
 // a stopping leader releases the Lease (empty holderIdentity) so a standby takes over at once.
 import type { KubeConfig, V1Lease } from '@kubernetes/client-node';
 import { httpStatusOf, isNotFound } from './errors.ts';
-import { kubeJson } from './http.ts';
+import { kubeJson, resourcePath } from './http.ts';
 import { type LeaseStep, type Observed, observe, planLeaseWrite } from './lease-record.ts';
 import type { Logger } from './logger.ts';
 
@@ -54,8 +54,8 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElection
   if (opts.retryPeriodMs >= opts.renewDeadlineMs) {
     throw new Error('leader election: retryPeriod must be shorter than renewDeadline');
   }
-  const leases = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(opts.namespace)}/leases`;
-  const leasePath = `${leases}/${encodeURIComponent(opts.name)}`;
+  const leases = resourcePath('leases', opts.namespace);
+  const leasePath = resourcePath('leases', opts.namespace, opts.name);
   /** The Lease as the API server's JSON (http.ts); its MicroTimes stay strings, as client-node's models left them. */
   const api = {
     read: () => kubeJson<V1Lease>(opts.kc, 'GET', leasePath),

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { CONTAINER_NAME } from '@po/contracts';
 import { ApiException, Log } from './client-node.ts';
-import { kubeText } from './http.ts';
+import { kubeText, resourcePath } from './http.ts';
 
 export interface LogLine {
   ts: Date | null;
@@ -74,7 +74,7 @@ export function podLogReader(
     const query = new URLSearchParams({ container: opts.container ?? CONTAINER_NAME, timestamps: 'true' });
     if (opts.sinceSeconds !== undefined) query.set('sinceSeconds', String(opts.sinceSeconds));
     if (opts.limitBytes !== undefined) query.set('limitBytes', String(opts.limitBytes));
-    const path = `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(pod)}/log?${query}`;
+    const path = `${resourcePath('pods', ns, pod)}/log?${query}`;
     const text = await kubeText(kc, 'GET', path);
     return parseLogText(text);
   };
