@@ -91,13 +91,14 @@ test('at most `concurrency` keys are processed at once; the rest wait their turn
   q.add('k0');
   q.add('late');
   assert.equal(q.inFlight, 4);
-  // Release passes one by one until everything has run.
-  while (seen.length < 102) {
+  // Release passes one by one until everything has run (bounded: a queue that stalls fails, not hangs).
+  for (let turn = 0; turn < 10_000 && seen.length < 102; turn++) {
     const next = gates.shift();
     if (next) next();
     await new Promise<void>((r) => setImmediate(r));
     assert.ok(q.inFlight <= 4);
   }
+  assert.equal(seen.length, 102, 'every pass ran');
   await q.idle();
   assert.equal(maxRunning, 4);
   assert.equal(seen.filter((k) => k === 'k0').length, 2, 'the change to k0 in flight gets one more pass');
